@@ -1,0 +1,396 @@
+//! A compiled patch: modules in topological order with preallocated buffers.
+//!
+//! Built on the control thread (all allocation happens in [`Graph::compile`]);
+//! processed on a worker thread, where nothing allocates.
+
+use crate::denormal::FlushDenormals;
+use crate::error::PatchError;
+use crate::event::{Event, EventKind};
+use crate::module::{Block, Module, ProcessIo, MAX_BLOCK};
+use crate::name::Name;
+use crate::patch::{Patch, Target};
+use crate::registry::Registry;
+use crate::spec::ModuleSpec;
+
+/// Most output channels a graph renders.
+pub const MAX_CHANNELS: usize = 8;
+
+/// A connection resolved to buffer indices.
+#[derive(Clone, Copy)]
+struct Wire {
+    /// Index into `Graph::outputs`.
+    from: u32,
+    /// Index into `Graph::inputs` or `Graph::modulation`.
+    to: u32,
+    to_param: bool,
+}
+
+struct Node {
+    id: Name,
+    spec: &'static ModuleSpec,
+    module: Box<dyn Module>,
+    in_base: usize,
+    out_base: usize,
+    mod_base: usize,
+    /// Range of `Graph::wires` feeding this node.
+    wires: std::ops::Range<usize>,
+}
+
+/// Where the patch's output comes from.
+enum Sink {
+    /// The `output` module at this node index.
+    Output(usize),
+    /// Sum of these nodes' outputs (modules feeding nothing).
+    Sum(Vec<usize>),
+}
+
+/// A patch compiled for one sample rate and channel count.
+pub struct Graph {
+    nodes: Vec<Node>,
+    /// Nodes sorted by id, for lookups without allocation.
+    by_id: Vec<(Name, u32)>,
+    wires: Vec<Wire>,
+    inputs: Vec<Block>,
+    input_connected: Vec<bool>,
+    outputs: Vec<Block>,
+    modulation: Vec<Block>,
+    modulated: Vec<bool>,
+    sink: Sink,
+    channels: usize,
+    sample_rate: f32,
+    nan_resets: u64,
+    missed_events: u64,
+    frames: u64,
+}
+
+impl Graph {
+    /// Compiles `patch`. Errors name the module, port or cycle at fault.
+    pub fn compile(
+        patch: &Patch,
+        reg: &Registry,
+        sample_rate: f32,
+        channels: usize,
+    ) -> Result<Graph, PatchError> {
+        let order = patch.topological_order()?;
+        let channels = channels.clamp(1, MAX_CHANNELS);
+        let mut slot_of = vec![0usize; patch.modules.len()];
+        for (pos, &mi) in order.iter().enumerate() {
+            slot_of[mi] = pos;
+        }
+        let mut nodes = Vec::with_capacity(order.len());
+        let (mut n_in, mut n_out, mut n_mod) = (0, 0, 0);
+        for &mi in &order {
+            let decl = &patch.modules[mi];
+            let t = reg
+                .find(&decl.kind)
+                .ok_or_else(|| PatchError::UnknownType(decl.kind.clone()))?;
+            let id = Name::new(&decl.id).ok_or_else(|| PatchError::BadName(decl.id.clone()))?;
+            let mut module = (t.build)(sample_rate);
+            for (i, p) in t.spec.params.iter().enumerate() {
+                let v = decl
+                    .params
+                    .iter()
+                    .find(|(n, _)| p.matches(n))
+                    .map(|(_, v)| p.clamp(*v).0)
+                    .unwrap_or(p.default);
+                module.set_param_now(i, v);
+            }
+            nodes.push(Node {
+                id,
+                spec: t.spec,
+                module,
+                in_base: n_in,
+                out_base: n_out,
+                mod_base: n_mod,
+                wires: 0..0,
+            });
+            n_in += t.spec.inputs.len();
+            n_out += t.spec.outputs.len();
+            n_mod += t.spec.params.len();
+        }
+        // Wires grouped by destination node, in topological order.
+        let mut per_node: Vec<Vec<Wire>> = vec![Vec::new(); nodes.len()];
+        let mut input_connected = vec![false; n_in];
+        let mut modulated = vec![false; n_mod];
+        let mut feeds = vec![false; nodes.len()];
+        for c in &patch.connections {
+            let resolved = patch.resolve_connection(reg, &c.from, &format!("{}.{}", c.to, c.to_port));
+            let c2 = resolved?;
+            let a = slot_of[patch.module_index(&c2.from).expect("resolved")];
+            let b = slot_of[patch.module_index(&c2.to).expect("resolved")];
+            let from_out = nodes[a]
+                .spec
+                .output_index(&c.from_port)
+                .ok_or_else(|| PatchError::UnknownPort {
+                    module: c.from.clone(),
+                    kind: nodes[a].spec.name.to_string(),
+                    port: c.from_port.clone(),
+                    what: "output",
+                })?;
+            let target = match nodes[b].spec.input_index(&c2.to_port) {
+                Some(i) => Target::Input(i),
+                None => Target::Param(nodes[b].spec.param_index(&c2.to_port).expect("resolved")),
+            };
+            feeds[a] = true;
+            let from = (nodes[a].out_base + from_out) as u32;
+            let w = match target {
+                Target::Input(i) => {
+                    input_connected[nodes[b].in_base + i] = true;
+                    Wire {
+                        from,
+                        to: (nodes[b].in_base + i) as u32,
+                        to_param: false,
+                    }
+                }
+                Target::Param(p) => {
+                    modulated[nodes[b].mod_base + p] = true;
+                    Wire {
+                        from,
+                        to: (nodes[b].mod_base + p) as u32,
+                        to_param: true,
+                    }
+                }
+            };
+            per_node[b].push(w);
+        }
+        let mut wires = Vec::with_capacity(patch.connections.len());
+        for (i, ws) in per_node.into_iter().enumerate() {
+            let start = wires.len();
+            wires.extend(ws);
+            nodes[i].wires = start..wires.len();
+        }
+        let sink = match nodes.iter().position(|n| n.spec.name == "output") {
+            Some(i) => Sink::Output(i),
+            None => Sink::Sum(
+                (0..nodes.len())
+                    .filter(|&i| !feeds[i] && !nodes[i].spec.outputs.is_empty())
+                    .collect(),
+            ),
+        };
+        let mut by_id: Vec<(Name, u32)> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id, i as u32))
+            .collect();
+        by_id.sort();
+        Ok(Graph {
+            nodes,
+            by_id,
+            wires,
+            inputs: vec![[0.0; MAX_BLOCK]; n_in],
+            input_connected,
+            outputs: vec![[0.0; MAX_BLOCK]; n_out],
+            modulation: vec![[0.0; MAX_BLOCK]; n_mod],
+            modulated,
+            sink,
+            channels,
+            sample_rate,
+            nan_resets: 0,
+            missed_events: 0,
+            frames: 0,
+        })
+    }
+
+    /// Output channels rendered.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Sample rate the graph was built for.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// Number of modules.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True when the graph has no modules.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Frames rendered since the graph was built (or carried over).
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// How many times a module produced NaN or infinity and was reset.
+    pub fn nan_resets(&self) -> u64 {
+        self.nan_resets
+    }
+
+    /// Events for modules that are not in this graph.
+    pub fn missed_events(&self) -> u64 {
+        self.missed_events
+    }
+
+    /// Node index of module `id`, found without allocating.
+    pub fn find(&self, id: &Name) -> Option<usize> {
+        self.by_id
+            .binary_search_by(|(n, _)| n.cmp(id))
+            .ok()
+            .map(|i| self.by_id[i].1 as usize)
+    }
+
+    /// Type of the module at node `index`.
+    pub fn spec_of(&self, index: usize) -> &'static ModuleSpec {
+        self.nodes[index].spec
+    }
+
+    /// Takes over the running state of every module whose id and type are the
+    /// same in `old`: phase, filter memory, envelopes, delay lines. Allocates
+    /// nothing, so it can run on a worker at an exact frame.
+    pub fn carry_from(&mut self, old: &Graph) {
+        for node in &mut self.nodes {
+            if let Some(j) = old.find(&node.id) {
+                let o = &old.nodes[j];
+                if o.spec.name == node.spec.name {
+                    node.module.carry_from(&*o.module);
+                }
+            }
+        }
+        self.frames = old.frames;
+    }
+
+    /// Applies one event now.
+    pub fn apply(&mut self, ev: &Event) {
+        let Some(i) = self.find(&ev.module) else {
+            self.missed_events += 1;
+            return;
+        };
+        let node = &mut self.nodes[i];
+        match ev.kind {
+            EventKind::Param { index, value } => {
+                if let Some(p) = node.spec.params.get(index as usize) {
+                    node.module.set_param(index as usize, p.clamp(value).0);
+                } else {
+                    self.missed_events += 1;
+                }
+            }
+            EventKind::Gate(on) => node.module.set_gate(on),
+        }
+    }
+
+    /// Renders `out[c].len()` frames into each channel (every slice the same
+    /// length, any length). `events` must be sorted by offset; each takes
+    /// effect exactly at its offset. Events past the end apply at the end.
+    pub fn process(&mut self, out: &mut [&mut [f32]], events: &[Event]) {
+        let _ftz = FlushDenormals::new();
+        let frames = out.first().map(|c| c.len()).unwrap_or(0);
+        let mut pos = 0;
+        let mut e = 0;
+        while pos < frames {
+            while e < events.len() && (events[e].offset as usize) <= pos {
+                self.apply(&events[e]);
+                e += 1;
+            }
+            let next = events
+                .get(e)
+                .map(|ev| (ev.offset as usize).min(frames))
+                .unwrap_or(frames);
+            let n = (next - pos).min(MAX_BLOCK);
+            self.run(n);
+            self.write_out(out, pos, n);
+            pos += n;
+        }
+        for ev in &events[e..] {
+            self.apply(ev);
+        }
+        self.frames += frames as u64;
+    }
+
+    /// Processes every node for `n` frames.
+    fn run(&mut self, n: usize) {
+        for i in 0..self.nodes.len() {
+            let node = &mut self.nodes[i];
+            let ni = node.spec.inputs.len();
+            let no = node.spec.outputs.len();
+            let np = node.spec.params.len();
+            let (ib, ob, mb) = (node.in_base, node.out_base, node.mod_base);
+            for k in ib..ib + ni {
+                if self.input_connected[k] {
+                    self.inputs[k][..n].fill(0.0);
+                }
+            }
+            for k in mb..mb + np {
+                if self.modulated[k] {
+                    self.modulation[k][..n].fill(0.0);
+                }
+            }
+            for w in &self.wires[node.wires.clone()] {
+                let src = &self.outputs[w.from as usize];
+                let dst = if w.to_param {
+                    &mut self.modulation[w.to as usize]
+                } else {
+                    &mut self.inputs[w.to as usize]
+                };
+                for (d, s) in dst[..n].iter_mut().zip(&src[..n]) {
+                    *d += *s;
+                }
+            }
+            let outputs = &mut self.outputs[ob..ob + no];
+            let mut io = ProcessIo {
+                frames: n,
+                inputs: &self.inputs[ib..ib + ni],
+                input_connected: &self.input_connected[ib..ib + ni],
+                outputs,
+                modulation: &self.modulation[mb..mb + np],
+                modulated: &self.modulated[mb..mb + np],
+            };
+            node.module.process(&mut io);
+            let finite = io
+                .outputs
+                .iter()
+                .all(|o| o[..n].iter().fold(0.0f32, |a, &x| a + x * 0.0).is_finite());
+            if !finite {
+                node.module.reset();
+                for o in io.outputs.iter_mut() {
+                    o[..n].fill(0.0);
+                }
+                self.nan_resets += 1;
+            }
+        }
+    }
+
+    /// Copies the sink's `n` frames to `out[..][pos..pos + n]`.
+    fn write_out(&self, out: &mut [&mut [f32]], pos: usize, n: usize) {
+        for ch in out.iter_mut() {
+            ch[pos..pos + n].fill(0.0);
+        }
+        match &self.sink {
+            Sink::Output(i) => {
+                let node = &self.nodes[*i];
+                let ni = node.spec.inputs.len();
+                let connected = &self.input_connected[node.in_base..node.in_base + ni];
+                let only_first = connected.iter().skip(1).all(|c| !c);
+                for (c, ch) in out.iter_mut().enumerate() {
+                    let k = if only_first { 0 } else { c };
+                    if k < ni && connected[k] {
+                        ch[pos..pos + n].copy_from_slice(&self.inputs[node.in_base + k][..n]);
+                    }
+                }
+            }
+            Sink::Sum(nodes) => {
+                for &i in nodes {
+                    let node = &self.nodes[i];
+                    let no = node.spec.outputs.len();
+                    for (c, ch) in out.iter_mut().enumerate() {
+                        let src = &self.outputs[node.out_base + c % no];
+                        for (d, s) in ch[pos..pos + n].iter_mut().zip(&src[..n]) {
+                            *d += *s;
+                        }
+                    }
+                }
+            }
+        }
+        for ch in out.iter_mut() {
+            for x in ch[pos..pos + n].iter_mut() {
+                if !x.is_finite() {
+                    *x = 0.0;
+                }
+            }
+        }
+    }
+}

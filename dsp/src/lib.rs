@@ -1,0 +1,27 @@
+//! Pure DSP core of synth-jack: module types, the patch graph with state
+//! carry-over, and offline rendering. No JACK, threads or I/O, so everything
+//! here is tested headless with `cargo test -p dsp`.
+
+#![warn(missing_docs)]
+
+pub mod denormal;
+pub mod error;
+pub mod event;
+pub mod graph;
+pub mod module;
+pub mod modules;
+pub mod name;
+pub mod patch;
+pub mod registry;
+pub mod render;
+pub mod spec;
+pub mod table;
+
+pub use error::PatchError;
+pub use event::{Event, EventKind};
+pub use graph::Graph;
+pub use module::{Module, ProcessIo, MAX_BLOCK};
+pub use name::Name;
+pub use patch::{ParamArg, Patch};
+pub use registry::{ModuleType, Registry};
+pub use spec::{ModuleSpec, ParamKind, ParamSpec, PortSpec};

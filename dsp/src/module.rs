@@ -1,0 +1,147 @@
+//! The trait every module type implements, and the buffers it sees.
+
+use crate::spec::ModuleSpec;
+use std::any::Any;
+
+/// Largest number of frames a module processes in one call. The graph splits
+/// longer blocks (JACK may ask for 8192) and splits at every event, so modules
+/// only ever see short runs; buffers stay small and cache-friendly.
+pub const MAX_BLOCK: usize = 64;
+
+/// One preallocated audio buffer.
+pub type Block = [f32; MAX_BLOCK];
+
+/// What a module reads and writes during one `process` call.
+pub struct ProcessIo<'a> {
+    /// Frames to produce, `1..=MAX_BLOCK`.
+    pub frames: usize,
+    /// Audio inputs (sums of everything connected), in spec order.
+    pub inputs: &'a [Block],
+    /// Whether anything is connected to each input.
+    pub input_connected: &'a [bool],
+    /// Audio outputs, in spec order. Modules write `[..frames]` of each.
+    pub outputs: &'a mut [Block],
+    /// Audio-rate modulation per parameter, added to the parameter's value.
+    pub modulation: &'a [Block],
+    /// Whether anything modulates each parameter.
+    pub modulated: &'a [bool],
+}
+
+impl<'a> ProcessIo<'a> {
+    /// The modulation buffer of parameter `p`, if anything modulates it.
+    #[inline]
+    pub fn modulation_of(&self, p: usize) -> Option<&'a [f32]> {
+        if self.modulated.get(p).copied().unwrap_or(false) {
+            let m: &'a [crate::module::Block] = self.modulation;
+            Some(&m[p][..self.frames])
+        } else {
+            None
+        }
+    }
+}
+
+/// A processing unit. Built (and allocated) on the control thread; processed
+/// on a worker thread, where it must never allocate, lock or do I/O.
+pub trait Module: Send + 'static {
+    /// The module's static metadata.
+    fn spec(&self) -> &'static ModuleSpec;
+
+    /// Sets parameter `index` to `value` (already clamped). Continuous
+    /// parameters glide there over their smoothing time.
+    fn set_param(&mut self, index: usize, value: f32);
+
+    /// Sets parameter `index` at once, with no smoothing (initial values).
+    fn set_param_now(&mut self, index: usize, value: f32) {
+        self.set_param(index, value);
+    }
+
+    /// Gate on or off; ignored by modules without a gate.
+    fn set_gate(&mut self, _on: bool) {}
+
+    /// Produces `io.frames` frames.
+    fn process(&mut self, io: &mut ProcessIo);
+
+    /// Clears all running state (phase, filter memory, delay lines), keeping
+    /// parameters. Used when the module produced NaN or infinity.
+    fn reset(&mut self);
+
+    /// Copies running state (and smoothed parameter positions) from `old`, a
+    /// module of the same type in the graph being replaced. Must not allocate.
+    fn carry_from(&mut self, old: &dyn Module);
+
+    /// For `carry_from` to downcast its argument.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// Downcasts `old` to the concrete type of a module, for `carry_from`.
+pub fn same_type<T: Module>(old: &dyn Module) -> Option<&T> {
+    old.as_any().downcast_ref::<T>()
+}
+
+/// A parameter smoother: exponential glide towards a target.
+///
+/// One-pole smoothing never overshoots, so no step it makes is larger than
+/// the change itself spread over the smoothing time.
+#[derive(Debug, Clone, Copy)]
+pub struct Smoother {
+    /// Current value.
+    pub current: f32,
+    /// Value being approached.
+    pub target: f32,
+    coeff: f32,
+}
+
+impl Smoother {
+    /// A smoother sitting at `value` with time constant `ms` at `sample_rate`.
+    pub fn new(value: f32, ms: f32, sample_rate: f32) -> Self {
+        let coeff = if ms <= 0.0 {
+            1.0
+        } else {
+            1.0 - (-1.0 / (ms * 0.001 * sample_rate)).exp()
+        };
+        Smoother {
+            current: value,
+            target: value,
+            coeff,
+        }
+    }
+
+    /// Starts a glide to `target`.
+    #[inline]
+    pub fn set(&mut self, target: f32) {
+        self.target = target;
+    }
+
+    /// Jumps to `value`.
+    #[inline]
+    pub fn jump(&mut self, value: f32) {
+        self.current = value;
+        self.target = value;
+    }
+
+    /// True while gliding.
+    #[inline]
+    pub fn is_moving(&self) -> bool {
+        self.current != self.target
+    }
+
+    /// Advances one sample and returns the new value.
+    #[inline]
+    pub fn next(&mut self) -> f32 {
+        if self.current != self.target {
+            let d = self.target - self.current;
+            if d.abs() <= 1e-6 * self.target.abs().max(1e-3) {
+                self.current = self.target;
+            } else {
+                self.current += d * self.coeff;
+            }
+        }
+        self.current
+    }
+
+    /// Copies the glide position from `old`, keeping this smoother's target.
+    #[inline]
+    pub fn carry_from(&mut self, old: &Smoother) {
+        self.current = old.current;
+    }
+}

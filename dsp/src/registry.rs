@@ -1,0 +1,98 @@
+//! Module types by name: metadata plus a constructor.
+
+use crate::module::Module;
+use crate::spec::ModuleSpec;
+
+/// Builds a module for a sample rate. Runs on the control thread (may allocate).
+pub type Constructor = fn(sample_rate: f32) -> Box<dyn Module>;
+
+/// A module type: its metadata and how to build one.
+#[derive(Clone, Copy)]
+pub struct ModuleType {
+    /// Metadata.
+    pub spec: &'static ModuleSpec,
+    /// Constructor.
+    pub build: Constructor,
+}
+
+/// The set of module types a patch may use.
+#[derive(Clone, Default)]
+pub struct Registry {
+    types: Vec<ModuleType>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn empty() -> Self {
+        Registry { types: Vec::new() }
+    }
+
+    /// Every built-in module type.
+    pub fn standard() -> Self {
+        let mut r = Registry::empty();
+        for t in crate::modules::all() {
+            r.register(t);
+        }
+        r
+    }
+
+    /// Adds a type (the engine adds `fault` this way); replaces one of the same name.
+    pub fn register(&mut self, t: ModuleType) {
+        self.types.retain(|x| x.spec.name != t.spec.name);
+        self.types.push(t);
+    }
+
+    /// The type called `name` or with `name` as an alias.
+    pub fn find(&self, name: &str) -> Option<&ModuleType> {
+        self.types.iter().find(|t| t.spec.matches(name))
+    }
+
+    /// All types, in registration order.
+    pub fn types(&self) -> &[ModuleType] {
+        &self.types
+    }
+
+    /// A listing for users: each type with its ports and parameters.
+    pub fn describe(&self) -> String {
+        use crate::spec::ParamKind;
+        let mut s = String::new();
+        for t in &self.types {
+            let sp = t.spec;
+            s.push_str(sp.name);
+            if !sp.aliases.is_empty() {
+                s.push_str(&format!(" (alias {})", sp.aliases.join(", ")));
+            }
+            s.push_str(&format!(": {}\n", sp.description));
+            let names = |ports: &[crate::spec::PortSpec]| {
+                ports.iter().map(|p| p.name).collect::<Vec<_>>().join(" ")
+            };
+            if !sp.inputs.is_empty() {
+                s.push_str(&format!("  inputs:  {}\n", names(sp.inputs)));
+            }
+            if !sp.outputs.is_empty() {
+                s.push_str(&format!("  outputs: {}\n", names(sp.outputs)));
+            }
+            if sp.gate {
+                s.push_str("  gate:    yes\n");
+            }
+            for p in sp.params {
+                match p.kind {
+                    ParamKind::Choice(c) => s.push_str(&format!(
+                        "  {:<10} {} (default {})\n",
+                        p.name,
+                        c.join("|"),
+                        p.format_value(p.default)
+                    )),
+                    ParamKind::Continuous => s.push_str(&format!(
+                        "  {:<10} {} .. {} {} (default {}, smoothing {} ms)\n",
+                        p.name, p.min, p.max, p.unit, p.default, p.smoothing_ms
+                    )),
+                }
+                if !p.aliases.is_empty() {
+                    s.push_str(&format!("             alias {}\n", p.aliases.join(", ")));
+                }
+            }
+        }
+        s
+    }
+}

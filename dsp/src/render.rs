@@ -1,0 +1,1 @@
+//! Offline rendering (filled in below).

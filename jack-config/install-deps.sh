@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages synth-jack needs to build, run and test, if missing.
+# Noninteractive; answers jackd2's realtime-limits question with "no".
+set -euo pipefail
+pkgs=(jackd2 libjack-jackd2-dev pkg-config)
+[ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(liblo-tools)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing packages: ${missing[*]}" >&2
+  echo "run as root: echo 'jackd2 jackd/tweak_rt_limits boolean false' | debconf-set-selections && apt-get update && DEBIAN_FRONTEND=noninteractive $cmd" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+echo "jackd2 jackd/tweak_rt_limits boolean false" | debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+$cmd
