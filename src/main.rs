@@ -1,1 +1,15 @@
-fn main() {}
+//! The `synth-jack` binary.
+
+use clap::Parser;
+
+#[cfg(debug_assertions)]
+#[global_allocator]
+static ALLOC: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
+fn main() {
+    let cli = synth_jack::cli::Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format_timestamp_millis()
+        .init();
+    std::process::exit(synth_jack::app::main(cli));
+}

@@ -1,0 +1,160 @@
+//! The synthesizer's main loop: engine, control, OSC, status line, server loss.
+
+use crate::cli::{Cli, Command, RunArgs};
+use crate::control::Control;
+use crate::engine::{Config, Engine, StartError};
+use crate::status::{self, Snapshot};
+use std::sync::atomic::Ordering::*;
+use std::time::{Duration, Instant};
+
+/// Runs the command line; returns the process exit code.
+pub fn main(cli: Cli) -> i32 {
+    match cli.command {
+        Some(Command::Modules) => {
+            print!("{}", crate::registry().describe());
+            0
+        }
+        Some(Command::Render(args)) => match crate::render_cmd::run(&args) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("synth-jack render: {e}");
+                1
+            }
+        },
+        Some(Command::Send(args)) => crate::osc::send::run(&args),
+        None => run(cli.run),
+    }
+}
+
+/// Plays until Ctrl-C, `/quit`, or (with `--no-reconnect`) server loss.
+pub fn run(args: RunArgs) -> i32 {
+    crate::signals::install();
+    let cfg = Config {
+        name: args.name.clone(),
+        channels: args.channels as usize,
+        lead: args.lead,
+        fade_ms: args.fade_ms,
+        connect: args.connect,
+        start_server: args.start_server,
+    };
+    let mut engine = match Engine::start(cfg) {
+        Ok(e) => e,
+        Err(StartError::NoServer(detail)) => {
+            eprintln!(
+                "synth-jack: no JACK server is running ({detail}); start one with `jackd -d alsa` (or `jackd -d dummy`), or pass --start-server"
+            );
+            return 2;
+        }
+        Err(StartError::Other(e)) => {
+            eprintln!("synth-jack: {e}");
+            return 1;
+        }
+    };
+    log::info!(
+        "client '{}' active: {} Hz, {} frames/period, lead {} periods ({} frames), {} outputs",
+        args.name,
+        engine.sample_rate(),
+        engine.shared.period.load(Relaxed),
+        args.lead,
+        engine.shared.lead_frames(),
+        args.channels
+    );
+    let mut control = Control::new(
+        &mut engine,
+        crate::registry(),
+        Duration::from_millis(args.failover_ms),
+    );
+    if let Some(path) = &args.patch {
+        match load_patch_file(&mut control, path) {
+            Ok(()) => {
+                if let Err(e) = control.commit(&mut engine, None) {
+                    log::error!("{}: {e}", path.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("synth-jack: {e}");
+                engine.shutdown();
+                return 1;
+            }
+        }
+    }
+    let mut osc = match crate::osc::Surface::start(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("synth-jack: {e}");
+            engine.shutdown();
+            return 1;
+        }
+    };
+    let tty = status::stdout_is_tty();
+    let mut last_status = Instant::now();
+    let mut last_remember = Instant::now();
+    let mut last_counts = (0u64, 0u64, 0u64);
+    let mut code = 0;
+    loop {
+        if crate::signals::QUIT.load(Acquire) || osc.quit_requested() {
+            break;
+        }
+        osc.serve(&mut control, &mut engine, Duration::from_millis(2));
+        control.poll(&mut engine);
+        osc.deliver(&mut control, &engine);
+        if engine.server_gone() {
+            log::error!("JACK server shut down");
+            if args.no_reconnect {
+                code = 3;
+                break;
+            }
+            log::info!("waiting for a JACK server to come back");
+            match engine.reconnect(&crate::signals::QUIT) {
+                Ok(()) => {
+                    control.clock.reset();
+                    log::info!("reconnected to JACK");
+                }
+                Err(_) => break,
+            }
+        }
+        if last_remember.elapsed() > Duration::from_secs(1) {
+            engine.remember_connections();
+            last_remember = Instant::now();
+            let sh = &engine.shared;
+            let counts = (
+                sh.stats.underruns.load(Relaxed),
+                sh.stats.xruns.load(Relaxed),
+                sh.stats.failovers.load(Relaxed),
+            );
+            if counts != last_counts {
+                log::info!(
+                    "underruns {} xruns {} failovers {}",
+                    counts.0,
+                    counts.1,
+                    counts.2
+                );
+                last_counts = counts;
+            }
+        }
+        if tty && last_status.elapsed() > Duration::from_millis(500) {
+            status::print(&Snapshot::take(&engine.shared).line());
+            last_status = Instant::now();
+        }
+    }
+    if tty {
+        println!();
+    }
+    log::info!("shutting down");
+    osc.stop();
+    engine.shutdown();
+    code
+}
+
+/// Reads a patch file into the pending patch.
+pub fn load_patch_file(control: &mut Control, path: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read patch {}: {e}", path.display()))?;
+    let (patch, warnings) = dsp::Patch::parse(control.registry(), &text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    for w in warnings {
+        log::warn!("{}: {w}", path.display());
+    }
+    control.pending = patch;
+    Ok(())
+}

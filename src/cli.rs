@@ -1,0 +1,112 @@
+//! Command-line interface.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// synth-jack: a real-time modular synthesizer for JACK, driven over OSC.
+#[derive(Parser, Debug)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A tool instead of the synthesizer.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of the synthesizer.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render a patch offline to a WAV file (no JACK server needed).
+    Render(RenderArgs),
+    /// Send one OSC message to a running synth-jack and print the reply.
+    Send(SendArgs),
+    /// List the module types and their parameters.
+    Modules,
+}
+
+/// Options of the synthesizer.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// JACK client name.
+    #[arg(long, default_value = "synth-jack")]
+    pub name: String,
+    /// Number of output ports (out_1..out_N).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=8))]
+    pub channels: u16,
+    /// Connect the outputs to the first physical playback ports.
+    #[arg(long)]
+    pub connect: bool,
+    /// Patch file to load and commit at start.
+    #[arg(long)]
+    pub patch: Option<PathBuf>,
+    /// UDP port for OSC (0 lets the system choose; the port is logged).
+    #[arg(long, default_value_t = 5005)]
+    pub osc_port: u16,
+    /// Address to bind the OSC socket to.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub osc_bind: String,
+    /// Start a JACK server if none is running.
+    #[arg(long)]
+    pub start_server: bool,
+    /// Periods each worker renders ahead of JACK (added latency).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub lead: u32,
+    /// Cross-fade length on commit, in ms.
+    #[arg(long, default_value_t = 10.0)]
+    pub fade_ms: f32,
+    /// Fail over when the playing worker is this many ms behind.
+    #[arg(long, default_value_t = 150)]
+    pub failover_ms: u64,
+    /// Exit (code 3) when the JACK server goes away instead of waiting for it.
+    #[arg(long)]
+    pub no_reconnect: bool,
+    /// Directory for /patch/load and /patch/save.
+    #[arg(long, default_value = "patches")]
+    pub patch_dir: PathBuf,
+    /// Directory for /record/start.
+    #[arg(long, default_value = "recordings")]
+    pub record_dir: PathBuf,
+}
+
+/// Options of `render`.
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// Patch file.
+    #[arg(long)]
+    pub patch: PathBuf,
+    /// Events file: lines of `SECONDS set ID PARAM VALUE` or `SECONDS gate ID on|off`.
+    #[arg(long)]
+    pub events: Option<PathBuf>,
+    /// Length in seconds.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Sample rate.
+    #[arg(long, default_value_t = 48000)]
+    pub rate: u32,
+    /// Channels.
+    #[arg(long, default_value_t = 2)]
+    pub channels: u16,
+    /// Output WAV file.
+    pub out: PathBuf,
+}
+
+/// Options of `send`.
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// Host running synth-jack.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Its OSC port.
+    #[arg(long, default_value_t = 5005)]
+    pub port: u16,
+    /// Seconds to wait for a reply.
+    #[arg(long, default_value_t = 2.0)]
+    pub timeout: f64,
+    /// OSC address, e.g. /patch/create.
+    pub address: String,
+    /// Arguments: ints, floats and strings are inferred.
+    #[arg(allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}

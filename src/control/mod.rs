@@ -1,0 +1,472 @@
+//! The control thread's side of the engine: the pending patch, commits,
+//! live parameter changes, failover. Builds graphs (allocates) here, off the
+//! real-time threads, and hands them over through the workers' queues.
+
+pub mod clock;
+
+use crate::engine::Engine;
+use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use basedrop::Owned;
+use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering::*;
+use std::time::{Duration, Instant};
+
+/// A commit waiting for its switch; the caller matches notices by `ticket`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket(pub u64);
+
+/// Something the OSC layer may want to tell its clients.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// A commit's switch happened.
+    Committed {
+        /// The commit.
+        ticket: Ticket,
+        /// Slot now playing.
+        slot: usize,
+        /// Patch version now playing.
+        version: u32,
+    },
+    /// A commit could not be carried out after it was accepted.
+    CommitFailed {
+        /// The commit.
+        ticket: Ticket,
+        /// Why.
+        reason: String,
+    },
+    /// The other slot took over from a dead or stalled worker.
+    Failover {
+        /// Slot that failed.
+        from: usize,
+        /// Slot now playing.
+        to: usize,
+    },
+    /// JACK reported xruns; total so far.
+    Xrun(u64),
+}
+
+struct Queued {
+    ticket: Ticket,
+    patch: Patch,
+    at: Option<u64>,
+}
+
+enum Phase {
+    /// Ready for a commit.
+    Idle,
+    /// A handover was sent; waiting for the callback's switch.
+    Switching {
+        ticket: Ticket,
+        patch: Patch,
+        version: u32,
+        sent: Instant,
+    },
+    /// Switched; waiting for the old slot to stop so it can be reloaded.
+    Reloading { slot: usize },
+}
+
+/// Patch editing and commit state.
+pub struct Control {
+    registry: Registry,
+    /// The patch being edited.
+    pub pending: Patch,
+    committed: Patch,
+    version: u32,
+    next_version: u32,
+    next_ticket: u64,
+    phase: Phase,
+    queue: VecDeque<Queued>,
+    notices: Vec<Notice>,
+    failover_after: Duration,
+    failover_in_flight: bool,
+    last_xruns: u64,
+    /// Wall clock ↔ timeline mapping for timed bundles.
+    pub clock: clock::Clock,
+}
+
+impl Control {
+    /// Control for `engine`: both slots get an empty graph; slot 0 plays it.
+    pub fn new(engine: &mut Engine, registry: Registry, failover_after: Duration) -> Control {
+        let mut c = Control {
+            registry,
+            pending: Patch::new(),
+            committed: Patch::new(),
+            version: 0,
+            next_version: 1,
+            next_ticket: 1,
+            phase: Phase::Idle,
+            queue: VecDeque::new(),
+            notices: Vec::new(),
+            failover_after,
+            failover_in_flight: false,
+            last_xruns: 0,
+            clock: clock::Clock::default(),
+        };
+        let sh = engine.shared.clone();
+        if let Ok(g) = c.build(engine, &Patch::new()) {
+            let _ = sh.slots[0].cmds.push(WorkerCmd::Start {
+                graph: Some(g),
+                start: 0,
+                version: 0,
+            });
+            sh.slots[0].wake();
+        }
+        c.load_standby(engine, 1);
+        c
+    }
+
+    /// Module types available.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The patch that plays (as last committed, with live changes).
+    pub fn committed(&self) -> &Patch {
+        &self.committed
+    }
+
+    /// Version of the patch that plays.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// True when no commit is switching or queued (for `/sync`).
+    pub fn is_settled(&self) -> bool {
+        matches!(self.phase, Phase::Idle | Phase::Reloading { .. }) && self.queue.is_empty()
+    }
+
+    /// The pending patch becomes a copy of what plays.
+    pub fn abort(&mut self) {
+        self.pending = self.committed.clone();
+    }
+
+    /// Takes the notices gathered since the last call.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    fn build(&self, engine: &Engine, patch: &Patch) -> Result<Owned<Graph>, PatchError> {
+        let g = Graph::compile(
+            patch,
+            &self.registry,
+            engine.sample_rate(),
+            engine.config.channels,
+        )?;
+        Ok(Owned::new(&engine.handle, g))
+    }
+
+    fn load_standby(&mut self, engine: &mut Engine, slot: usize) {
+        match self.build(engine, &self.committed) {
+            Ok(graph) => {
+                let s = &engine.shared.slots[slot];
+                let _ = s.cmds.push(WorkerCmd::Load {
+                    graph,
+                    version: self.version,
+                });
+                s.wake();
+            }
+            Err(e) => log::error!("cannot rebuild standby slot {slot}: {e}"),
+        }
+    }
+
+    /// Compiles the pending patch and hot-swaps it in, at timeline frame `at`
+    /// or as soon as possible. Errors (cycles, unknown modules...) come back
+    /// at once; the switch is reported later as `Notice::Committed`.
+    pub fn commit(&mut self, engine: &mut Engine, at: Option<u64>) -> Result<Ticket, PatchError> {
+        // Compile now so errors reach the sender at once.
+        Graph::compile(
+            &self.pending,
+            &self.registry,
+            engine.sample_rate(),
+            engine.config.channels,
+        )?;
+        let ticket = Ticket(self.next_ticket);
+        self.next_ticket += 1;
+        self.queue.push_back(Queued {
+            ticket,
+            patch: self.pending.clone(),
+            at,
+        });
+        self.pump(engine);
+        Ok(ticket)
+    }
+
+    /// Sends the next queued commit when nothing is in flight.
+    fn pump(&mut self, engine: &mut Engine) {
+        if !matches!(self.phase, Phase::Idle) || self.failover_in_flight {
+            return;
+        }
+        let Some(q) = self.queue.pop_front() else {
+            return;
+        };
+        let graph = match self.build(engine, &q.patch) {
+            Ok(g) => g,
+            Err(e) => {
+                self.notices.push(Notice::CommitFailed {
+                    ticket: q.ticket,
+                    reason: e.to_string(),
+                });
+                return self.pump(engine);
+            }
+        };
+        let sh = engine.shared.clone();
+        let active = sh.stats.active_slot.load(Acquire) as usize;
+        let version = self.next_version;
+        self.next_version += 1;
+        let at =
+            q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
+        let cmd = WorkerCmd::Handover {
+            graph,
+            to: 1 - active,
+            at,
+            version,
+        };
+        if sh.slots[active].cmds.push(cmd).is_err() {
+            self.notices.push(Notice::CommitFailed {
+                ticket: q.ticket,
+                reason: "worker queue full".into(),
+            });
+            return;
+        }
+        sh.slots[active].wake();
+        self.phase = Phase::Switching {
+            ticket: q.ticket,
+            patch: q.patch,
+            version,
+            sent: Instant::now(),
+        };
+    }
+
+    /// Resolves `id` and `param` against what plays.
+    fn resolve(
+        &self,
+        id: &str,
+        param: &str,
+    ) -> Result<(Name, usize, &'static dsp::ParamSpec), PatchError> {
+        let m = self
+            .committed
+            .modules
+            .iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| PatchError::UnknownModule(id.to_string()))?;
+        let spec = self
+            .registry
+            .find(&m.kind)
+            .ok_or_else(|| PatchError::UnknownType(m.kind.clone()))?
+            .spec;
+        let pi = spec
+            .param_index(param)
+            .ok_or_else(|| PatchError::UnknownParam {
+                module: id.to_string(),
+                kind: spec.name.to_string(),
+                param: param.to_string(),
+            })?;
+        let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
+        Ok((name, pi, &spec.params[pi]))
+    }
+
+    /// Live parameter change on what plays (smoothed), at `frame` or at once;
+    /// also recorded in the pending and committed patches. Returns the
+    /// clamped value and warnings.
+    pub fn set_live(
+        &mut self,
+        engine: &Engine,
+        id: &str,
+        param: &str,
+        value: &ParamArg,
+        frame: Option<u64>,
+    ) -> Result<(f32, Vec<String>), PatchError> {
+        let (name, pi, _) = self.resolve(id, param)?;
+        let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
+        if self.pending.module_index(id).is_some() {
+            let _ = self.pending.set(&self.registry, id, param, value);
+        }
+        self.send_event(
+            engine,
+            frame,
+            Event {
+                offset: 0,
+                module: name,
+                kind: EventKind::Param {
+                    index: pi as u16,
+                    value: v,
+                },
+            },
+        );
+        Ok((v, warnings))
+    }
+
+    /// Gate on or off for module `id` of what plays.
+    pub fn gate(
+        &mut self,
+        engine: &Engine,
+        id: &str,
+        on: bool,
+        frame: Option<u64>,
+    ) -> Result<(), PatchError> {
+        let m = self
+            .committed
+            .modules
+            .iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| PatchError::UnknownModule(id.to_string()))?;
+        let gated = self
+            .registry
+            .find(&m.kind)
+            .map(|t| t.spec.gate)
+            .unwrap_or(false);
+        if !gated {
+            return Err(PatchError::NoGate(id.to_string()));
+        }
+        let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
+        self.send_event(
+            engine,
+            frame,
+            Event {
+                offset: 0,
+                module: name,
+                kind: EventKind::Gate(on),
+            },
+        );
+        Ok(())
+    }
+
+    /// Queues an event on both slots (frame 0 = at once).
+    fn send_event(&self, engine: &Engine, frame: Option<u64>, event: Event) {
+        for s in &engine.shared.slots {
+            if s.cmds
+                .push(WorkerCmd::Event {
+                    frame: frame.unwrap_or(0),
+                    event,
+                })
+                .is_err()
+            {
+                s.stats.lost_events.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// Handles what the real-time side reported; supervises the active worker.
+    pub fn poll(&mut self, engine: &mut Engine) {
+        let sh = engine.shared.clone();
+        while let Some(e) = sh.events.pop() {
+            match e {
+                EngineEvent::Switched {
+                    slot,
+                    version,
+                    from,
+                    failover,
+                } => {
+                    if failover {
+                        self.failover_in_flight = false;
+                        // Commits wait until the failed slot is reloaded.
+                        self.phase = Phase::Reloading { slot: from };
+                        self.notices.push(Notice::Failover { from, to: slot });
+                        log::warn!("failover: slot {from} -> {slot}, version {version}");
+                        continue;
+                    }
+                    if let Phase::Switching {
+                        ticket,
+                        patch,
+                        version: v,
+                        sent,
+                    } = std::mem::replace(&mut self.phase, Phase::Reloading { slot: from })
+                    {
+                        self.committed = patch;
+                        self.version = v;
+                        log::info!(
+                            "patch version {v} plays on slot {slot} ({:.1} ms after commit)",
+                            sent.elapsed().as_secs_f64() * 1e3
+                        );
+                        self.notices.push(Notice::Committed {
+                            ticket,
+                            slot,
+                            version: v,
+                        });
+                    }
+                }
+                EngineEvent::Stopped { slot } => {
+                    self.load_standby(engine, slot);
+                    if matches!(self.phase, Phase::Reloading { slot: s } if s == slot) {
+                        self.phase = Phase::Idle;
+                    }
+                }
+                EngineEvent::Died { slot } => {
+                    log::error!("worker {slot} died");
+                    engine.spawn_worker(slot);
+                    self.fail_over(engine, slot);
+                }
+            }
+        }
+        self.supervise(engine);
+        let x = sh.stats.xruns.load(Relaxed);
+        if x != self.last_xruns {
+            self.last_xruns = x;
+            self.clock.reset();
+            self.notices.push(Notice::Xrun(x));
+        }
+        self.pump(engine);
+    }
+
+    /// Fails over when the active worker lags the callback by more than the timeout.
+    fn supervise(&mut self, engine: &mut Engine) {
+        if self.failover_in_flight {
+            return;
+        }
+        let sh = &engine.shared;
+        let active = sh.stats.active_slot.load(Acquire) as usize;
+        let s = &sh.slots[active];
+        if !s.rendering.load(Acquire) {
+            return;
+        }
+        let lag = s
+            .consumed
+            .load(Acquire)
+            .saturating_sub(s.produced.load(Acquire));
+        let limit = (self.failover_after.as_secs_f64() * engine.sample_rate() as f64) as u64;
+        if lag > limit {
+            log::error!(
+                "worker {active} is {:.0} ms behind; failing over",
+                lag as f64 * 1e3 / engine.sample_rate() as f64
+            );
+            self.fail_over(engine, active);
+        }
+    }
+
+    fn fail_over(&mut self, engine: &mut Engine, dead: usize) {
+        let sh = engine.shared.clone();
+        let active = sh.stats.active_slot.load(Acquire) as usize;
+        // A commit that was waiting on the dead worker is sent again later.
+        if let Phase::Switching { ticket, patch, .. } =
+            std::mem::replace(&mut self.phase, Phase::Idle)
+        {
+            self.queue.push_front(Queued {
+                ticket,
+                patch,
+                at: None,
+            });
+        }
+        if dead != active {
+            // The standby died: it was reloaded by spawn_worker's caller.
+            self.load_standby(engine, dead);
+            return;
+        }
+        let to = 1 - dead;
+        self.failover_in_flight = true;
+        let start = sh.cycle_frame.load(Acquire);
+        // A fresh graph of what plays, with live changes; the loaded standby
+        // graph is the fallback if that cannot be built.
+        let graph = self.build(engine, &self.committed).ok();
+        let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
+            graph,
+            start,
+            version: self.version,
+        });
+        sh.slots[to].wake();
+        let _ = sh.callback_cmds.push(CallbackCmd::Failover {
+            to,
+            version: self.version,
+        });
+    }
+}

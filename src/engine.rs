@@ -1,0 +1,345 @@
+//! The JACK client and the threads around it: two workers, the basedrop
+//! collector, the process callback. Non-real-time: everything here may
+//! allocate; the real-time pieces live in `rt/`.
+
+use crate::record::Recorder;
+use crate::rt::callback::Callback;
+use crate::rt::command::WorkerCmd;
+use crate::rt::ring::MAX_PERIOD;
+use crate::rt::shared::Shared;
+use crate::rt::worker::Worker;
+use basedrop::{Collector, Handle};
+use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How the engine connects and plays.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// JACK client name.
+    pub name: String,
+    /// Output ports `out_1..out_N`.
+    pub channels: usize,
+    /// Periods each worker renders ahead of the callback.
+    pub lead: u32,
+    /// Cross-fade on commit, in ms.
+    pub fade_ms: f32,
+    /// Connect outputs to the first physical playback ports.
+    pub connect: bool,
+    /// Start a JACK server if none runs.
+    pub start_server: bool,
+}
+
+/// Why the engine could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// No JACK server answered.
+    NoServer(String),
+    /// Anything else.
+    Other(String),
+}
+
+/// Handles JACK's notifications (on JACK's notification thread).
+pub struct Notifications {
+    shared: Arc<Shared>,
+}
+
+impl jack::NotificationHandler for Notifications {
+    unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
+        self.shared.server_gone.store(true, Release);
+    }
+
+    fn xrun(&mut self, _: &jack::Client) -> jack::Control {
+        self.shared.stats.xruns.fetch_add(1, Relaxed);
+        self.shared.epoch.fetch_add(1, Release);
+        jack::Control::Continue
+    }
+
+    fn sample_rate(&mut self, _: &jack::Client, srate: jack::Frames) -> jack::Control {
+        self.shared.sample_rate.store(srate, Release);
+        jack::Control::Continue
+    }
+}
+
+type Client = jack::AsyncClient<Notifications, Callback>;
+
+/// The running engine.
+pub struct Engine {
+    /// State shared with the real-time threads.
+    pub shared: Arc<Shared>,
+    /// For wrapping graphs in `basedrop::Owned`.
+    pub handle: Handle,
+    /// Output recorder.
+    pub recorder: Recorder,
+    /// Configuration it was started with.
+    pub config: Config,
+    client: Option<Client>,
+    workers: [Option<JoinHandle<()>>; 2],
+    collector: Option<(JoinHandle<()>, Arc<AtomicBool>)>,
+    /// Port connections remembered for a reconnect, per output port.
+    connections: Vec<Vec<String>>,
+    rt_priority: Option<i32>,
+}
+
+fn open_client(cfg: &Config) -> Result<jack::Client, StartError> {
+    let mut opts = jack::ClientOptions::USE_EXACT_NAME;
+    if !cfg.start_server {
+        opts |= jack::ClientOptions::NO_START_SERVER;
+    }
+    match jack::Client::new(&cfg.name, opts) {
+        Ok((c, _)) => Ok(c),
+        Err(jack::Error::ClientError(s)) if s.contains(jack::ClientStatus::SERVER_FAILED) => {
+            Err(StartError::NoServer(format!("{s:?}")))
+        }
+        Err(jack::Error::ClientError(s)) if s.contains(jack::ClientStatus::NAME_NOT_UNIQUE) => {
+            Err(StartError::Other(format!(
+                "a JACK client named '{}' already exists (use --name)",
+                cfg.name
+            )))
+        }
+        Err(e) => Err(StartError::NoServer(format!("{e:?}"))),
+    }
+}
+
+impl Engine {
+    /// Connects to JACK, starts the workers and activates the callback.
+    pub fn start(cfg: Config) -> Result<Engine, StartError> {
+        let client = open_client(&cfg)?;
+        let sr = client.sample_rate() as u32;
+        let period = client.buffer_size().min(MAX_PERIOD as u32);
+        let mut collector = Collector::new();
+        let handle = collector.handle();
+        let fade = ((cfg.fade_ms.max(0.0) / 1000.0) * sr as f32).max(1.0) as u32;
+        let shared = Arc::new(Shared::new(
+            &handle,
+            cfg.channels,
+            cfg.lead.max(1),
+            period,
+            sr,
+            fade,
+        ));
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let collector_thread = std::thread::Builder::new()
+            .name("collector".into())
+            .spawn(move || {
+                // Frees retired graphs off the real-time threads.
+                while !stop2.load(Acquire) {
+                    collector.collect();
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                collector.collect();
+            })
+            .map_err(|e| StartError::Other(e.to_string()))?;
+        let (recorder, _) = Recorder::new(cfg.channels, sr);
+        let rt_priority = client_rt_priority(&client);
+        let mut engine = Engine {
+            shared,
+            handle,
+            recorder,
+            config: cfg,
+            client: None,
+            workers: [None, None],
+            collector: Some((collector_thread, stop)),
+            connections: Vec::new(),
+            rt_priority,
+        };
+        for slot in 0..2 {
+            engine.spawn_worker(slot);
+        }
+        engine.activate(client, 0, 0)?;
+        match rt_priority {
+            Some(p) => log::info!(
+                "JACK is real-time (client priority {p}); workers ask for {}",
+                p - 1
+            ),
+            None => log::info!("JACK is not real-time; workers run at normal priority"),
+        }
+        Ok(engine)
+    }
+
+    fn activate(&mut self, client: jack::Client, active: usize, t: u64) -> Result<(), StartError> {
+        let mut ports = Vec::new();
+        for i in 0..self.config.channels {
+            let p = client
+                .register_port(&format!("out_{}", i + 1), jack::AudioOut::default())
+                .map_err(|e| {
+                    StartError::Other(format!("cannot register port out_{}: {e:?}", i + 1))
+                })?;
+            ports.push(p);
+        }
+        let lat = self.shared.lead_frames() as u32;
+        for p in &ports {
+            p.set_latency_range(jack::LatencyType::Playback, (lat, lat));
+        }
+        let names: Vec<String> = ports.iter().filter_map(|p| p.name().ok()).collect();
+        self.shared
+            .period
+            .store(client.buffer_size().min(MAX_PERIOD as u32), Release);
+        self.shared
+            .sample_rate
+            .store(client.sample_rate() as u32, Release);
+        self.shared.server_gone.store(false, Release);
+        let cb = Callback::new(self.shared.clone(), ports, active, t, self.recorder.tap());
+        let notes = Notifications {
+            shared: self.shared.clone(),
+        };
+        let active_client = client
+            .activate_async(notes, cb)
+            .map_err(|e| StartError::Other(format!("cannot activate JACK client: {e:?}")))?;
+        let c = active_client.as_client();
+        if self.config.connect && self.connections.is_empty() {
+            let phys = c.ports(
+                None,
+                Some("32 bit float mono audio"),
+                jack::PortFlags::IS_INPUT | jack::PortFlags::IS_PHYSICAL,
+            );
+            for (src, dst) in names.iter().zip(phys.iter()) {
+                if let Err(e) = c.connect_ports_by_name(src, dst) {
+                    log::warn!("cannot connect {src} to {dst}: {e:?}");
+                }
+            }
+        }
+        for (src, dsts) in names.iter().zip(self.connections.iter()) {
+            for dst in dsts {
+                match c.connect_ports_by_name(src, dst) {
+                    Ok(()) => log::info!("restored connection {src} -> {dst}"),
+                    Err(e) => log::warn!("cannot restore connection {src} -> {dst}: {e:?}"),
+                }
+            }
+        }
+        self.client = Some(active_client);
+        Ok(())
+    }
+
+    /// Starts (or restarts) the worker thread of `slot`.
+    pub fn spawn_worker(&mut self, slot: usize) {
+        if let Some(old) = self.workers[slot].take() {
+            let _ = old.join();
+        }
+        let s = &self.shared.slots[slot];
+        while s.cmds.pop().is_some() {}
+        s.ring.drain();
+        let worker = Worker::new(slot, self.shared.clone());
+        let prio = self.rt_priority;
+        let h = std::thread::Builder::new()
+            .name(format!("worker-{slot}"))
+            .spawn(move || {
+                if let Some(p) = prio {
+                    crate::sched::acquire_rt(p - 1, slot);
+                }
+                worker.run()
+            })
+            .expect("spawn worker thread");
+        self.shared.slots[slot].set_thread(&self.handle, h.thread().clone());
+        self.shared.slots[slot].alive.store(true, Release);
+        self.workers[slot] = Some(h);
+    }
+
+    /// True when JACK has shut the client down.
+    pub fn server_gone(&self) -> bool {
+        self.shared.server_gone.load(Acquire)
+    }
+
+    /// Sample rate in Hz.
+    pub fn sample_rate(&self) -> f32 {
+        self.shared.sample_rate.load(Relaxed) as f32
+    }
+
+    /// Remembers the current port connections so a reconnect can restore them.
+    pub fn remember_connections(&mut self) {
+        if let Some(c) = &self.client {
+            if self.server_gone() {
+                return;
+            }
+            let cl = c.as_client();
+            self.connections = (0..self.config.channels)
+                .map(|i| {
+                    let name = format!("{}:out_{}", cl.name(), i + 1);
+                    cl.port_by_name(&name)
+                        .map(|p| p.get_connections())
+                        .unwrap_or_default()
+                })
+                .collect();
+        }
+    }
+
+    /// Tears down the dead client and waits until a server answers, then
+    /// reconnects with the same client and port names and connections.
+    pub fn reconnect(&mut self, quit: &AtomicBool) -> Result<(), StartError> {
+        let (active, t) = match self.client.take() {
+            Some(c) => {
+                // After a shutdown deactivation may fail; the handler comes back either way.
+                match c.deactivate() {
+                    Ok((_, _, cb)) => {
+                        let (_, t, active) = cb.into_parts();
+                        (active, t)
+                    }
+                    Err(e) => {
+                        log::warn!("deactivate after server loss: {e:?}");
+                        (self.shared.stats.active_slot.load(Relaxed) as usize, 0)
+                    }
+                }
+            }
+            None => (0, 0),
+        };
+        loop {
+            if quit.load(Acquire) {
+                return Err(StartError::Other("quit while waiting for JACK".into()));
+            }
+            match open_client(&Config {
+                start_server: false,
+                ..self.config.clone()
+            }) {
+                Ok(client) => {
+                    self.rt_priority = client_rt_priority(&client);
+                    self.activate(client, active, t)?;
+                    // Workers jump to the new timeline position.
+                    self.shared.epoch.fetch_add(1, Release);
+                    return Ok(());
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(250)),
+            }
+        }
+    }
+
+    /// The JACK client, while connected.
+    pub fn client(&self) -> Option<&jack::Client> {
+        self.client.as_ref().map(|c| c.as_client())
+    }
+
+    /// Deactivates the client and stops every thread.
+    pub fn shutdown(mut self) {
+        if let Some(c) = self.client.take() {
+            if let Err(e) = c.deactivate() {
+                log::warn!("deactivate: {e:?}");
+            }
+        }
+        for slot in 0..2 {
+            let _ = self.shared.slots[slot].cmds.push(WorkerCmd::Quit);
+            self.shared.slots[slot].wake();
+            if let Some(h) = self.workers[slot].take() {
+                let _ = h.join();
+            }
+        }
+        if let Some((h, stop)) = self.collector.take() {
+            stop.store(true, Release);
+            let _ = h.join();
+        }
+    }
+}
+
+fn client_rt_priority(client: &jack::Client) -> Option<i32> {
+    let lib = jack::jack_sys::library().ok()?;
+    // SAFETY: symbol signature from jack.h: int jack_client_real_time_priority(jack_client_t*).
+    unsafe {
+        let f = lib
+            .get::<unsafe extern "C" fn(*mut jack::jack_sys::jack_client_t) -> libc::c_int>(
+                b"jack_client_real_time_priority\0",
+            )
+            .ok()?;
+        let p = f(client.raw());
+        (p > 0).then_some(p)
+    }
+}

@@ -1,0 +1,74 @@
+//! `fault`: a module that stalls or panics its worker on demand, so tests and
+//! benchmarks can reproduce the prior engine's failures. Only built with the
+//! `fault-injection` feature.
+
+use dsp::module::same_type;
+use dsp::{Module, ModuleSpec, ModuleType, ParamSpec, PortSpec, ProcessIo};
+use std::any::Any;
+
+/// Metadata of `fault`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "fault",
+    aliases: &[],
+    description: "test only: a live change of stall_ms stalls the worker once; panic=1 panics it",
+    inputs: &[PortSpec::new("in")],
+    outputs: &[PortSpec::new("out")],
+    params: &[
+        ParamSpec::new("stall_ms", 0.0, 10000.0, 0.0, "ms", 0.0),
+        ParamSpec::new("panic", 0.0, 1.0, 0.0, "", 0.0),
+    ],
+    gate: false,
+};
+
+/// The `fault` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |_| Box::new(Fault::default()),
+};
+
+/// Passes its input through; misbehaves when a live change arms it.
+#[derive(Default)]
+pub struct Fault {
+    stall_ms: f32,
+    panic: bool,
+}
+
+impl Module for Fault {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn set_param(&mut self, index: usize, value: f32) {
+        match index {
+            0 => self.stall_ms = value,
+            _ => self.panic = value >= 0.5,
+        }
+    }
+
+    /// Initial values never arm it, so a rebuilt standby does not misbehave.
+    fn set_param_now(&mut self, _index: usize, _value: f32) {}
+
+    fn process(&mut self, io: &mut ProcessIo) {
+        if self.stall_ms > 0.0 {
+            let ms = std::mem::take(&mut self.stall_ms);
+            std::thread::sleep(std::time::Duration::from_secs_f32(ms / 1000.0));
+        }
+        if std::mem::take(&mut self.panic) {
+            // The panic machinery allocates; that is the fault, not the engine.
+            assert_no_alloc::permit_alloc(|| panic!("fault module: injected panic"));
+        }
+        let n = io.frames;
+        let x = io.inputs[0];
+        io.outputs[0][..n].copy_from_slice(&x[..n]);
+    }
+
+    fn reset(&mut self) {}
+
+    fn carry_from(&mut self, old: &dyn Module) {
+        let _ = same_type::<Fault>(old);
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

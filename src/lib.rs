@@ -1,0 +1,30 @@
+//! synth-jack: a real-time modular synthesizer for JACK, driven over OSC.
+//!
+//! Data flows one way: OSC thread → control (builds graphs, allocates) →
+//! workers (render, `rt/`) → rings → process callback (`rt/`) → JACK.
+
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod cli;
+pub mod control;
+pub mod engine;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
+pub mod osc;
+pub mod record;
+pub mod render_cmd;
+pub mod rt;
+pub mod sched;
+pub mod signals;
+pub mod status;
+
+/// The module types this build offers: the dsp crate's, plus `fault` with
+/// the `fault-injection` feature.
+pub fn registry() -> dsp::Registry {
+    #[allow(unused_mut)]
+    let mut r = dsp::Registry::standard();
+    #[cfg(feature = "fault-injection")]
+    r.register(fault::TYPE);
+    r
+}

@@ -1,0 +1,96 @@
+//! Fixed-size messages that cross the real-time boundary through lock-free
+//! queues. Graphs travel as `basedrop::Owned`, so dropping one on a real-time
+//! thread only queues it for the collector thread.
+
+use basedrop::Owned;
+use dsp::{Event, Graph};
+
+/// To a worker.
+pub enum WorkerCmd {
+    /// Hold this graph, without rendering, ready for a failover.
+    Load {
+        /// The graph.
+        graph: Owned<Graph>,
+        /// Its patch version.
+        version: u32,
+    },
+    /// Render from timeline frame `start`, with `graph` or the loaded one.
+    Start {
+        /// A new graph, or `None` to play the loaded one.
+        graph: Option<Owned<Graph>>,
+        /// Timeline frame of the first sample.
+        start: u64,
+        /// Patch version.
+        version: u32,
+    },
+    /// At the block boundary `at` (or the next one), copy the running state into
+    /// `graph` and start slot `to` with it from that frame.
+    Handover {
+        /// The new graph.
+        graph: Owned<Graph>,
+        /// The slot that will play it.
+        to: usize,
+        /// Timeline frame of the switch; `None` for the next block boundary.
+        at: Option<u64>,
+        /// Its patch version.
+        version: u32,
+    },
+    /// Stop rendering and retire the graph.
+    Stop,
+    /// Apply `event` at timeline frame `frame` (at once if that has passed).
+    Event {
+        /// Timeline frame.
+        frame: u64,
+        /// What to apply.
+        event: Event,
+    },
+    /// Leave the thread.
+    Quit,
+}
+
+/// To the process callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackCmd {
+    /// Cross-fade to `to`, whose stream starts at timeline frame `at`.
+    Switch {
+        /// Incoming slot.
+        to: usize,
+        /// Its patch version.
+        version: u32,
+        /// First frame of its stream.
+        at: u64,
+    },
+    /// The active worker is gone: fade in `to` as soon as it has audio.
+    Failover {
+        /// Incoming slot.
+        to: usize,
+        /// Its patch version.
+        version: u32,
+    },
+}
+
+/// From real-time threads to the control thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineEvent {
+    /// The callback finished a switch; `slot` now plays `version`.
+    Switched {
+        /// New active slot.
+        slot: usize,
+        /// Patch version.
+        version: u32,
+        /// Slot that stopped playing.
+        from: usize,
+        /// True when it was a failover.
+        failover: bool,
+    },
+    /// A worker stopped rendering and retired its graph.
+    Stopped {
+        /// Its slot.
+        slot: usize,
+    },
+    /// A worker panicked and its thread ended.
+    Died {
+        /// Its slot.
+        slot: usize,
+    },
+}

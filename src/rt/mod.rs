@@ -1,0 +1,10 @@
+//! The real-time side. Code in this module runs on JACK's process thread or
+//! on the worker threads: it never allocates, locks a mutex, does I/O or logs
+//! on its render path (debug builds abort on any allocation there).
+
+pub mod callback;
+pub mod command;
+pub mod ring;
+pub mod shared;
+pub mod telemetry;
+pub mod worker;

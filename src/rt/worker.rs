@@ -1,0 +1,357 @@
+//! A slot's worker thread: owns the slot's graph and renders it into the
+//! slot's ring, paced by what the callback has consumed.
+//!
+//! Pacing rule: render only while a free block exists and the rendered
+//! timeline is less than `lead` periods ahead of the callback. A worker that
+//! finds itself behind jumps to the present instead of making up missed time,
+//! so after any stall it renders at most `lead` blocks and then follows the
+//! callback again (the prior engine's catch-up spiral cannot happen).
+
+use super::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use super::shared::Shared;
+use basedrop::Owned;
+use dsp::graph::MAX_CHANNELS;
+use dsp::{Event, Graph};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Most timed events a worker holds at once; more are counted as lost.
+pub const EVENT_CAPACITY: usize = 4096;
+
+/// Longest a worker sleeps when nobody wakes it.
+const IDLE_WAIT: Duration = Duration::from_millis(20);
+
+struct Pending {
+    graph: Owned<Graph>,
+    to: usize,
+    at: Option<u64>,
+    version: u32,
+}
+
+/// The state a worker thread owns.
+pub struct Worker {
+    slot: usize,
+    shared: Arc<Shared>,
+    graph: Option<Owned<Graph>>,
+    version: u32,
+    rendering: bool,
+    produced: u64,
+    epoch: u64,
+    /// Timed events sorted by frame (capacity fixed at EVENT_CAPACITY).
+    events: Vec<(u64, Event)>,
+    /// This block's events with offsets (capacity fixed).
+    block_events: Vec<Event>,
+    handover: Option<Pending>,
+}
+
+impl Worker {
+    /// A worker for `slot`. Allocates its event lists here, never later.
+    pub fn new(slot: usize, shared: Arc<Shared>) -> Worker {
+        Worker {
+            slot,
+            epoch: shared.epoch.load(Relaxed),
+            shared,
+            graph: None,
+            version: 0,
+            rendering: false,
+            produced: 0,
+            events: Vec::with_capacity(EVENT_CAPACITY),
+            block_events: Vec::with_capacity(EVENT_CAPACITY),
+            handover: None,
+        }
+    }
+
+    /// Runs until `Quit`. A panic inside is caught: the slot is marked dead and
+    /// the control thread is told, so it can fail over.
+    pub fn run(mut self) {
+        let shared = self.shared.clone();
+        let slot = self.slot;
+        shared.slots[slot].alive.store(true, Release);
+        let result = catch_unwind(AssertUnwindSafe(|| self.main_loop()));
+        let s = &shared.slots[slot];
+        s.rendering.store(false, Release);
+        s.alive.store(false, Release);
+        if result.is_err() {
+            log::error!("worker {slot} panicked; failing over");
+            shared.post(EngineEvent::Died { slot });
+        }
+    }
+
+    fn main_loop(&mut self) {
+        loop {
+            let quit = rt_guard(|| self.step());
+            if quit {
+                return;
+            }
+            std::thread::park_timeout(IDLE_WAIT);
+        }
+    }
+
+    /// One wake-up: apply commands, then render what the pacing rule allows.
+    /// Real-time: no allocation (checked in debug builds), no lock, no I/O.
+    fn step(&mut self) -> bool {
+        let shared = self.shared.clone();
+        let s = &shared.slots[self.slot];
+        s.stats.heartbeat.fetch_add(1, Relaxed);
+        loop {
+            while let Some(cmd) = s.cmds.pop() {
+                if self.command(cmd) {
+                    return true;
+                }
+            }
+            // Commands that arrived while rendering are handled first.
+            if !self.rendering || !self.render_ahead() {
+                return false;
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: WorkerCmd) -> bool {
+        let s = &self.shared.slots[self.slot];
+        match cmd {
+            WorkerCmd::Load { graph, version } => {
+                if self.rendering {
+                    // Never replace what plays; the control side orders
+                    // reloads after `Stopped`, so this is a stale command.
+                    return false;
+                }
+                self.graph = Some(graph);
+                self.version = version;
+                s.version.store(version, Release);
+            }
+            WorkerCmd::Start {
+                graph,
+                start,
+                version,
+            } => {
+                if let Some(g) = graph {
+                    self.graph = Some(g);
+                }
+                self.version = version;
+                s.version.store(version, Release);
+                s.ring.drain();
+                // Timed events before the start belonged to the previous graph.
+                let stale = self.events.partition_point(|(f, _)| *f < start);
+                self.events.drain(..stale);
+                self.produced = start;
+                s.produced.store(start, Release);
+                // Render ahead at once, without waiting for the callback.
+                s.consumed
+                    .fetch_max(start.saturating_sub(self.shared.lead_frames()), Release);
+                self.rendering = true;
+                self.epoch = self.shared.epoch.load(Relaxed);
+                s.rendering.store(true, Release);
+            }
+            WorkerCmd::Handover {
+                graph,
+                to,
+                at,
+                version,
+            } => {
+                self.handover = Some(Pending {
+                    graph,
+                    to,
+                    at,
+                    version,
+                });
+                if !self.rendering {
+                    // Nothing plays here: hand over at once, from the present.
+                    self.produced = self.shared.cycle_frame.load(Acquire);
+                    self.try_handover();
+                }
+            }
+            WorkerCmd::Stop => {
+                self.handover = None;
+                self.rendering = false;
+                s.rendering.store(false, Release);
+                s.ring.drain();
+                self.graph = None;
+                self.shared.post(EngineEvent::Stopped { slot: self.slot });
+            }
+            WorkerCmd::Event { frame, event } => self.queue_event(frame, event),
+            WorkerCmd::Quit => return true,
+        }
+        false
+    }
+
+    fn queue_event(&mut self, frame: u64, event: Event) {
+        if !self.rendering && frame == 0 {
+            // Immediate changes concern what plays; an idle standby is rebuilt
+            // from the committed patch (which records them) before it plays.
+            return;
+        }
+        if self.events.len() == self.events.capacity() {
+            self.shared.slots[self.slot]
+                .stats
+                .lost_events
+                .fetch_add(1, Relaxed);
+            return;
+        }
+        // Keep sorted by frame; equal frames keep arrival order.
+        let pos = self.events.partition_point(|(f, _)| *f <= frame);
+        self.events.insert(pos, (frame, event));
+    }
+
+    /// Renders up to the lead. True if it stopped early for a command.
+    fn render_ahead(&mut self) -> bool {
+        let shared = self.shared.clone();
+        let s = &shared.slots[self.slot];
+        let period = shared.period.load(Relaxed).max(1) as u64;
+        let lead = shared.lead_frames().max(period);
+        let consumed = s.consumed.load(Acquire);
+        let epoch = shared.epoch.load(Relaxed);
+        if epoch != self.epoch {
+            self.epoch = epoch;
+            s.stats.reanchors.fetch_add(1, Relaxed);
+        }
+        if self.produced < consumed {
+            // Behind the callback: skip to the present, never make up time.
+            s.stats.late.fetch_add(1, Relaxed);
+            self.produced = consumed;
+        }
+        let mut burst = 0;
+        let mut interrupted = false;
+        while self.produced < consumed + lead {
+            // A queued Stop must cancel a pending handover before it fires.
+            if self.handover.is_some() && !s.cmds.is_empty() {
+                interrupted = true;
+                break;
+            }
+            if self.try_handover() {
+                continue;
+            }
+            let mut frames = period;
+            if let Some(at) = self.handover.as_ref().and_then(|h| h.at) {
+                if at > self.produced && at < self.produced + frames {
+                    frames = at - self.produced;
+                }
+            }
+            if !self.render_block(frames as usize) {
+                break;
+            }
+            burst += 1;
+        }
+        if burst > 0 {
+            s.stats.burst_last.store(burst, Relaxed);
+            s.stats.burst_max.fetch_max(burst, Relaxed);
+        }
+        interrupted
+    }
+
+    /// Performs a pending handover if its frame has come. True if it did.
+    fn try_handover(&mut self) -> bool {
+        let due = match &self.handover {
+            Some(h) => h.at.is_none_or(|at| at <= self.produced),
+            None => return false,
+        };
+        if !due {
+            return false;
+        }
+        let Some(mut h) = self.handover.take() else {
+            return false;
+        };
+        if let Some(old) = self.graph.as_ref() {
+            h.graph.carry_from(old);
+        }
+        let start = self.produced;
+        let target = &self.shared.slots[h.to];
+        match target.cmds.push(WorkerCmd::Start {
+            graph: Some(h.graph),
+            start,
+            version: h.version,
+        }) {
+            Ok(()) => {
+                target.wake();
+                let _ = self.shared.callback_cmds.push(CallbackCmd::Switch {
+                    to: h.to,
+                    version: h.version,
+                    at: start,
+                });
+                true
+            }
+            Err(WorkerCmd::Start {
+                graph: Some(graph), ..
+            }) => {
+                // Target queue full: keep it and try again next block.
+                self.handover = Some(Pending {
+                    graph,
+                    to: h.to,
+                    at: Some(start),
+                    version: h.version,
+                });
+                false
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Renders one block of `frames` frames into a free buffer and queues it.
+    fn render_block(&mut self, frames: usize) -> bool {
+        let shared = self.shared.clone();
+        let s = &shared.slots[self.slot];
+        let Some(mut block) = s.ring.free.pop() else {
+            return false;
+        };
+        let start = self.produced;
+        let end = start + frames as u64;
+        self.block_events.clear();
+        let mut n = 0;
+        for (f, e) in &self.events {
+            if *f >= end {
+                break;
+            }
+            if *f < start && *f != 0 {
+                s.stats.late_events.fetch_add(1, Relaxed);
+            }
+            let mut e = *e;
+            e.offset = f.saturating_sub(start) as u32;
+            self.block_events.push(e);
+            n += 1;
+        }
+        self.events.drain(..n);
+        let t0 = Instant::now();
+        {
+            let mut outs: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            let ch = block.channel_count();
+            block.channels_mut(frames, &mut outs);
+            match self.graph.as_mut() {
+                Some(g) => g.process(&mut outs[..ch], &self.block_events),
+                None => outs[..ch].iter_mut().for_each(|c| c.fill(0.0)),
+            }
+        }
+        let sr = shared.sample_rate.load(Relaxed).max(1) as f32;
+        s.stats
+            .record_load(t0.elapsed().as_secs_f32() / (frames as f32 / sr));
+        if let Some(g) = self.graph.as_ref() {
+            s.stats.nan_resets.store(g.nan_resets(), Relaxed);
+        }
+        block.start = start;
+        block.frames = frames;
+        block.version = self.version;
+        if let Err(b) = s.ring.filled.push(block) {
+            // Cannot happen: filled holds every block. Counted, never silent.
+            s.stats.drops.fetch_add(1, Relaxed);
+            s.ring.recycle(b);
+            return false;
+        }
+        self.produced = end;
+        s.produced.store(end, Release);
+        s.stats.frames.fetch_add(frames as u64, Relaxed);
+        true
+    }
+}
+
+/// Runs `f` with allocation forbidden in debug builds (aborts on violation).
+#[inline]
+pub fn rt_guard<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(debug_assertions)]
+    {
+        assert_no_alloc::assert_no_alloc(f)
+    }
+    #[cfg(not(debug_assertions))]
+    {
+        f()
+    }
+}

@@ -1,0 +1,25 @@
+//! Real-time scheduling for worker threads, through JACK's own helper.
+
+/// Asks for SCHED_FIFO at `priority` for the calling thread; logs the outcome.
+pub fn acquire_rt(priority: i32, slot: usize) {
+    let Ok(lib) = jack::jack_sys::library() else {
+        log::warn!("worker {slot}: libjack not loaded; normal priority");
+        return;
+    };
+    // SAFETY: int jack_acquire_real_time_scheduling(jack_native_thread_t, int), from jack.h.
+    let rc = unsafe {
+        match lib.get::<unsafe extern "C" fn(libc::pthread_t, libc::c_int) -> libc::c_int>(
+            b"jack_acquire_real_time_scheduling\0",
+        ) {
+            Ok(f) => f(libc::pthread_self(), priority),
+            Err(_) => -1,
+        }
+    };
+    if rc == 0 {
+        log::info!("worker {slot}: real-time priority {priority}");
+    } else {
+        log::warn!(
+            "worker {slot}: could not get real-time priority {priority} (rc {rc}); normal priority"
+        );
+    }
+}

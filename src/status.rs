@@ -1,0 +1,107 @@
+//! The one-line live status, shown when stdout is a terminal.
+
+use crate::rt::shared::Shared;
+use std::io::Write;
+use std::sync::atomic::Ordering::*;
+
+/// True when stdout is a terminal.
+pub fn stdout_is_tty() -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(1) == 1 }
+}
+
+/// A snapshot of the engine's counters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// Slot playing.
+    pub active_slot: u32,
+    /// Patch version playing.
+    pub version: u32,
+    /// Average DSP load of the active worker (fraction of a period).
+    pub load_avg: f32,
+    /// Peak DSP load since the last snapshot.
+    pub load_peak: f32,
+    /// Ring occupancy of the active slot, in periods.
+    pub ring: f32,
+    /// Underruns so far.
+    pub underruns: u64,
+    /// Xruns so far.
+    pub xruns: u64,
+    /// Drops so far (must stay 0).
+    pub drops: u64,
+    /// Late renders so far (both slots).
+    pub late: u64,
+    /// Switches so far.
+    pub switches: u64,
+    /// Failovers so far.
+    pub failovers: u64,
+    /// Peak level per channel in dBFS since the last snapshot.
+    pub peaks_db: Vec<f32>,
+}
+
+impl Snapshot {
+    /// Reads the counters (and resets the peaks).
+    pub fn take(sh: &Shared) -> Snapshot {
+        let a = sh.stats.active_slot.load(Acquire) as usize;
+        let s = &sh.slots[a];
+        let period = sh.period.load(Relaxed).max(1) as f32;
+        Snapshot {
+            active_slot: a as u32,
+            version: sh.stats.version.load(Acquire),
+            load_avg: s.stats.load_avg.load(Relaxed) as f32 / 1e6,
+            load_peak: s.stats.load_peak.swap(0, Relaxed) as f32 / 1e6,
+            ring: s.buffered() as f32 / period,
+            underruns: sh.stats.underruns.load(Relaxed),
+            xruns: sh.stats.xruns.load(Relaxed),
+            drops: sh.slots.iter().map(|s| s.stats.drops.load(Relaxed)).sum(),
+            late: sh.slots.iter().map(|s| s.stats.late.load(Relaxed)).sum(),
+            switches: sh.stats.switches.load(Relaxed),
+            failovers: sh.stats.failovers.load(Relaxed),
+            peaks_db: (0..sh.channels.min(8))
+                .map(|c| {
+                    let p = sh.stats.take_peak(c);
+                    if p > 0.0 {
+                        20.0 * p.log10()
+                    } else {
+                        f32::NEG_INFINITY
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The status line text.
+    pub fn line(&self) -> String {
+        let peaks: Vec<String> = self
+            .peaks_db
+            .iter()
+            .map(|d| {
+                if d.is_finite() {
+                    format!("{d:6.1}")
+                } else {
+                    "  -inf".into()
+                }
+            })
+            .collect();
+        format!(
+            "slot {} v{} | dsp {:4.1}% (peak {:4.1}%) | ring {:.1} | underruns {} xruns {} drops {} late {} | peak dBFS [{}]",
+            self.active_slot,
+            self.version,
+            self.load_avg * 100.0,
+            self.load_peak * 100.0,
+            self.ring,
+            self.underruns,
+            self.xruns,
+            self.drops,
+            self.late,
+            peaks.join(" ")
+        )
+    }
+}
+
+/// Rewrites the status line in place.
+pub fn print(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "\r\x1b[2K{line}");
+    let _ = out.flush();
+}
