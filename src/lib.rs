@@ -5,6 +5,11 @@
 
 #![warn(missing_docs)]
 
+// Unit tests abort on any allocation inside `assert_no_alloc`.
+#[cfg(all(test, debug_assertions))]
+#[global_allocator]
+static ALLOC: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
 pub mod app;
 pub mod cli;
 pub mod control;

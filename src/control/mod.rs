@@ -107,7 +107,7 @@ impl Control {
         if let Ok(g) = c.build(engine, &Patch::new()) {
             let _ = sh.slots[0].cmds.push(WorkerCmd::Start {
                 graph: Some(g),
-                start: 0,
+                start: sh.cycle_frame.load(Acquire),
                 version: 0,
             });
             sh.slots[0].wake();

@@ -51,9 +51,13 @@ impl Reader {
             }
             if b.start > now {
                 if pos == 0 && span.to == 0 && b.start < t + n as u64 {
-                    // The stream begins inside this period (a switch frame).
+                    // The stream begins inside this period (a switch frame):
+                    // silence before it, never stale scratch contents.
                     pos = (b.start - t) as usize;
                     span.from = pos;
+                    for c in 0..b.channel_count() {
+                        out[c * MAX_PERIOD..c * MAX_PERIOD + pos].fill(0.0);
+                    }
                     self.current = Some(b);
                     continue;
                 }

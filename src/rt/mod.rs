@@ -8,3 +8,6 @@ pub mod ring;
 pub mod shared;
 pub mod telemetry;
 pub mod worker;
+
+#[cfg(test)]
+mod sim_tests;

@@ -44,6 +44,8 @@ pub struct Worker {
     /// This block's events with offsets (capacity fixed).
     block_events: Vec<Event>,
     handover: Option<Pending>,
+    /// Just started: being behind is not lateness.
+    fresh: bool,
 }
 
 impl Worker {
@@ -60,6 +62,7 @@ impl Worker {
             events: Vec::with_capacity(EVENT_CAPACITY),
             block_events: Vec::with_capacity(EVENT_CAPACITY),
             handover: None,
+            fresh: false,
         }
     }
 
@@ -141,6 +144,7 @@ impl Worker {
                 s.consumed
                     .fetch_max(start.saturating_sub(self.shared.lead_frames()), Release);
                 self.rendering = true;
+                self.fresh = true;
                 self.epoch = self.shared.epoch.load(Relaxed);
                 s.rendering.store(true, Release);
             }
@@ -208,9 +212,12 @@ impl Worker {
         }
         if self.produced < consumed {
             // Behind the callback: skip to the present, never make up time.
-            s.stats.late.fetch_add(1, Relaxed);
+            if !self.fresh {
+                s.stats.late.fetch_add(1, Relaxed);
+            }
             self.produced = consumed;
         }
+        self.fresh = false;
         let mut burst = 0;
         let mut interrupted = false;
         while self.produced < consumed + lead {

@@ -1,0 +1,390 @@
+//! Headless tests of the real-time core: the real callback and real worker
+//! threads, driven by a simulated JACK cycle instead of a server. The test
+//! binary's allocator aborts on any allocation inside `assert_no_alloc`.
+
+use super::callback::Callback;
+use super::command::{CallbackCmd, WorkerCmd};
+use super::shared::Shared;
+use super::worker::Worker;
+use crate::record::Recorder;
+use basedrop::{Collector, Owned};
+use dsp::{Graph, Module, ModuleSpec, ModuleType, ParamArg, Patch, PortSpec, ProcessIo, Registry};
+use std::sync::atomic::{AtomicU64, Ordering::*};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SR: f32 = 48000.0;
+
+/// Milliseconds the next `stall` module process call sleeps (one-shot).
+static STALL_MS: AtomicU64 = AtomicU64::new(0);
+
+static STALL_SPEC: ModuleSpec = ModuleSpec {
+    name: "stall",
+    aliases: &[],
+    description: "test: sleeps once when STALL_MS is set",
+    inputs: &[],
+    outputs: &[PortSpec::new("out")],
+    params: &[],
+    gate: false,
+};
+
+struct Stall;
+impl Module for Stall {
+    fn spec(&self) -> &'static ModuleSpec {
+        &STALL_SPEC
+    }
+    fn set_param(&mut self, _: usize, _: f32) {}
+    fn process(&mut self, io: &mut ProcessIo) {
+        let ms = STALL_MS.swap(0, SeqCst);
+        if ms > 0 {
+            std::thread::sleep(Duration::from_millis(ms));
+        }
+        io.outputs[0][..io.frames].fill(0.0);
+    }
+    fn reset(&mut self) {}
+    fn carry_from(&mut self, _: &dyn Module) {}
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+fn registry() -> Registry {
+    let mut r = Registry::standard();
+    r.register(ModuleType {
+        spec: &STALL_SPEC,
+        build: |_| Box::new(Stall),
+    });
+    r
+}
+
+fn patch(lines: &str) -> Patch {
+    Patch::parse(&registry(), lines).expect("patch").0
+}
+
+struct Sim {
+    shared: Arc<Shared>,
+    collector: Collector,
+    cb: Callback,
+    workers: Vec<std::thread::JoinHandle<()>>,
+    period: usize,
+    out: Vec<Vec<f32>>,
+}
+
+impl Sim {
+    fn new(lead: u32, period: usize) -> Sim {
+        let collector = Collector::new();
+        let handle = collector.handle();
+        let shared = Arc::new(Shared::new(&handle, 2, lead, period as u32, SR as u32, 480));
+        let (_rec, tap) = Recorder::new(2, SR as u32);
+        let cb = Callback::new(shared.clone(), Vec::new(), 0, 0, tap);
+        let mut workers = Vec::new();
+        for slot in 0..2 {
+            let w = Worker::new(slot, shared.clone());
+            let h = std::thread::spawn(move || w.run());
+            shared.slots[slot].set_thread(&handle, h.thread().clone());
+            workers.push(h);
+        }
+        Sim {
+            shared,
+            collector,
+            cb,
+            workers,
+            period,
+            out: vec![Vec::new(), Vec::new()],
+        }
+    }
+
+    fn graph(&self, p: &Patch) -> Owned<Graph> {
+        Owned::new(
+            &self.collector.handle(),
+            Graph::compile(p, &registry(), SR, 2).expect("compile"),
+        )
+    }
+
+    fn start(&mut self, p: &Patch) {
+        let g = self.graph(p);
+        let s = &self.shared.slots[0];
+        assert!(s
+            .cmds
+            .push(WorkerCmd::Start {
+                graph: Some(g),
+                start: 0,
+                version: 0,
+            })
+            .is_ok());
+        s.wake();
+        self.wait_lead(0);
+    }
+
+    /// Waits until `slot` has rendered its full lead (lockstep mode).
+    fn wait_lead(&self, slot: usize) {
+        let s = &self.shared.slots[slot];
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while s.produced.load(Acquire) < s.consumed.load(Acquire) + self.shared.lead_frames()
+            || !s.rendering.load(Acquire)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "worker {slot} never reached its lead"
+            );
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+
+    /// One JACK cycle, under assert_no_alloc.
+    fn cycle(&mut self) {
+        let n = self.period;
+        let mut a = vec![0.0f32; n];
+        let mut b = vec![0.0f32; n];
+        {
+            let mut outs: [&mut [f32]; 2] = [&mut a, &mut b];
+            let cb = &mut self.cb;
+            assert_no_alloc::assert_no_alloc(|| cb.cycle(n, 0, &mut outs));
+        }
+        self.out[0].extend_from_slice(&a);
+        self.out[1].extend_from_slice(&b);
+    }
+
+    fn active(&self) -> usize {
+        self.shared.stats.active_slot.load(Acquire) as usize
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        for s in &self.shared.slots {
+            let _ = s.cmds.push(WorkerCmd::Quit);
+            s.wake();
+        }
+        for h in self.workers.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+fn offline(p: &Patch, frames: usize) -> Vec<f32> {
+    dsp::render::render(p, &registry(), &[], SR, 2, frames, 256).expect("render")[0].clone()
+}
+
+#[test]
+fn steady_playback_equals_offline_render_with_no_drops() {
+    let p = patch("create osc1 sine freq=440 gain=0.5\n");
+    let mut sim = Sim::new(2, 256);
+    sim.start(&p);
+    for _ in 0..400 {
+        sim.cycle();
+        sim.wait_lead(0);
+    }
+    let want = offline(&p, sim.out[0].len());
+    assert_eq!(sim.out[0].len(), 400 * 256);
+    for (i, (a, b)) in sim.out[0].iter().zip(&want).enumerate() {
+        assert!((a - b).abs() < 1e-6, "sample {i}: {a} vs {b}");
+    }
+    let s = &sim.shared.slots[0].stats;
+    assert_eq!(s.drops.load(Relaxed), 0);
+    assert_eq!(sim.shared.stats.underruns.load(Relaxed), 0);
+    assert_eq!(
+        s.burst_max.load(Relaxed),
+        2,
+        "initial fill is exactly the lead"
+    );
+    assert_eq!(sim.shared.slots[0].buffered(), 512);
+}
+
+#[test]
+fn stall_refills_at_most_lead_and_never_drops() {
+    let p = patch("create osc1 sine freq=440 gain=0.5\ncreate st stall\n");
+    let lead = 3;
+    let mut sim = Sim::new(lead, 256);
+    sim.start(&p);
+    for _ in 0..20 {
+        sim.cycle();
+        sim.wait_lead(0);
+    }
+    let shared = sim.shared.clone();
+    let s = &shared.slots[0].stats;
+    s.burst_max.store(0, Relaxed);
+    STALL_MS.store(50, SeqCst);
+    sim.shared.slots[0].wake();
+    // Real-time cycles while the worker sleeps: the ring drains, underruns count.
+    let t0 = Instant::now();
+    let mut k = 0u32;
+    while t0.elapsed() < Duration::from_millis(120) {
+        sim.cycle();
+        k += 1;
+        std::thread::sleep(Duration::from_micros(5333));
+    }
+    assert!(k > 10);
+    for _ in 0..50 {
+        sim.cycle();
+        sim.wait_lead(0);
+    }
+    assert!(
+        sim.shared.stats.underruns.load(Relaxed) > 0,
+        "the stall was audible"
+    );
+    assert!(
+        s.late.load(Relaxed) >= 1,
+        "the worker noticed it was behind"
+    );
+    assert!(
+        s.burst_max.load(Relaxed) <= lead as u64,
+        "catch-up burst {} exceeds lead {lead}",
+        s.burst_max.load(Relaxed)
+    );
+    assert_eq!(s.drops.load(Relaxed), 0);
+    assert_eq!(sim.shared.slots[0].buffered(), lead as u64 * 256);
+    // After an underrun the output fades to silence, then resumes: no NaN, no jump above the signal.
+    assert!(sim.out[0]
+        .iter()
+        .all(|x| x.is_finite() && x.abs() <= 0.5001));
+}
+
+#[test]
+fn handover_keeps_unchanged_oscillator_sample_exact() {
+    let a = patch("create osc1 sine freq=440 gain=0.5\n");
+    let b = patch("create osc1 sine freq=440 gain=0.5\ncreate osc2 sine freq=660 gain=0\n");
+    let mut sim = Sim::new(2, 256);
+    sim.start(&a);
+    for _ in 0..10 {
+        sim.cycle();
+        sim.wait_lead(0);
+    }
+    let g = sim.graph(&b);
+    assert!(sim.shared.slots[0]
+        .cmds
+        .push(WorkerCmd::Handover {
+            graph: g,
+            to: 1,
+            at: None,
+            version: 1,
+        })
+        .is_ok());
+    sim.shared.slots[0].wake();
+    let mut switched_at = None;
+    for i in 0..100 {
+        sim.cycle();
+        if sim.active() == 1 && switched_at.is_none() {
+            switched_at = Some(i);
+        }
+        sim.wait_lead(sim.active());
+        if sim.shared.slots[1 - sim.active()].rendering.load(Acquire) {
+            sim.wait_lead(1 - sim.active());
+        }
+    }
+    let at = switched_at.expect("switched to slot 1");
+    assert!(
+        at <= 2 + 1 + 2,
+        "switch took {at} cycles (lead 2 + 1 + fade)"
+    );
+    // osc2 is silent (gain 0): the whole output must equal an uninterrupted osc1.
+    let want = offline(&a, sim.out[0].len());
+    for (i, (x, y)) in sim.out[0].iter().zip(&want).enumerate() {
+        assert!((x - y).abs() < 1e-5, "sample {i}: {x} vs {y}");
+    }
+    assert_eq!(sim.shared.stats.switches.load(Relaxed), 1);
+    assert_eq!(sim.shared.stats.underruns.load(Relaxed), 0);
+    // The old slot stopped and retired its graph.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sim.shared.slots[0].rendering.load(Acquire) {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn failover_fades_in_the_other_slot() {
+    let a = patch("create osc1 sine freq=440 gain=0.5\n");
+    let mut sim = Sim::new(2, 256);
+    sim.start(&a);
+    let g = sim.graph(&a);
+    assert!(sim.shared.slots[1]
+        .cmds
+        .push(WorkerCmd::Load {
+            graph: g,
+            version: 0
+        })
+        .is_ok());
+    for _ in 0..10 {
+        sim.cycle();
+        sim.wait_lead(0);
+    }
+    // Slot 0's worker quits (as if it died); slot 1 takes over from the present.
+    assert!(sim.shared.slots[0].cmds.push(WorkerCmd::Quit).is_ok());
+    sim.shared.slots[0].wake();
+    while sim.shared.slots[0].alive.load(Acquire) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let start = sim.shared.cycle_frame.load(Acquire);
+    assert!(sim.shared.slots[1]
+        .cmds
+        .push(WorkerCmd::Start {
+            graph: None,
+            start,
+            version: 0
+        })
+        .is_ok());
+    sim.shared.slots[1].wake();
+    assert!(sim
+        .shared
+        .callback_cmds
+        .push(CallbackCmd::Failover { to: 1, version: 0 })
+        .is_ok());
+    let before = sim.out[0].len();
+    for _ in 0..20 {
+        sim.cycle();
+        sim.wait_lead(1);
+    }
+    assert_eq!(sim.active(), 1);
+    assert_eq!(sim.shared.stats.failovers.load(Relaxed), 1);
+    // Longest near-silent run after the failure: at most 3 periods.
+    let tail = &sim.out[0][before..];
+    let mut run = 0;
+    let mut longest = 0;
+    for x in tail {
+        if x.abs() < 1e-4 {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    assert!(longest <= 3 * 256, "gap of {longest} frames");
+    assert!(tail[tail.len() - 256..].iter().any(|x| x.abs() > 0.4));
+}
+
+#[test]
+fn empty_patch_and_param_arg_resolution() {
+    // A live change through the worker queue reaches the graph at its frame.
+    let p = patch("create osc1 sine freq=440 gain=0.5\n");
+    let mut sim = Sim::new(2, 256);
+    sim.start(&p);
+    let frame = sim.shared.slots[0].produced.load(Acquire) + 100;
+    let ev = dsp::Event {
+        offset: 0,
+        module: dsp::Name::new("osc1").expect("name"),
+        kind: dsp::EventKind::Param {
+            index: 1,
+            value: 0.0,
+        },
+    };
+    assert!(sim.shared.slots[0]
+        .cmds
+        .push(WorkerCmd::Event { frame, event: ev })
+        .is_ok());
+    for _ in 0..40 {
+        sim.cycle();
+        sim.wait_lead(0);
+    }
+    let out = &sim.out[0];
+    let f = frame as usize;
+    assert!(
+        out[f - 50..f].iter().any(|x| x.abs() > 0.2),
+        "still playing before the event"
+    );
+    assert!(
+        out[out.len() - 256..].iter().all(|x| x.abs() < 1e-3),
+        "silent after the gain glide"
+    );
+    let _ = ParamArg::Number(0.0);
+}
