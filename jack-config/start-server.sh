@@ -4,7 +4,7 @@
 # Prints the PID of the server it started (nothing when one was already running).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-if jack_wait -c >/dev/null 2>&1 && jack_wait -c 2>/dev/null | grep -q "running"; then
+if [ "$(jack_wait -c 2>/dev/null)" = "running" ]; then
   exit 0
 fi
 backend=${JACK_BACKEND:-}
