@@ -1,0 +1,366 @@
+//! What a message asks for: address and argument checking as a pure function
+//! from an OSC message to a [`Request`] or the reason it is refused.
+
+use super::decode::{number, param, show, switch, text, type_name};
+use dsp::name::is_valid_name;
+use dsp::ParamArg;
+use rosc::{OscMessage, OscType};
+
+/// A checked request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// `/patch/create id type [param value]...`
+    Create {
+        /// Module id.
+        id: String,
+        /// Module type.
+        kind: String,
+        /// Initial parameter values.
+        params: Vec<(String, ParamArg)>,
+    },
+    /// `/patch/connect src dst`
+    Connect {
+        /// `id` or `id.output`.
+        src: String,
+        /// `id`, `id.input` or `id.param`.
+        dst: String,
+    },
+    /// `/patch/disconnect src dst`
+    Disconnect {
+        /// `id` or `id.output`.
+        src: String,
+        /// `id`, `id.input` or `id.param`.
+        dst: String,
+    },
+    /// `/patch/delete id`
+    Delete {
+        /// Module id.
+        id: String,
+    },
+    /// `/patch/set id param value`
+    Set {
+        /// Module id.
+        id: String,
+        /// Parameter name.
+        param: String,
+        /// Value.
+        value: ParamArg,
+    },
+    /// `/patch/commit`
+    Commit,
+    /// `/patch/abort`
+    Abort,
+    /// `/patch/clear`
+    Clear,
+    /// `/patch/dump [pending|active]`
+    Dump {
+        /// Dump the pending patch instead of the playing one.
+        pending: bool,
+    },
+    /// `/patch/load name`
+    Load {
+        /// File name without directory or extension.
+        name: String,
+    },
+    /// `/patch/save name`
+    Save {
+        /// File name without directory or extension.
+        name: String,
+    },
+    /// `/mod/<id>/<param> value`
+    Mod {
+        /// Module id.
+        id: String,
+        /// Parameter name.
+        param: String,
+        /// Value.
+        value: ParamArg,
+    },
+    /// `/gate/<id> on|off`
+    Gate {
+        /// Module id.
+        id: String,
+        /// Open or close.
+        on: bool,
+    },
+    /// `/status`
+    Status,
+    /// `/notify 1|0`
+    Notify(bool),
+    /// `/sync id`
+    Sync(OscType),
+    /// `/record/start [name]`
+    RecordStart(Option<String>),
+    /// `/record/stop`
+    RecordStop,
+    /// `/modules`
+    Modules,
+    /// `/quit`
+    Quit,
+}
+
+impl Request {
+    /// True for requests answered only when they fail (`/mod`, `/gate`).
+    pub fn silent(&self) -> bool {
+        matches!(self, Request::Mod { .. } | Request::Gate { .. })
+    }
+}
+
+/// Argument reader with messages that name the argument at fault.
+struct Args<'a> {
+    args: &'a [OscType],
+    usage: &'static str,
+}
+
+impl<'a> Args<'a> {
+    fn count(&self, min: usize, max: usize) -> Result<(), String> {
+        let n = self.args.len();
+        if n < min || n > max {
+            let want = if min == max {
+                format!("{min}")
+            } else if max == usize::MAX {
+                format!("at least {min}")
+            } else {
+                format!("{min} to {max}")
+            };
+            return Err(format!(
+                "expected {want} argument{}, got {n}; usage: {}",
+                if want == "1" { "" } else { "s" },
+                self.usage
+            ));
+        }
+        Ok(())
+    }
+
+    fn wrong(&self, i: usize, what: &str) -> String {
+        let a = &self.args[i];
+        format!(
+            "argument {} must be {what}, got {} {}; usage: {}",
+            i + 1,
+            type_name(a),
+            quoted(a),
+            self.usage
+        )
+    }
+
+    fn text(&self, i: usize, what: &str) -> Result<&'a str, String> {
+        text(&self.args[i]).ok_or_else(|| self.wrong(i, what))
+    }
+
+    /// A module id: a string of 1 to 64 characters of `[A-Za-z0-9_-]`.
+    fn id(&self, i: usize) -> Result<String, String> {
+        let s = self.text(i, "a module id (string)")?;
+        check_name(s, "module id")?;
+        Ok(s.to_string())
+    }
+
+    fn file_name(&self, i: usize) -> Result<String, String> {
+        let s = self.text(i, "a name (string)")?;
+        check_name(s, "name")?;
+        Ok(s.to_string())
+    }
+
+    fn value(&self, i: usize) -> Result<ParamArg, String> {
+        param(&self.args[i]).ok_or_else(|| self.wrong(i, "a number or a string"))
+    }
+}
+
+fn quoted(a: &OscType) -> String {
+    format!("'{}'", clip(&show(a)))
+}
+
+/// Refuses names that are not 1 to 64 characters of `[A-Za-z0-9_-]` (so file
+/// names cannot leave their directory).
+pub fn check_name(s: &str, what: &str) -> Result<(), String> {
+    if is_valid_name(s) {
+        Ok(())
+    } else {
+        Err(format!(
+            "bad {what} '{}': use 1 to 64 characters of A-Z a-z 0-9 _ -",
+            clip(s)
+        ))
+    }
+}
+
+/// An endpoint `id`, `id.port`: the id part must be a valid name; ports are
+/// checked against the module type later.
+fn endpoint(a: &Args, i: usize) -> Result<String, String> {
+    let s = a.text(i, "an endpoint (string: id or id.port)")?;
+    let id = s.split_once('.').map_or(s, |(id, _)| id);
+    check_name(id, "module id")?;
+    Ok(s.to_string())
+}
+
+/// Checks a message's address and arguments.
+pub fn parse(msg: &OscMessage) -> Result<Request, String> {
+    let addr = msg.addr.as_str();
+    let args = msg.args.as_slice();
+    let a = |usage: &'static str| Args { args, usage };
+    match addr {
+        "/patch/create" => {
+            let a = a("/patch/create ID TYPE [PARAM VALUE | PARAM=VALUE]...");
+            a.count(2, usize::MAX)?;
+            let id = a.id(0)?;
+            let kind = a.text(1, "a module type (string)")?.to_string();
+            let mut params = Vec::new();
+            let mut i = 2;
+            while i < args.len() {
+                let name = a.text(i, "a parameter name (string)")?;
+                if let Some((k, v)) = name.split_once('=') {
+                    params.push((k.to_string(), ParamArg::Text(v.to_string())));
+                    i += 1;
+                } else if i + 1 < args.len() {
+                    params.push((name.to_string(), a.value(i + 1)?));
+                    i += 2;
+                } else {
+                    return Err(format!(
+                        "parameter '{name}' has no value; usage: {}",
+                        a.usage
+                    ));
+                }
+            }
+            Ok(Request::Create { id, kind, params })
+        }
+        "/patch/connect" | "/patch/disconnect" => {
+            let connect = addr == "/patch/connect";
+            let a = a(if connect {
+                "/patch/connect SRC[.OUTPUT] DST[.INPUT|.PARAM]"
+            } else {
+                "/patch/disconnect SRC[.OUTPUT] DST[.INPUT|.PARAM]"
+            });
+            a.count(2, 2)?;
+            let src = endpoint(&a, 0)?;
+            let dst = endpoint(&a, 1)?;
+            Ok(if connect {
+                Request::Connect { src, dst }
+            } else {
+                Request::Disconnect { src, dst }
+            })
+        }
+        "/patch/delete" => {
+            let a = a("/patch/delete ID");
+            a.count(1, 1)?;
+            Ok(Request::Delete { id: a.id(0)? })
+        }
+        "/patch/set" => {
+            let a = a("/patch/set ID PARAM VALUE");
+            a.count(3, 3)?;
+            Ok(Request::Set {
+                id: a.id(0)?,
+                param: a.text(1, "a parameter name (string)")?.to_string(),
+                value: a.value(2)?,
+            })
+        }
+        "/patch/commit" => a("/patch/commit").count(0, 0).map(|_| Request::Commit),
+        "/patch/abort" => a("/patch/abort").count(0, 0).map(|_| Request::Abort),
+        "/patch/clear" => a("/patch/clear").count(0, 0).map(|_| Request::Clear),
+        "/patch/dump" => {
+            let a = a("/patch/dump [pending|active]");
+            a.count(0, 1)?;
+            if args.is_empty() {
+                return Ok(Request::Dump { pending: false });
+            }
+            match a.text(0, "'pending' or 'active'")? {
+                "pending" => Ok(Request::Dump { pending: true }),
+                "active" | "committed" => Ok(Request::Dump { pending: false }),
+                other => Err(format!(
+                    "unknown patch '{}': use 'pending' or 'active'",
+                    clip(other)
+                )),
+            }
+        }
+        "/patch/load" | "/patch/save" => {
+            let load = addr == "/patch/load";
+            let a = a(if load {
+                "/patch/load NAME"
+            } else {
+                "/patch/save NAME"
+            });
+            a.count(1, 1)?;
+            let name = a.file_name(0)?;
+            Ok(if load {
+                Request::Load { name }
+            } else {
+                Request::Save { name }
+            })
+        }
+        "/status" => a("/status").count(0, 0).map(|_| Request::Status),
+        "/notify" => {
+            let a = a("/notify 1|0");
+            a.count(1, 1)?;
+            switch(&args[0])
+                .map(Request::Notify)
+                .ok_or_else(|| a.wrong(0, "1 or 0"))
+        }
+        "/sync" => {
+            let a = a("/sync ID");
+            a.count(1, 1)?;
+            match &args[0] {
+                id @ (OscType::Int(_)
+                | OscType::Long(_)
+                | OscType::Float(_)
+                | OscType::Double(_)
+                | OscType::String(_)) => Ok(Request::Sync(id.clone())),
+                _ => Err(a.wrong(0, "an int (or a string)")),
+            }
+        }
+        "/record/start" => {
+            let a = a("/record/start [NAME]");
+            a.count(0, 1)?;
+            if args.is_empty() {
+                Ok(Request::RecordStart(None))
+            } else {
+                Ok(Request::RecordStart(Some(a.file_name(0)?)))
+            }
+        }
+        "/record/stop" => a("/record/stop").count(0, 0).map(|_| Request::RecordStop),
+        "/modules" => a("/modules").count(0, 0).map(|_| Request::Modules),
+        "/quit" => a("/quit").count(0, 0).map(|_| Request::Quit),
+        _ => {
+            if let Some(rest) = addr.strip_prefix("/mod/") {
+                let a = a("/mod/ID/PARAM VALUE");
+                let (id, p) = rest
+                    .split_once('/')
+                    .filter(|(_, p)| !p.is_empty() && !p.contains('/'))
+                    .ok_or_else(|| {
+                        format!("bad address '{}': use /mod/ID/PARAM", clip(addr))
+                    })?;
+                check_name(id, "module id")?;
+                a.count(1, 1)?;
+                Ok(Request::Mod {
+                    id: id.to_string(),
+                    param: p.to_string(),
+                    value: a.value(0)?,
+                })
+            } else if let Some(id) = addr.strip_prefix("/gate/") {
+                let a = a("/gate/ID 1|0|on|off");
+                check_name(id, "module id")?;
+                a.count(1, 1)?;
+                let on = switch(&args[0]).ok_or_else(|| {
+                    a.wrong(0, "1/0, on/off, true/false or an OSC T/F")
+                })?;
+                Ok(Request::Gate {
+                    id: id.to_string(),
+                    on,
+                })
+            } else {
+                Err(format!(
+                    "unknown address '{}' (see docs/osc.md for the addresses synth-jack answers)",
+                    clip(addr)
+                ))
+            }
+        }
+    }
+}
+
+/// Text shortened for messages.
+pub fn clip(s: &str) -> String {
+    if s.len() <= 80 {
+        return s.to_string();
+    }
+    let mut cut = 77;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}...", &s[..cut])
+}
