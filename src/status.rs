@@ -105,3 +105,69 @@ pub fn print(line: &str) {
     let _ = write!(out, "\r\x1b[2K{line}");
     let _ = out.flush();
 }
+
+/// Every counter, by name, for `/telemetry` and the benchmarks.
+/// Per-slot names are prefixed `slotN.`.
+pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
+    let st = &sh.stats;
+    let cycles = st.cycles.load(Relaxed);
+    let mut v: Vec<(String, f64)> = vec![
+        ("active_slot".into(), st.active_slot.load(Relaxed) as f64),
+        ("version".into(), st.version.load(Relaxed) as f64),
+        ("underruns".into(), st.underruns.load(Relaxed) as f64),
+        ("xruns".into(), st.xruns.load(Relaxed) as f64),
+        ("switches".into(), st.switches.load(Relaxed) as f64),
+        ("failovers".into(), st.failovers.load(Relaxed) as f64),
+        ("cycles".into(), cycles as f64),
+        ("period".into(), sh.period.load(Relaxed) as f64),
+        ("sample_rate".into(), sh.sample_rate.load(Relaxed) as f64),
+        ("lead".into(), sh.lead as f64),
+        ("timeline".into(), sh.cycle_frame.load(Relaxed) as f64),
+        (
+            "callback_ns_avg".into(),
+            st.callback_ns_sum.load(Relaxed) as f64 / cycles.max(1) as f64,
+        ),
+        (
+            "callback_ns_max".into(),
+            st.callback_ns_max.load(Relaxed) as f64,
+        ),
+    ];
+    for (i, s) in sh.slots.iter().enumerate() {
+        let t = &s.stats;
+        let n = t.occupancy_n.load(Relaxed);
+        let min = t.occupancy_min.load(Relaxed);
+        let fields: [(&str, f64); 21] = [
+            ("frames", t.frames.load(Relaxed) as f64),
+            ("produced", s.produced.load(Relaxed) as f64),
+            ("consumed", s.consumed.load(Relaxed) as f64),
+            ("rendering", s.rendering.load(Relaxed) as u8 as f64),
+            ("alive", s.alive.load(Relaxed) as u8 as f64),
+            ("version", s.version.load(Relaxed) as f64),
+            ("late", t.late.load(Relaxed) as f64),
+            ("drops", t.drops.load(Relaxed) as f64),
+            ("burst_last", t.burst_last.load(Relaxed) as f64),
+            ("burst_max", t.burst_max.load(Relaxed) as f64),
+            ("recovery_last", t.recovery_last.load(Relaxed) as f64),
+            ("recovery_max", t.recovery_max.load(Relaxed) as f64),
+            (
+                "occupancy_avg",
+                t.occupancy_sum.load(Relaxed) as f64 / n.max(1) as f64,
+            ),
+            (
+                "occupancy_min",
+                if min == u64::MAX { 0.0 } else { min as f64 },
+            ),
+            ("load_avg", t.load_avg.load(Relaxed) as f64 / 1e6),
+            ("load_peak", t.load_peak.load(Relaxed) as f64 / 1e6),
+            ("reanchors", t.reanchors.load(Relaxed) as f64),
+            ("late_events", t.late_events.load(Relaxed) as f64),
+            ("lost_events", t.lost_events.load(Relaxed) as f64),
+            ("nan_resets", t.nan_resets.load(Relaxed) as f64),
+            ("heartbeat", t.heartbeat.load(Relaxed) as f64),
+        ];
+        for (k, x) in fields {
+            v.push((format!("slot{i}.{k}"), x));
+        }
+    }
+    v
+}

@@ -37,6 +37,10 @@ pub struct SlotStats {
     pub nan_resets: AtomicU64,
     /// Heartbeat: incremented every loop of the worker.
     pub heartbeat: AtomicU64,
+    /// Callback cycles from the last re-anchor until the ring was back at lead.
+    pub recovery_last: AtomicU64,
+    /// Largest such recovery.
+    pub recovery_max: AtomicU64,
 }
 
 impl SlotStats {

@@ -46,6 +46,8 @@ pub struct Worker {
     handover: Option<Pending>,
     /// Just started: being behind is not lateness.
     fresh: bool,
+    /// Callback cycle count when the worker last found itself behind.
+    behind_since: Option<u64>,
 }
 
 impl Worker {
@@ -63,6 +65,7 @@ impl Worker {
             block_events: Vec::with_capacity(EVENT_CAPACITY),
             handover: None,
             fresh: false,
+            behind_since: None,
         }
     }
 
@@ -214,6 +217,7 @@ impl Worker {
             // Behind the callback: skip to the present, never make up time.
             if !self.fresh {
                 s.stats.late.fetch_add(1, Relaxed);
+                self.behind_since = Some(shared.stats.cycles.load(Relaxed));
             }
             self.produced = consumed;
         }
@@ -243,6 +247,13 @@ impl Worker {
         if burst > 0 {
             s.stats.burst_last.store(burst, Relaxed);
             s.stats.burst_max.fetch_max(burst, Relaxed);
+        }
+        if self.produced >= consumed + lead {
+            if let Some(since) = self.behind_since.take() {
+                let periods = shared.stats.cycles.load(Relaxed).saturating_sub(since);
+                s.stats.recovery_last.store(periods, Relaxed);
+                s.stats.recovery_max.fetch_max(periods, Relaxed);
+            }
         }
         interrupted
     }

@@ -1,0 +1,101 @@
+//! The OSC receiver thread: reads datagrams as fast as they come, decodes
+//! them, and forwards packets with their senders to the control thread.
+
+use super::decode::decode;
+use rosc::OscPacket;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Packets buffered between the receiver and the control thread (about six
+/// seconds of 10,000 messages a second). When full, the receiver waits and
+/// the kernel's socket buffer takes over.
+pub const CHANNEL: usize = 65_536;
+/// How often the receiver looks at its stop flag.
+const POLL: Duration = Duration::from_millis(50);
+
+/// A datagram as the control thread gets it.
+#[derive(Debug)]
+pub struct Incoming {
+    /// Sender, where replies go.
+    pub from: SocketAddr,
+    /// The packet, or why it could not be decoded.
+    pub packet: Result<OscPacket, String>,
+}
+
+/// The running receiver.
+pub struct Listener {
+    /// Decoded packets, in arrival order.
+    pub rx: Option<Receiver<Incoming>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Listener {
+    /// Starts a thread reading `socket` (a clone; the caller keeps its own to reply).
+    pub fn spawn(socket: UdpSocket) -> std::io::Result<Listener> {
+        socket.set_read_timeout(Some(POLL))?;
+        let (tx, rx) = sync_channel(CHANNEL);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("osc-receiver".into())
+            .spawn(move || receive(socket, tx, stop2))?;
+        Ok(Listener {
+            rx: Some(rx),
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops and joins the thread (within about 50 ms).
+    pub fn stop(&mut self) {
+        self.stop.store(true, Release);
+        // A receiver blocked on a full channel wakes when the channel closes.
+        self.rx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn receive(socket: UdpSocket, tx: SyncSender<Incoming>, stop: Arc<AtomicBool>) {
+    // The largest UDP payload, plus one byte to notice truncation.
+    let mut buf = vec![0u8; 65_536];
+    let mut errors = 0u32;
+    while !stop.load(Acquire) {
+        match socket.recv_from(&mut buf) {
+            Ok((n, from)) => {
+                errors = 0;
+                let packet = decode(&buf[..n]);
+                if tx.send(Incoming { from, packet }).is_err() {
+                    return;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => {
+                // E.g. ECONNREFUSED left by an ICMP error for an earlier reply.
+                errors += 1;
+                if errors <= 3 {
+                    log::debug!("OSC receive: {e}");
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+}
