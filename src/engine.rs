@@ -111,7 +111,7 @@ impl Engine {
     /// Connects to JACK, starts the workers and activates the callback.
     pub fn start(cfg: Config) -> Result<Engine, StartError> {
         let client = open_client(&cfg)?;
-        let sr = client.sample_rate() as u32;
+        let sr = client.sample_rate();
         let period = client.buffer_size().min(MAX_PERIOD as u32);
         let mut collector = Collector::new();
         let handle = collector.handle();
@@ -182,9 +182,7 @@ impl Engine {
         self.shared
             .period
             .store(client.buffer_size().min(MAX_PERIOD as u32), Release);
-        self.shared
-            .sample_rate
-            .store(client.sample_rate() as u32, Release);
+        self.shared.sample_rate.store(client.sample_rate(), Release);
         self.shared.server_gone.store(false, Release);
         let cb = Callback::new(self.shared.clone(), ports, active, t, self.recorder.tap());
         let notes = Notifications {

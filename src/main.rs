@@ -8,8 +8,10 @@ static ALLOC: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 
 fn main() {
     let cli = synth_jack::cli::Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,jack_sys=warn"))
-        .format_timestamp_millis()
-        .init();
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("info,jack_sys=warn"),
+    )
+    .format_timestamp_millis()
+    .init();
     std::process::exit(synth_jack::app::main(cli));
 }

@@ -87,10 +87,13 @@ impl RecordTap {
     }
 }
 
+/// A running recording: the writer thread, its file, its stop flag.
+type Writer = (JoinHandle<Result<u64, String>>, PathBuf, Arc<AtomicBool>);
+
 /// The control side: starts and stops recordings.
 pub struct Recorder {
     shared: Arc<RecordShared>,
-    writer: Mutex<Option<(JoinHandle<Result<u64, String>>, PathBuf, Arc<AtomicBool>)>>,
+    writer: Mutex<Option<Writer>>,
     sample_rate: u32,
 }
 

@@ -8,9 +8,10 @@ use crate::error::PatchError;
 use crate::event::{Event, EventKind};
 use crate::module::{Block, Module, ProcessIo, MAX_BLOCK};
 use crate::name::Name;
-use crate::patch::{Patch, Target};
+use crate::patch::{Patch, Target, MAX_CONNECTIONS, MAX_MODULES};
 use crate::registry::Registry;
 use crate::spec::ModuleSpec;
+use std::collections::HashMap;
 
 /// Most output channels a graph renders.
 pub const MAX_CHANNELS: usize = 8;
@@ -23,6 +24,9 @@ struct Wire {
     /// Index into `Graph::inputs` or `Graph::modulation`.
     to: u32,
     to_param: bool,
+    /// First wire into its destination: copies instead of adding, so no
+    /// buffer needs clearing first.
+    first: bool,
 }
 
 struct Node {
@@ -38,8 +42,8 @@ struct Node {
 
 /// Where the patch's output comes from.
 enum Sink {
-    /// The `output` module at this node index.
-    Output(usize),
+    /// The `output` modules at these node indices (summed if several).
+    Output(Vec<usize>),
     /// Sum of these nodes' outputs (modules feeding nothing).
     Sum(Vec<usize>),
 }
@@ -64,27 +68,60 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Compiles `patch`. Errors name the module, port or cycle at fault.
+    /// Compiles `patch` for `sample_rate` and `channels` output channels
+    /// (1..=[`MAX_CHANNELS`]). Errors name what is wrong: an unknown type,
+    /// module or port, a cycle (with the modules on it), a duplicate or bad
+    /// id, or too many modules or connections. O(modules + connections);
+    /// all allocation of the graph's life happens here.
     pub fn compile(
         patch: &Patch,
         reg: &Registry,
         sample_rate: f32,
         channels: usize,
     ) -> Result<Graph, PatchError> {
+        if patch.modules.len() > MAX_MODULES {
+            return Err(PatchError::OverCapacity {
+                what: "modules",
+                limit: MAX_MODULES,
+            });
+        }
+        if patch.connections.len() > MAX_CONNECTIONS {
+            return Err(PatchError::OverCapacity {
+                what: "connections",
+                limit: MAX_CONNECTIONS,
+            });
+        }
+        // Shared tables are built here, never on the audio thread.
+        crate::table::init();
         let order = patch.topological_order()?;
         let channels = channels.clamp(1, MAX_CHANNELS);
         let mut slot_of = vec![0usize; patch.modules.len()];
         for (pos, &mi) in order.iter().enumerate() {
             slot_of[mi] = pos;
         }
+        let slot_by_id: HashMap<&str, usize> = patch
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.as_str(), slot_of[i]))
+            .collect();
         let mut nodes = Vec::with_capacity(order.len());
         let (mut n_in, mut n_out, mut n_mod) = (0, 0, 0);
         for &mi in &order {
             let decl = &patch.modules[mi];
+            let id = Name::new(&decl.id).ok_or_else(|| PatchError::BadName(decl.id.clone()))?;
             let t = reg
                 .find(&decl.kind)
                 .ok_or_else(|| PatchError::UnknownType(decl.kind.clone()))?;
-            let id = Name::new(&decl.id).ok_or_else(|| PatchError::BadName(decl.id.clone()))?;
+            for (name, _) in &decl.params {
+                if t.spec.param_index(name).is_none() {
+                    return Err(PatchError::UnknownParam {
+                        module: decl.id.clone(),
+                        kind: t.spec.name.to_string(),
+                        param: name.clone(),
+                    });
+                }
+            }
             let mut module = (t.build)(sample_rate);
             for (i, p) in t.spec.params.iter().enumerate() {
                 let v = decl
@@ -108,48 +145,50 @@ impl Graph {
             n_out += t.spec.outputs.len();
             n_mod += t.spec.params.len();
         }
-        // Wires grouped by destination node, in topological order.
+        // Wires grouped by destination node, in topological order; within a
+        // node, in connection order (so sums add up the same way every time).
         let mut per_node: Vec<Vec<Wire>> = vec![Vec::new(); nodes.len()];
         let mut input_connected = vec![false; n_in];
         let mut modulated = vec![false; n_mod];
         let mut feeds = vec![false; nodes.len()];
         for c in &patch.connections {
-            let resolved = patch.resolve_connection(reg, &c.from, &format!("{}.{}", c.to, c.to_port));
-            let c2 = resolved?;
-            let a = slot_of[patch.module_index(&c2.from).expect("resolved")];
-            let b = slot_of[patch.module_index(&c2.to).expect("resolved")];
-            let from_out = nodes[a]
-                .spec
-                .output_index(&c.from_port)
-                .ok_or_else(|| PatchError::UnknownPort {
-                    module: c.from.clone(),
-                    kind: nodes[a].spec.name.to_string(),
-                    port: c.from_port.clone(),
-                    what: "output",
-                })?;
-            let target = match nodes[b].spec.input_index(&c2.to_port) {
+            let a = slot_by_id[c.from.as_str()];
+            let b = slot_by_id[c.to.as_str()];
+            let (sa, sb) = (nodes[a].spec, nodes[b].spec);
+            let from_out =
+                sa.output_index(&c.from_port)
+                    .ok_or_else(|| PatchError::UnknownPort {
+                        module: c.from.clone(),
+                        kind: sa.name.to_string(),
+                        port: c.from_port.clone(),
+                        what: "output",
+                    })?;
+            let target = match sb.input_index(&c.to_port) {
                 Some(i) => Target::Input(i),
-                None => Target::Param(nodes[b].spec.param_index(&c2.to_port).expect("resolved")),
+                None => Target::Param(sb.param_index(&c.to_port).ok_or_else(|| {
+                    PatchError::UnknownPort {
+                        module: c.to.clone(),
+                        kind: sb.name.to_string(),
+                        port: c.to_port.clone(),
+                        what: "input or parameter",
+                    }
+                })?),
             };
             feeds[a] = true;
             let from = (nodes[a].out_base + from_out) as u32;
             let w = match target {
-                Target::Input(i) => {
-                    input_connected[nodes[b].in_base + i] = true;
-                    Wire {
-                        from,
-                        to: (nodes[b].in_base + i) as u32,
-                        to_param: false,
-                    }
-                }
-                Target::Param(p) => {
-                    modulated[nodes[b].mod_base + p] = true;
-                    Wire {
-                        from,
-                        to: (nodes[b].mod_base + p) as u32,
-                        to_param: true,
-                    }
-                }
+                Target::Input(i) => Wire {
+                    from,
+                    to: (nodes[b].in_base + i) as u32,
+                    to_param: false,
+                    first: !std::mem::replace(&mut input_connected[nodes[b].in_base + i], true),
+                },
+                Target::Param(p) => Wire {
+                    from,
+                    to: (nodes[b].mod_base + p) as u32,
+                    to_param: true,
+                    first: !std::mem::replace(&mut modulated[nodes[b].mod_base + p], true),
+                },
             };
             per_node[b].push(w);
         }
@@ -159,13 +198,17 @@ impl Graph {
             wires.extend(ws);
             nodes[i].wires = start..wires.len();
         }
-        let sink = match nodes.iter().position(|n| n.spec.name == "output") {
-            Some(i) => Sink::Output(i),
-            None => Sink::Sum(
+        let outputs: Vec<usize> = (0..nodes.len())
+            .filter(|&i| nodes[i].spec.name == "output")
+            .collect();
+        let sink = if outputs.is_empty() {
+            Sink::Sum(
                 (0..nodes.len())
                     .filter(|&i| !feeds[i] && !nodes[i].spec.outputs.is_empty())
                     .collect(),
-            ),
+            )
+        } else {
+            Sink::Output(outputs)
         };
         let mut by_id: Vec<(Name, u32)> = nodes
             .iter()
@@ -234,14 +277,21 @@ impl Graph {
             .map(|i| self.by_id[i].1 as usize)
     }
 
+    /// Id of the module at node `index`.
+    pub fn id_of(&self, index: usize) -> Name {
+        self.nodes[index].id
+    }
+
     /// Type of the module at node `index`.
     pub fn spec_of(&self, index: usize) -> &'static ModuleSpec {
         self.nodes[index].spec
     }
 
     /// Takes over the running state of every module whose id and type are the
-    /// same in `old`: phase, filter memory, envelopes, delay lines. Allocates
-    /// nothing, so it can run on a worker at an exact frame.
+    /// same in `old`: phase, filter memory, envelopes, delay lines, and the
+    /// glide position of smoothed parameters (so a changed value glides from
+    /// where the old graph was). Also takes over the frame and fault counters.
+    /// Allocates nothing, so it can run on a worker at an exact frame.
     pub fn carry_from(&mut self, old: &Graph) {
         for node in &mut self.nodes {
             if let Some(j) = old.find(&node.id) {
@@ -252,6 +302,8 @@ impl Graph {
             }
         }
         self.frames = old.frames;
+        self.nan_resets = old.nan_resets;
+        self.missed_events = old.missed_events;
     }
 
     /// Applies one event now.
@@ -278,7 +330,7 @@ impl Graph {
     /// effect exactly at its offset. Events past the end apply at the end.
     pub fn process(&mut self, out: &mut [&mut [f32]], events: &[Event]) {
         let _ftz = FlushDenormals::new();
-        let frames = out.first().map(|c| c.len()).unwrap_or(0);
+        let frames = out.iter().map(|c| c.len()).min().unwrap_or(0);
         let mut pos = 0;
         let mut e = 0;
         while pos < frames {
@@ -303,48 +355,37 @@ impl Graph {
 
     /// Processes every node for `n` frames.
     fn run(&mut self, n: usize) {
-        for i in 0..self.nodes.len() {
-            let node = &mut self.nodes[i];
+        for node in self.nodes.iter_mut() {
             let ni = node.spec.inputs.len();
             let no = node.spec.outputs.len();
             let np = node.spec.params.len();
             let (ib, ob, mb) = (node.in_base, node.out_base, node.mod_base);
-            for k in ib..ib + ni {
-                if self.input_connected[k] {
-                    self.inputs[k][..n].fill(0.0);
-                }
-            }
-            for k in mb..mb + np {
-                if self.modulated[k] {
-                    self.modulation[k][..n].fill(0.0);
-                }
-            }
+            // Gather: the first wire into a buffer copies, later ones add.
             for w in &self.wires[node.wires.clone()] {
-                let src = &self.outputs[w.from as usize];
+                let src = &self.outputs[w.from as usize][..n];
                 let dst = if w.to_param {
-                    &mut self.modulation[w.to as usize]
+                    &mut self.modulation[w.to as usize][..n]
                 } else {
-                    &mut self.inputs[w.to as usize]
+                    &mut self.inputs[w.to as usize][..n]
                 };
-                for (d, s) in dst[..n].iter_mut().zip(&src[..n]) {
-                    *d += *s;
+                if w.first {
+                    dst.copy_from_slice(src);
+                } else {
+                    for (d, s) in dst.iter_mut().zip(src) {
+                        *d += *s;
+                    }
                 }
             }
-            let outputs = &mut self.outputs[ob..ob + no];
             let mut io = ProcessIo {
                 frames: n,
                 inputs: &self.inputs[ib..ib + ni],
                 input_connected: &self.input_connected[ib..ib + ni],
-                outputs,
+                outputs: &mut self.outputs[ob..ob + no],
                 modulation: &self.modulation[mb..mb + np],
                 modulated: &self.modulated[mb..mb + np],
             };
             node.module.process(&mut io);
-            let finite = io
-                .outputs
-                .iter()
-                .all(|o| o[..n].iter().fold(0.0f32, |a, &x| a + x * 0.0).is_finite());
-            if !finite {
+            if !io.outputs.iter().all(|o| all_finite(&o[..n])) {
                 node.module.reset();
                 for o in io.outputs.iter_mut() {
                     o[..n].fill(0.0);
@@ -360,15 +401,21 @@ impl Graph {
             ch[pos..pos + n].fill(0.0);
         }
         match &self.sink {
-            Sink::Output(i) => {
-                let node = &self.nodes[*i];
-                let ni = node.spec.inputs.len();
-                let connected = &self.input_connected[node.in_base..node.in_base + ni];
-                let only_first = connected.iter().skip(1).all(|c| !c);
-                for (c, ch) in out.iter_mut().enumerate() {
-                    let k = if only_first { 0 } else { c };
-                    if k < ni && connected[k] {
-                        ch[pos..pos + n].copy_from_slice(&self.inputs[node.in_base + k][..n]);
+            Sink::Output(outs) => {
+                for &i in outs {
+                    let node = &self.nodes[i];
+                    let ni = node.spec.inputs.len();
+                    let connected = &self.input_connected[node.in_base..node.in_base + ni];
+                    // in1 alone plays on every channel; otherwise inN goes to channel N.
+                    let only_first = connected.iter().skip(1).all(|c| !c);
+                    for (c, ch) in out.iter_mut().enumerate() {
+                        let k = if only_first { 0 } else { c };
+                        if k < ni && connected[k] {
+                            let src = &self.inputs[node.in_base + k];
+                            for (d, s) in ch[pos..pos + n].iter_mut().zip(&src[..n]) {
+                                *d += *s;
+                            }
+                        }
                     }
                 }
             }
@@ -386,11 +433,25 @@ impl Graph {
             }
         }
         for ch in out.iter_mut() {
-            for x in ch[pos..pos + n].iter_mut() {
-                if !x.is_finite() {
-                    *x = 0.0;
+            let ch = &mut ch[pos..pos + n];
+            if !all_finite(ch) {
+                for x in ch.iter_mut() {
+                    if !x.is_finite() {
+                        *x = 0.0;
+                    }
                 }
             }
         }
     }
+}
+
+/// True when no sample is NaN or infinite. Counts exponent patterns with
+/// integer arithmetic, which vectorizes (a float fold would not).
+#[inline]
+fn all_finite(x: &[f32]) -> bool {
+    const EXP: u32 = 0x7f80_0000;
+    x.iter()
+        .map(|v| ((v.to_bits() & EXP) == EXP) as u32)
+        .sum::<u32>()
+        == 0
 }

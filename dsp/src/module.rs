@@ -127,6 +127,7 @@ impl Smoother {
 
     /// Advances one sample and returns the new value.
     #[inline]
+    #[allow(clippy::should_implement_trait)] // not an iterator: it never ends
     pub fn next(&mut self) -> f32 {
         if self.current != self.target {
             let d = self.target - self.current;

@@ -56,7 +56,11 @@ impl ParamSpec {
     }
 
     /// A choice parameter; `default` is an index into `choices`.
-    pub const fn choice(name: &'static str, choices: &'static [&'static str], default: usize) -> Self {
+    pub const fn choice(
+        name: &'static str,
+        choices: &'static [&'static str],
+        default: usize,
+    ) -> Self {
         ParamSpec {
             name,
             aliases: &[],

@@ -58,7 +58,7 @@ enum Phase {
     /// A handover was sent; waiting for the callback's switch.
     Switching {
         ticket: Ticket,
-        patch: Patch,
+        patch: Box<Patch>,
         version: u32,
         sent: Instant,
     },
@@ -119,6 +119,12 @@ impl Control {
     /// Module types available.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The module types and the pending patch together, to edit the patch
+    /// (`Patch::create` and friends need both).
+    pub fn edit_pending(&mut self) -> (&Registry, &mut Patch) {
+        (&self.registry, &mut self.pending)
     }
 
     /// The patch that plays (as last committed, with live changes).
@@ -232,7 +238,7 @@ impl Control {
         sh.slots[active].wake();
         self.phase = Phase::Switching {
             ticket: q.ticket,
-            patch: q.patch,
+            patch: Box::new(q.patch),
             version,
             sent: Instant::now(),
         };
@@ -373,7 +379,7 @@ impl Control {
                         sent,
                     } = std::mem::replace(&mut self.phase, Phase::Reloading { slot: from })
                     {
-                        self.committed = patch;
+                        self.committed = *patch;
                         self.version = v;
                         log::info!(
                             "patch version {v} plays on slot {slot} ({:.1} ms after commit)",
@@ -443,7 +449,7 @@ impl Control {
         {
             self.queue.push_front(Queued {
                 ticket,
-                patch,
+                patch: *patch,
                 at: None,
             });
         }

@@ -65,7 +65,7 @@ fn describe_error(e: &rosc::OscError) -> String {
     use rosc::OscError::*;
     match e {
         StringError(_) => "a string is not valid UTF-8".into(),
-        ReadError(_) => "cannot read the packet".into(),
+        ReadError(kind) => format!("truncated or inconsistent data ({kind:?})"),
         BadChar(c) => format!("bad character '{c}'"),
         BadPacket(s) => s.to_string(),
         BadMessage(s) => s.to_string(),
@@ -169,7 +169,9 @@ pub fn timetag(t: OscTime) -> When {
 pub fn to_timetag(t: f64) -> OscTime {
     let ntp = (t + NTP_UNIX_OFFSET).max(0.0);
     let seconds = ntp.floor();
-    let fractional = ((ntp - seconds) * 4_294_967_296.0).round().min(u32::MAX as f64);
+    let fractional = ((ntp - seconds) * 4_294_967_296.0)
+        .round()
+        .min(u32::MAX as f64);
     OscTime {
         seconds: seconds as u32,
         fractional: fractional as u32,
@@ -278,6 +280,20 @@ pub fn show(a: &OscType) -> String {
             let inner: Vec<String> = arr.content.iter().map(show).collect();
             format!("[{}]", inner.join(" "))
         }
-        other => format!("{other}"),
+        // Never rosc's Display: it converts timetags through SystemTime,
+        // which panics on times before the Unix epoch.
+        OscType::Time(t) => match timetag(*t) {
+            When::Now => "immediately".into(),
+            When::At(u) => format!("timetag {u:.6}"),
+        },
+        OscType::Blob(b) => format!("blob of {} bytes", b.len()),
+        OscType::Color(c) => format!(
+            "color {:02x}{:02x}{:02x}{:02x}",
+            c.red, c.green, c.blue, c.alpha
+        ),
+        OscType::Midi(m) => format!(
+            "midi {:02x} {:02x} {:02x} {:02x}",
+            m.port, m.status, m.data1, m.data2
+        ),
     }
 }

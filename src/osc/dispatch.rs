@@ -4,8 +4,8 @@
 
 use super::decode::{flatten, When};
 use super::request::{check_name, parse, Request};
-use crate::control::Ticket;
 use crate::control::Notice;
+use crate::control::Ticket;
 use dsp::{ParamArg, Patch, PatchError, Registry};
 use rosc::{OscMessage, OscPacket, OscType};
 use std::collections::VecDeque;
@@ -59,8 +59,16 @@ pub struct Status {
     pub ring: f32,
 }
 
+/// How far the engine has got: all that answering `/sync` needs.
+pub trait Progress {
+    /// True when no commit is switching or queued.
+    fn is_settled(&self) -> bool;
+    /// Timeline frame the playing worker has rendered up to.
+    fn rendered(&self) -> u64;
+}
+
 /// What the dispatcher needs from the engine and the control thread.
-pub trait Backend {
+pub trait Backend: Progress {
     /// The module types and the pending patch, to edit it.
     fn edit(&mut self) -> (&Registry, &mut Patch);
     /// The module types.
@@ -83,14 +91,10 @@ pub trait Backend {
     ) -> Result<(f32, Vec<String>), PatchError>;
     /// Gate on or off.
     fn gate(&mut self, id: &str, on: bool, frame: Option<u64>) -> Result<(), PatchError>;
-    /// True when no commit is switching or queued.
-    fn is_settled(&self) -> bool;
     /// Unix time now, in seconds.
     fn unix_now(&self) -> f64;
     /// Timeline frame for Unix time `t`.
     fn frame_at(&mut self, t: f64) -> u64;
-    /// Timeline frame the playing worker has rendered up to.
-    fn rendered(&self) -> u64;
     /// Sample rate in Hz.
     fn sample_rate(&self) -> f64;
     /// Engine counters.
@@ -315,7 +319,7 @@ impl Dispatcher {
             };
             self.execute(b, from, &item.msg, frame);
         }
-        self.poll_syncs(b);
+        self.poll_syncs(&*b);
     }
 
     /// Carries out one message at `frame` (`None`: at once).
@@ -413,19 +417,18 @@ impl Dispatcher {
                 log::info!("saved the playing patch to {}", path.display());
                 self.done(from, "/patch/save", vec![s(name)]);
             }
-            Request::Mod { id, param, value } => {
-                match b.set_live(&id, &param, &value, frame) {
-                    Ok((_, warnings)) => {
-                        self.events_sent = true;
-                        for w in warnings {
-                            log::debug!("/mod: {w}");
-                        }
+            Request::Mod { id, param, value } => match b.set_live(&id, &param, &value, frame) {
+                Ok((_, warnings)) => {
+                    self.events_sent = true;
+                    for w in warnings {
+                        log::debug!("/mod: {w}");
                     }
-                    Err(err) => return Err(not_playing(b, &id, err)),
                 }
-            }
+                Err(err) => return Err(not_playing(b, &id, err)),
+            },
             Request::Gate { id, on } => {
-                b.gate(&id, on, frame).map_err(|err| not_playing(b, &id, err))?;
+                b.gate(&id, on, frame)
+                    .map_err(|err| not_playing(b, &id, err))?;
                 self.events_sent = true;
             }
             Request::Status => {
@@ -516,7 +519,7 @@ impl Dispatcher {
 
     /// Answers what the control thread reported: commit switches and
     /// failures, failovers, xruns; then any `/sync` now settled.
-    pub fn notices(&mut self, b: &mut dyn Backend, notices: Vec<Notice>) {
+    pub fn notices<P: Progress + ?Sized>(&mut self, p: &P, notices: Vec<Notice>) {
         for n in notices {
             match n {
                 Notice::Committed {
@@ -552,12 +555,12 @@ impl Dispatcher {
                 Notice::Xrun(total) => self.tell_all("/xrun", vec![int(total)]),
             }
         }
-        self.poll_syncs(b);
+        self.poll_syncs(p);
     }
 
     /// Answers `/sync`s, in order, once every commit has switched and the
     /// playing worker has rendered past the events sent before them.
-    pub fn poll_syncs(&mut self, b: &mut dyn Backend) {
+    pub fn poll_syncs<P: Progress + ?Sized>(&mut self, b: &P) {
         while let Some(w) = self.syncs.front() {
             if !b.is_settled() {
                 return;
@@ -632,12 +635,8 @@ fn free_name(dir: &Path, base: &str) -> PathBuf {
 /// `dir` if needed; returns the path.
 pub fn save_atomically(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
     check_name(name, "name")?;
-    std::fs::create_dir_all(dir).map_err(|err| {
-        format!(
-            "cannot create the patch directory {}: {err}",
-            dir.display()
-        )
-    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|err| format!("cannot create the patch directory {}: {err}", dir.display()))?;
     let path = dir.join(format!("{name}.patch"));
     let tmp = dir.join(format!(".{name}.patch.{}.tmp", std::process::id()));
     let write = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path));

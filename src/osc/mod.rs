@@ -1,34 +1,270 @@
-//! OSC control surface (placeholder until the full surface lands).
+//! The OSC control surface over UDP (see `docs/osc.md` for every address).
+//!
+//! A receiver thread ([`server`]) reads and decodes datagrams and forwards
+//! them through a channel; the main loop's [`Surface::serve`] drains the
+//! channel and hands each packet to the [`dispatch::Dispatcher`], which
+//! checks it ([`request`]), times it ([`decode`]) and carries it out on the
+//! control thread through the [`dispatch::Backend`] trait; replies go back
+//! from the same socket to each sender. [`send`] is `synth-jack send`.
 
+pub mod decode;
+pub mod dispatch;
+pub mod request;
 pub mod send;
+pub mod server;
+#[cfg(test)]
+mod tests;
 
 use crate::cli::RunArgs;
-use crate::control::Control;
+use crate::control::{clock, Control, Ticket};
 use crate::engine::Engine;
-use std::time::Duration;
+use crate::status::Snapshot;
+use dispatch::{Backend, Dispatcher, Progress, Reply, Status};
+use dsp::{ParamArg, Patch, PatchError, Registry};
+use rosc::OscPacket;
+use server::Listener;
+use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::*;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
+
+/// Longest stretch `serve` spends on packets before letting the main loop run.
+const SERVE_BUDGET: Duration = Duration::from_millis(5);
+/// Most packets `serve` handles in one call.
+const SERVE_MAX: usize = 4096;
 
 /// The UDP surface.
 pub struct Surface {
-    quit: bool,
+    socket: UdpSocket,
+    listener: Listener,
+    dispatcher: Dispatcher,
+    local: SocketAddr,
+}
+
+/// The real [`Backend`]: the control thread's state and the engine.
+pub struct Live<'a> {
+    /// Patch and commit state.
+    pub control: &'a mut Control,
+    /// The running engine.
+    pub engine: &'a mut Engine,
+}
+
+impl Progress for Live<'_> {
+    fn is_settled(&self) -> bool {
+        self.control.is_settled()
+    }
+
+    fn rendered(&self) -> u64 {
+        rendered(self.engine)
+    }
+}
+
+impl Backend for Live<'_> {
+    fn edit(&mut self) -> (&Registry, &mut Patch) {
+        self.control.edit_pending()
+    }
+
+    fn registry(&self) -> &Registry {
+        self.control.registry()
+    }
+
+    fn pending(&self) -> &Patch {
+        &self.control.pending
+    }
+
+    fn committed(&self) -> &Patch {
+        self.control.committed()
+    }
+
+    fn abort(&mut self) {
+        self.control.abort()
+    }
+
+    fn commit(&mut self, at: Option<u64>) -> Result<Ticket, PatchError> {
+        self.control.commit(self.engine, at)
+    }
+
+    fn set_live(
+        &mut self,
+        id: &str,
+        param: &str,
+        value: &ParamArg,
+        frame: Option<u64>,
+    ) -> Result<(f32, Vec<String>), PatchError> {
+        self.control.set_live(self.engine, id, param, value, frame)
+    }
+
+    fn gate(&mut self, id: &str, on: bool, frame: Option<u64>) -> Result<(), PatchError> {
+        self.control.gate(self.engine, id, on, frame)
+    }
+
+    fn unix_now(&self) -> f64 {
+        clock::unix_now()
+    }
+
+    fn frame_at(&mut self, t: f64) -> u64 {
+        self.control.clock.frame_at(self.engine, t)
+    }
+
+    fn sample_rate(&self) -> f64 {
+        self.engine.sample_rate() as f64
+    }
+
+    fn status(&mut self) -> Status {
+        let sh = &self.engine.shared;
+        let snap = Snapshot::take(sh);
+        Status {
+            active_slot: snap.active_slot,
+            version: self.control.version(),
+            modules: self.control.committed().modules.len(),
+            load_avg: snap.load_avg,
+            load_peak: snap.load_peak,
+            underruns: snap.underruns,
+            xruns: snap.xruns,
+            drops: snap.drops,
+            late: snap.late,
+            switches: snap.switches,
+            failovers: snap.failovers,
+            sample_rate: self.engine.sample_rate(),
+            buffer_size: sh.period.load(Relaxed),
+            lead: sh.lead,
+            ring: snap.ring,
+        }
+    }
+
+    fn record_start(&mut self, path: &Path) -> Result<(), String> {
+        self.engine.recorder.start(path)
+    }
+
+    fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
+        self.engine.recorder.stop()
+    }
 }
 
 impl Surface {
-    /// Binds the socket.
-    pub fn start(_args: &RunArgs) -> Result<Surface, String> {
-        Ok(Surface { quit: false })
+    /// Binds the socket to `--osc-bind`:`--osc-port`, logs
+    /// `OSC listening on <ip>:<port>` and starts the receiver thread.
+    pub fn start(args: &RunArgs) -> Result<Surface, String> {
+        let want = format!("{}:{}", args.osc_bind, args.osc_port);
+        let addr = (args.osc_bind.as_str(), args.osc_port)
+            .to_socket_addrs()
+            .map_err(|e| format!("bad OSC address {want}: {e}"))?
+            .next()
+            .ok_or_else(|| format!("bad OSC address {want}"))?;
+        let socket = UdpSocket::bind(addr)
+            .map_err(|e| format!("cannot bind the OSC socket to {addr}: {e}"))?;
+        let local = socket
+            .local_addr()
+            .map_err(|e| format!("OSC socket: {e}"))?;
+        let listener = socket
+            .try_clone()
+            .and_then(Listener::spawn)
+            .map_err(|e| format!("cannot start the OSC receiver: {e}"))?;
+        log::info!("OSC listening on {local}");
+        Ok(Surface {
+            socket,
+            listener,
+            dispatcher: Dispatcher::new(args.patch_dir.clone(), args.record_dir.clone()),
+            local,
+        })
     }
-    /// Handles datagrams for up to `wait`.
-    pub fn serve(&mut self, _c: &mut Control, _e: &mut Engine, wait: Duration) {
-        std::thread::sleep(wait);
+
+    /// The address the socket is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
     }
-    /// Sends replies for what control reported.
-    pub fn deliver(&mut self, c: &mut Control, _e: &Engine) {
-        let _ = c.take_notices();
+
+    /// Handles the packets that arrive within `wait` (and those already
+    /// queued, for at most a few ms), then sends the replies.
+    pub fn serve(&mut self, control: &mut Control, engine: &mut Engine, wait: Duration) {
+        let Some(rx) = &self.listener.rx else {
+            std::thread::sleep(wait);
+            return;
+        };
+        let mut next = match rx.recv_timeout(wait) {
+            Ok(i) => Some(i),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(wait);
+                None
+            }
+        };
+        let start = Instant::now();
+        let mut backend = Live { control, engine };
+        let mut n = 0;
+        while let Some(inc) = next {
+            self.dispatcher.handle(&mut backend, inc.from, inc.packet);
+            n += 1;
+            if self.dispatcher.out.len() >= 256 {
+                flush(&self.socket, &mut self.dispatcher.out);
+            }
+            if n >= SERVE_MAX || start.elapsed() >= SERVE_BUDGET {
+                break;
+            }
+            next = rx.try_recv().ok();
+        }
+        flush(&self.socket, &mut self.dispatcher.out);
     }
-    /// True after /quit.
+
+    /// Sends replies for what control reported (commit switches, failures,
+    /// failovers, xruns) and answers settled `/sync`s.
+    pub fn deliver(&mut self, control: &mut Control, engine: &Engine) {
+        let notices = control.take_notices();
+        if notices.is_empty() && !self.dispatcher.syncs_waiting() {
+            return;
+        }
+        let view = View { control, engine };
+        self.dispatcher.notices(&view, notices);
+        flush(&self.socket, &mut self.dispatcher.out);
+    }
+
+    /// True after `/quit`.
     pub fn quit_requested(&self) -> bool {
-        self.quit
+        self.dispatcher.quit_requested()
     }
-    /// Closes the socket.
-    pub fn stop(&mut self) {}
+
+    /// Stops the receiver thread.
+    pub fn stop(&mut self) {
+        self.listener.stop();
+    }
+}
+
+/// What answering notices and syncs needs: a read-only view.
+struct View<'a> {
+    control: &'a Control,
+    engine: &'a Engine,
+}
+
+impl Progress for View<'_> {
+    fn is_settled(&self) -> bool {
+        self.control.is_settled()
+    }
+
+    fn rendered(&self) -> u64 {
+        rendered(self.engine)
+    }
+}
+
+/// Timeline frame the playing worker has rendered up to.
+fn rendered(engine: &Engine) -> u64 {
+    let sh = &engine.shared;
+    let a = sh.stats.active_slot.load(Acquire) as usize & 1;
+    sh.slots[a].produced.load(Acquire)
+}
+
+/// Encodes and sends the replies, in order.
+fn flush(socket: &UdpSocket, out: &mut Vec<Reply>) {
+    for r in out.drain(..) {
+        let bytes = match rosc::encoder::encode(&OscPacket::Message(r.msg)) {
+            Ok(b) => b,
+            Err(e) => {
+                log::warn!("cannot encode a reply to {}: {e}", r.to);
+                continue;
+            }
+        };
+        if let Err(e) = socket.send_to(&bytes, r.to) {
+            log::debug!("cannot send a reply to {}: {e}", r.to);
+        }
+    }
 }

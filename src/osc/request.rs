@@ -1,7 +1,7 @@
 //! What a message asks for: address and argument checking as a pure function
 //! from an OSC message to a [`Request`] or the reason it is refused.
 
-use super::decode::{number, param, show, switch, text, type_name};
+use super::decode::{param, show, switch, text, type_name};
 use dsp::name::is_valid_name;
 use dsp::ParamArg;
 use rosc::{OscMessage, OscType};
@@ -322,9 +322,7 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
                 let (id, p) = rest
                     .split_once('/')
                     .filter(|(_, p)| !p.is_empty() && !p.contains('/'))
-                    .ok_or_else(|| {
-                        format!("bad address '{}': use /mod/ID/PARAM", clip(addr))
-                    })?;
+                    .ok_or_else(|| format!("bad address '{}': use /mod/ID/PARAM", clip(addr)))?;
                 check_name(id, "module id")?;
                 a.count(1, 1)?;
                 Ok(Request::Mod {
@@ -336,9 +334,8 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
                 let a = a("/gate/ID 1|0|on|off");
                 check_name(id, "module id")?;
                 a.count(1, 1)?;
-                let on = switch(&args[0]).ok_or_else(|| {
-                    a.wrong(0, "1/0, on/off, true/false or an OSC T/F")
-                })?;
+                let on = switch(&args[0])
+                    .ok_or_else(|| a.wrong(0, "1/0, on/off, true/false or an OSC T/F"))?;
                 Ok(Request::Gate {
                     id: id.to_string(),
                     on,

@@ -187,9 +187,9 @@ impl Callback {
         }
         let ch = sh.channels.min(outs.len());
         // Active slot (faded out past what it delivered).
-        for c in 0..ch {
+        for (c, out) in outs.iter_mut().enumerate().take(ch) {
             let src = &self.scratch[a][c * MAX_PERIOD..c * MAX_PERIOD + n];
-            let out = &mut outs[c][..n];
+            let out = &mut out[..n];
             out[..span_a.to].copy_from_slice(&src[..span_a.to]);
             let mut last = if span_a.to > 0 {
                 src[span_a.to - 1]
@@ -216,9 +216,9 @@ impl Callback {
             }
             if let Some(fs) = inc.fade_start {
                 let fade = sh.fade_frames.load(Relaxed).max(1) as f32;
-                for c in 0..ch {
+                for (c, out) in outs.iter_mut().enumerate().take(ch) {
                     let src = &self.scratch[b][c * MAX_PERIOD..c * MAX_PERIOD + n];
-                    let out = &mut outs[c][..n];
+                    let out = &mut out[..n];
                     for i in 0..n {
                         let f = t + i as u64;
                         if f < fs {

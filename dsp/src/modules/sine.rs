@@ -1,8 +1,10 @@
 //! `sine`: a sine oscillator from a shared table, phase-continuous.
 
-use crate::module::{same_type, Module, ProcessIo, Smoother};
+use super::osc::OscCore;
+use crate::module::{same_type, Module, ProcessIo};
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::table::{phase_of, saw_tables, sin_fixed};
 use std::any::Any;
 
 /// Metadata of `sine`.
@@ -28,23 +30,23 @@ pub const TYPE: ModuleType = ModuleType {
 
 /// Sine oscillator state.
 pub struct Sine {
-    sample_rate: f32,
-    /// Phase in cycles, `[0, 1)`; f64 keeps low frequencies exact over hours.
-    phase: f64,
-    freq: Smoother,
-    gain: Smoother,
-    phase_offset: f32,
+    /// Phase (64-bit fixed point: exact over hours), frequency and gain.
+    core: OscCore,
+    /// Phase offset, fixed point.
+    phase_offset: u64,
 }
 
 impl Sine {
     /// A sine at the parameter defaults.
     pub fn new(sample_rate: f32) -> Self {
+        crate::table::init();
         Sine {
-            sample_rate,
-            phase: 0.0,
-            freq: Smoother::new(440.0, SPEC.params[0].smoothing_ms, sample_rate),
-            gain: Smoother::new(0.5, SPEC.params[1].smoothing_ms, sample_rate),
-            phase_offset: 0.0,
+            core: OscCore::new(
+                sample_rate,
+                SPEC.params[0].smoothing_ms,
+                SPEC.params[1].smoothing_ms,
+            ),
+            phase_offset: 0,
         }
     }
 }
@@ -56,44 +58,35 @@ impl Module for Sine {
 
     fn set_param(&mut self, index: usize, value: f32) {
         match index {
-            0 => self.freq.set(value),
-            1 => self.gain.set(value),
-            _ => self.phase_offset = value,
+            0 => self.core.freq.set(value),
+            1 => self.core.gain.set(value),
+            _ => self.phase_offset = phase_of(value),
         }
     }
 
     fn set_param_now(&mut self, index: usize, value: f32) {
         match index {
-            0 => self.freq.jump(value),
-            1 => self.gain.jump(value),
-            _ => self.phase_offset = value,
+            0 => self.core.freq.jump(value),
+            1 => self.core.gain.jump(value),
+            _ => self.phase_offset = phase_of(value),
         }
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
-        let inv_sr = 1.0 / self.sample_rate as f64;
-        let fm = io.modulation_of(0);
-        let gm = io.modulation_of(1);
-        let out = &mut io.outputs[0];
-        for i in 0..io.frames {
-            let f = self.freq.next() + fm.map_or(0.0, |m| m[i]);
-            let g = self.gain.next() + gm.map_or(0.0, |m| m[i]);
-            let p = self.phase + self.phase_offset as f64;
-            out[i] = g * crate::table::sin_cycles(p);
-            self.phase += f as f64 * inv_sr;
-            self.phase -= self.phase.floor();
-        }
+        let off = self.phase_offset;
+        // The band tables are not read; the core only needs some table set.
+        self.core.run(io, saw_tables(), None, |_, p, _| {
+            sin_fixed(p.wrapping_add(off))
+        });
     }
 
     fn reset(&mut self) {
-        self.phase = 0.0;
+        self.core.phase = 0;
     }
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Sine>(old) {
-            self.phase = o.phase;
-            self.freq.carry_from(&o.freq);
-            self.gain.carry_from(&o.gain);
+            self.core.carry_from(&o.core);
         }
     }
 

@@ -1,0 +1,399 @@
+//! DSP benchmarks: the cost of each module type, and of a 64-voice patch,
+//! next to FunDSP's equivalent units measured in the same run.
+//!
+//! `cargo bench -p dsp` prints one line per item,
+//! `BENCH dsp.<name> ns_per_sample=<x> fundsp_ns_per_sample=<y> ...`, writes
+//! the same figures to `target/bench/dsp.json` (or `$DSP_BENCH_JSON`), then
+//! runs criterion on the 64-voice patch. Arguments: a word filters items by
+//! name; `--no-criterion` skips the criterion part.
+//!
+//! Method: 64-frame blocks at 48 kHz. Our module types run in a small
+//! [`Graph`]: generators alone, processors fed by a sine on every input and
+//! every connected parameter left alone; the cost of the sine and the graph
+//! around it (measured as its own item, `graph_sine_only`) is subtracted.
+//! FunDSP units get a precomputed sine on every input. Each figure is the
+//! median of 7 timed runs of about 30 ms after a warm-up.
+
+use criterion::Criterion;
+use dsp::render::render_graph;
+use dsp::{Event, EventKind, Graph, Name, Patch, Registry};
+use fundsp::prelude32::{AudioUnit, BufferVec};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const SR: f32 = 48000.0;
+const BLOCK: usize = 64;
+const VOICES: usize = 64;
+
+/// Median nanoseconds per frame of `f`, which renders `frames` frames a call.
+fn measure(frames: usize, mut f: impl FnMut()) -> f64 {
+    let warm = Instant::now();
+    let mut calls = 0u64;
+    while warm.elapsed() < Duration::from_millis(40) {
+        f();
+        calls += 1;
+    }
+    let per_call = warm.elapsed().as_secs_f64() / calls as f64;
+    let n = ((0.03 / per_call) as u64).max(1);
+    let mut runs: Vec<f64> = (0..7)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            t.elapsed().as_secs_f64() * 1e9 / (n as f64 * frames as f64)
+        })
+        .collect();
+    runs.sort_by(|a, b| a.total_cmp(b));
+    runs[3]
+}
+
+fn parse(reg: &Registry, text: &str) -> Patch {
+    Patch::parse(reg, text)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .0
+}
+
+/// Our graph, with gate-on events for `gates` in the first block.
+struct Ours {
+    graph: Graph,
+    out: Vec<Vec<f32>>,
+    first: Vec<Event>,
+}
+
+impl Ours {
+    fn new(reg: &Registry, text: &str, gates: &[String]) -> Ours {
+        let p = parse(reg, text);
+        let graph = Graph::compile(&p, reg, SR, 2).unwrap();
+        let first = gates
+            .iter()
+            .map(|g| Event {
+                offset: 0,
+                module: Name::new(g).unwrap(),
+                kind: EventKind::Gate(true),
+            })
+            .collect();
+        Ours {
+            graph,
+            out: vec![vec![0.0; BLOCK]; 2],
+            first,
+        }
+    }
+
+    fn block(&mut self) {
+        let (l, r) = self.out.split_at_mut(1);
+        self.graph
+            .process(&mut [&mut l[0][..], &mut r[0][..]], &self.first);
+        self.first.clear();
+        black_box(&self.out);
+    }
+
+    fn ns_per_sample(mut self) -> f64 {
+        measure(BLOCK, || self.block())
+    }
+}
+
+/// A FunDSP unit with a sine on every input.
+struct Theirs {
+    unit: Box<dyn AudioUnit>,
+    input: BufferVec,
+    output: BufferVec,
+}
+
+impl Theirs {
+    fn new(mut unit: Box<dyn AudioUnit>) -> Theirs {
+        unit.set_sample_rate(SR as f64);
+        unit.allocate();
+        let mut input = BufferVec::new(unit.inputs());
+        for c in 0..unit.inputs() {
+            for (i, x) in input.channel_f32_mut(c).iter_mut().enumerate() {
+                *x = 0.8 * (std::f32::consts::TAU * i as f32 / BLOCK as f32).sin();
+            }
+        }
+        let output = BufferVec::new(unit.outputs());
+        Theirs {
+            unit,
+            input,
+            output,
+        }
+    }
+
+    fn block(&mut self) {
+        self.unit.process(
+            BLOCK,
+            &self.input.buffer_ref(),
+            &mut self.output.buffer_mut(),
+        );
+        black_box(&self.output);
+    }
+
+    fn ns_per_sample(mut self) -> f64 {
+        measure(BLOCK, || self.block())
+    }
+}
+
+/// FunDSP units (in a module of their own: its prelude's names clash with std's).
+mod theirs {
+    use super::VOICES;
+    use fundsp::prelude32::*;
+
+    /// A sine at 220 Hz, gain 0.8.
+    pub fn sine() -> Box<dyn AudioUnit> {
+        Box::new(sine_hz(220.0) * 0.8)
+    }
+
+    /// FunDSP's closest unit to each of our module types.
+    pub fn equivalent(kind: &str) -> Option<Box<dyn AudioUnit>> {
+        Some(match kind {
+            "sine" => Box::new(sine_hz(440.0)),
+            "saw" => Box::new(saw_hz(440.0)),
+            "square" => Box::new(square_hz(440.0)),
+            "triangle" => Box::new(triangle_hz(440.0)),
+            "noise" => Box::new(noise()),
+            "lfo" => Box::new(lfo(|t| sin_hz(1.0, t))),
+            "adsr" => Box::new(pass() * (dc(1.0) >> adsr_live(0.005, 0.1, 0.7, 0.2))),
+            "vca" => Box::new(pass() * pass()),
+            "biquad" => Box::new(butterpass_hz(1000.0)),
+            "ladder" => Box::new(moog_hz(1000.0, 0.3)),
+            "mixer" => {
+                Box::new(pass() + pass() + pass() + pass() + pass() + pass() + pass() + pass())
+            }
+            "pan" => Box::new(pan(0.0)),
+            "delay" => Box::new(pass() & feedback(delay(0.25) * 0.3)),
+            "distortion" => Box::new(shape(Tanh(2.0))),
+            "reverb" => Box::new(split::<U2>() >> reverb_stereo(10.0, 2.0, 0.5)),
+            _ => return None,
+        })
+    }
+
+    pub fn voices_static() -> Box<dyn AudioUnit> {
+        Box::new(busi::<U64, _, _>(|i| {
+            ((saw_hz(55.0 + 5.0 * i as f32) * 0.3) >> moog_hz(1000.0, 0.3))
+                * (dc(1.0) >> adsr_live(0.005, 0.1, 0.7, 0.2))
+                * 0.1
+        }))
+    }
+
+    pub fn voices_net() -> Box<dyn AudioUnit> {
+        let voice = |i: usize| -> Net {
+            let osc = Net::wrap(Box::new(saw_hz(55.0 + 5.0 * i as f32) * 0.3));
+            let flt = Net::wrap(Box::new(moog_hz(1000.0, 0.3)));
+            let env = Net::wrap(Box::new(dc(1.0) >> adsr_live(0.005, 0.1, 0.7, 0.2)));
+            ((osc >> flt) * env) * 0.1
+        };
+        let mut net = voice(0);
+        for i in 1..VOICES {
+            net = net & voice(i);
+        }
+        Box::new(net)
+    }
+}
+
+/// Our patch of one module `m` of `kind`, fed by a sine on every input.
+fn single(reg: &Registry, kind: &str) -> (String, bool) {
+    let spec = reg.find(kind).unwrap().spec;
+    let mut t = String::new();
+    if !spec.inputs.is_empty() {
+        t += "create src sine freq=220 gain=0.8\n";
+    }
+    t += &format!("create m {kind}\n");
+    for input in spec.inputs {
+        t += &format!("connect src m.{}\n", input.name);
+    }
+    (t, !spec.inputs.is_empty())
+}
+
+fn voices_patch() -> String {
+    let mut t = String::from("create out output\n");
+    for v in 0..VOICES {
+        t += &format!(
+            "create osc{v} saw freq={} gain=0.3\ncreate flt{v} ladder cutoff=1000 resonance=0.3\n\
+             create env{v} adsr\ncreate amp{v} vca gain=0.1\n\
+             connect osc{v} flt{v}\nconnect flt{v} env{v}\nconnect env{v} amp{v}\nconnect amp{v} out\n",
+            55 + 5 * v
+        );
+    }
+    t
+}
+
+fn voice_gates() -> Vec<String> {
+    (0..VOICES).map(|v| format!("env{v}")).collect()
+}
+
+struct Item {
+    name: String,
+    fields: Vec<(&'static str, f64)>,
+}
+
+fn machine() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn json_path() -> std::path::PathBuf {
+    match std::env::var_os("DSP_BENCH_JSON") {
+        Some(p) => p.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench/dsp.json"),
+    }
+}
+
+fn write_json(items: &[Item]) {
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut s = format!(
+        "{{\n  \"suite\": \"dsp\",\n  \"unix_time\": {unix},\n  \"machine\": {:?},\n  \"cores\": {},\n  \"block\": {BLOCK},\n  \"sample_rate\": {SR},\n  \"items\": [\n",
+        machine(),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+    for (k, it) in items.iter().enumerate() {
+        let fields: Vec<String> = it
+            .fields
+            .iter()
+            .map(|(f, v)| format!("\"{f}\": {v:.3}"))
+            .collect();
+        s += &format!(
+            "    {{\"name\": \"dsp.{}\", {}}}{}\n",
+            it.name,
+            fields.join(", "),
+            if k + 1 < items.len() { "," } else { "" }
+        );
+    }
+    s += "  ]\n}\n";
+    let path = json_path();
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::write(&path, s) {
+        Ok(()) => eprintln!("wrote {}", path.display()),
+        Err(e) => eprintln!("could not write {}: {e}", path.display()),
+    }
+}
+
+fn report(items: &mut Vec<Item>, name: &str, fields: Vec<(&'static str, f64)>) {
+    let text: Vec<String> = fields.iter().map(|(f, v)| format!("{f}={v:.2}")).collect();
+    println!("BENCH dsp.{name} {}", text.join(" "));
+    items.push(Item {
+        name: name.to_string(),
+        fields,
+    });
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filter: Option<&String> = args.iter().find(|a| !a.starts_with('-'));
+    let wanted = |name: &str| match filter {
+        None => true,
+        Some(f) => name.contains(f.as_str()),
+    };
+    let reg = Registry::standard();
+    let mut items = Vec::new();
+
+    // What a sine and the graph around it cost: subtracted from processors.
+    let baseline = Ours::new(&reg, "create src sine freq=220 gain=0.8\n", &[]).ns_per_sample();
+    let fundsp_sine = Theirs::new(theirs::sine()).ns_per_sample();
+    report(
+        &mut items,
+        "graph_sine_only",
+        vec![
+            ("ns_per_sample", baseline),
+            ("fundsp_ns_per_sample", fundsp_sine),
+        ],
+    );
+
+    for t in reg.types() {
+        let kind = t.spec.name;
+        if kind == "output" || !wanted(kind) {
+            continue;
+        }
+        let (text, fed) = single(&reg, kind);
+        let gates = if t.spec.gate {
+            vec!["m".to_string()]
+        } else {
+            vec![]
+        };
+        let total = Ours::new(&reg, &text, &gates).ns_per_sample();
+        let own = if fed {
+            (total - baseline).max(0.0)
+        } else {
+            total
+        };
+        let mut fields = vec![("ns_per_sample", own), ("graph_ns_per_sample", total)];
+        if let Some(unit) = theirs::equivalent(kind) {
+            let theirs = Theirs::new(unit).ns_per_sample();
+            fields.push(("fundsp_ns_per_sample", theirs));
+            fields.push(("ratio", own / theirs));
+        }
+        report(&mut items, kind, fields);
+    }
+
+    let voices = reg.find("saw").is_some()
+        && reg.find("ladder").is_some()
+        && reg.find("adsr").is_some()
+        && reg.find("vca").is_some();
+    if voices && wanted("voices64") {
+        let n = VOICES as f64;
+        let ours = Ours::new(&reg, &voices_patch(), &voice_gates()).ns_per_sample() / n;
+        let fixed = Theirs::new(theirs::voices_static()).ns_per_sample() / n;
+        let net = Theirs::new(theirs::voices_net()).ns_per_sample() / n;
+        report(
+            &mut items,
+            "voices64",
+            vec![
+                ("ns_per_voice_sample", ours),
+                ("fundsp_ns_per_voice_sample", fixed),
+                ("fundsp_net_ns_per_voice_sample", net),
+                ("ratio", ours / fixed),
+                // Share of one core for 64 voices in real time at 48 kHz.
+                ("cpu_percent_at_48k", ours * n * SR as f64 * 1e-7),
+            ],
+        );
+    } else if !voices {
+        eprintln!("voices64 skipped: saw, ladder, adsr or vca missing");
+    }
+    write_json(&items);
+
+    if voices && !args.iter().any(|a| a == "--no-criterion") && wanted("voices64") {
+        let mut c = Criterion::default()
+            .sample_size(20)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
+        let mut g = c.benchmark_group("voices64_block64");
+        let mut ours = Ours::new(&reg, &voices_patch(), &voice_gates());
+        g.bench_function("synth-jack", |b| b.iter(|| ours.block()));
+        let mut theirs = Theirs::new(theirs::voices_static());
+        g.bench_function("fundsp", |b| b.iter(|| theirs.block()));
+        g.finish();
+        c.final_summary();
+    }
+
+    // Sanity: the patch we time really makes sound.
+    if voices {
+        let p = parse(&reg, &voices_patch());
+        let mut g = Graph::compile(&p, &reg, SR, 2).unwrap();
+        let gates: Vec<(u64, Event)> = voice_gates()
+            .iter()
+            .map(|id| {
+                (
+                    0,
+                    Event {
+                        offset: 0,
+                        module: Name::new(id).unwrap(),
+                        kind: EventKind::Gate(true),
+                    },
+                )
+            })
+            .collect();
+        let out = render_graph(&mut g, &gates, 4800, BLOCK);
+        let peak = out[0].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!(peak > 0.01, "64-voice patch is silent");
+    }
+}

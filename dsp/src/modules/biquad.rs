@@ -1,0 +1,256 @@
+//! `biquad`: RBJ-cookbook second-order filter in transposed direct form II.
+//!
+//! Coefficients are recomputed only on samples where cutoff, q or gain
+//! differ from the previous sample (gliding or modulated), with polynomial
+//! sines (no libm call), so a static filter costs five multiplies per sample.
+
+use crate::module::{same_type, Module, ProcessIo, Smoother};
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::table::sin_cos_pi;
+use std::any::Any;
+
+/// Metadata of `biquad`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "biquad",
+    aliases: &["biquad_filter", "filter"],
+    description: "RBJ biquad filter (lowpass/highpass/bandpass/notch/peak); \
+                  gain in dB applies to peak only",
+    inputs: &[PortSpec::new("in")],
+    outputs: &[PortSpec::new("out")],
+    params: &[
+        ParamSpec::choice(
+            "mode",
+            &["lowpass", "highpass", "bandpass", "notch", "peak"],
+            0,
+        )
+        .with_aliases(&["filter_mode", "type"]),
+        ParamSpec::new("cutoff", 10.0, 20000.0, 1000.0, "Hz", 10.0)
+            .with_aliases(&["freq", "frequency"]),
+        ParamSpec::new("q", 0.1, 20.0, 0.707, "", 10.0).with_aliases(&["resonance", "res"]),
+        ParamSpec::new("gain", -24.0, 24.0, 0.0, "dB", 10.0).with_aliases(&["gain_db"]),
+    ],
+    gate: false,
+};
+
+/// The `biquad` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Biquad::new(sr)),
+};
+
+/// Normalised coefficients (`a0 = 1`).
+#[derive(Debug, Clone, Copy, Default)]
+struct Coeffs {
+    b0: f32,
+    b1: f32,
+    b2: f32,
+    a1: f32,
+    a2: f32,
+}
+
+/// Biquad state.
+pub struct Biquad {
+    sr: f32,
+    mode: usize,
+    cutoff: Smoother,
+    q: Smoother,
+    gain: Smoother,
+    /// Parameter values the coefficients were computed for (NaN: stale).
+    last: [f32; 3],
+    /// `10^(gain/40)` for `last[2]` (peak mode only).
+    amp: f32,
+    /// True when `amp` was not computed for `last[2]`.
+    amp_stale: bool,
+    c: Coeffs,
+    z1: f32,
+    z2: f32,
+}
+
+impl Biquad {
+    /// A 1 kHz Butterworth lowpass.
+    pub fn new(sample_rate: f32) -> Self {
+        Biquad {
+            sr: sample_rate,
+            mode: 0,
+            cutoff: Smoother::new(1000.0, SPEC.params[1].smoothing_ms, sample_rate),
+            q: Smoother::new(0.707, SPEC.params[2].smoothing_ms, sample_rate),
+            gain: Smoother::new(0.0, SPEC.params[3].smoothing_ms, sample_rate),
+            last: [f32::NAN; 3],
+            amp: 1.0,
+            amp_stale: true,
+            c: Coeffs::default(),
+            z1: 0.0,
+            z2: 0.0,
+        }
+    }
+
+    /// Recomputes the coefficients for cutoff `f` Hz, `q`, peak gain `g` dB.
+    fn compute(&mut self, f: f32, q: f32, g: f32) {
+        // The peak gain only matters (and costs a powf) in peak mode.
+        if self.mode == 4 && (g != self.last[2] || self.amp_stale) {
+            let g = if g.is_nan() {
+                0.0
+            } else {
+                g.clamp(-48.0, 48.0)
+            };
+            self.amp = 10f32.powf(g / 40.0);
+            self.amp_stale = false;
+        }
+        self.last = [f, q, g];
+        let f = if f.is_nan() {
+            1000.0
+        } else {
+            f.clamp(10.0, 0.49 * self.sr)
+        };
+        let q = if q.is_nan() {
+            0.707
+        } else {
+            q.clamp(0.1, 40.0)
+        };
+        // Half the angular frequency: w0/2 = π·f/sr.
+        let (sh, ch) = sin_cos_pi(f / self.sr);
+        let sn = 2.0 * sh * ch; // sin(w0)
+        let omc = 2.0 * sh * sh; // 1 - cos(w0), accurate at low cutoffs
+        let cs = 1.0 - omc;
+        let alpha = sn / (2.0 * q);
+        let (b0, b1, b2, a0, a1, a2) = match self.mode {
+            0 => (
+                0.5 * omc,
+                omc,
+                0.5 * omc,
+                1.0 + alpha,
+                -2.0 * cs,
+                1.0 - alpha,
+            ),
+            1 => {
+                let opc = 2.0 - omc;
+                (
+                    0.5 * opc,
+                    -opc,
+                    0.5 * opc,
+                    1.0 + alpha,
+                    -2.0 * cs,
+                    1.0 - alpha,
+                )
+            }
+            2 => (alpha, 0.0, -alpha, 1.0 + alpha, -2.0 * cs, 1.0 - alpha),
+            3 => (1.0, -2.0 * cs, 1.0, 1.0 + alpha, -2.0 * cs, 1.0 - alpha),
+            _ => {
+                let a = self.amp;
+                (
+                    1.0 + alpha * a,
+                    -2.0 * cs,
+                    1.0 - alpha * a,
+                    1.0 + alpha / a,
+                    -2.0 * cs,
+                    1.0 - alpha / a,
+                )
+            }
+        };
+        let inv = 1.0 / a0;
+        self.c = Coeffs {
+            b0: b0 * inv,
+            b1: b1 * inv,
+            b2: b2 * inv,
+            a1: a1 * inv,
+            a2: a2 * inv,
+        };
+    }
+}
+
+impl Module for Biquad {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn set_param(&mut self, index: usize, value: f32) {
+        match index {
+            0 => {
+                self.mode = value as usize;
+                self.last[0] = f32::NAN;
+                self.amp_stale = true;
+            }
+            1 => self.cutoff.set(value),
+            2 => self.q.set(value),
+            _ => self.gain.set(value),
+        }
+    }
+
+    fn set_param_now(&mut self, index: usize, value: f32) {
+        match index {
+            1 => self.cutoff.jump(value),
+            2 => self.q.jump(value),
+            3 => self.gain.jump(value),
+            _ => {}
+        }
+        self.set_param(index, value);
+    }
+
+    fn process(&mut self, io: &mut ProcessIo) {
+        let n = io.frames;
+        let fm = io.modulation_of(1);
+        let qm = io.modulation_of(2);
+        let gm = io.modulation_of(3);
+        let x = &io.inputs[0][..n];
+        let out = &mut io.outputs[0][..n];
+        let (mut z1, mut z2) = (self.z1, self.z2);
+        let still = !self.cutoff.is_moving()
+            && !self.q.is_moving()
+            && !self.gain.is_moving()
+            && fm.is_none()
+            && qm.is_none()
+            && gm.is_none();
+        if still {
+            let p = [self.cutoff.current, self.q.current, self.gain.current];
+            if p != self.last {
+                self.compute(p[0], p[1], p[2]);
+            }
+            let c = self.c;
+            for (o, &x) in out.iter_mut().zip(x) {
+                let y = c.b0 * x + z1;
+                z1 = c.b1 * x - c.a1 * y + z2;
+                z2 = c.b2 * x - c.a2 * y;
+                *o = y;
+            }
+        } else {
+            for i in 0..n {
+                let f = self.cutoff.next() + fm.map_or(0.0, |m| m[i]);
+                let q = self.q.next() + qm.map_or(0.0, |m| m[i]);
+                let g = self.gain.next() + gm.map_or(0.0, |m| m[i]);
+                if [f, q, g] != self.last {
+                    self.compute(f, q, g);
+                }
+                let c = self.c;
+                let y = c.b0 * x[i] + z1;
+                z1 = c.b1 * x[i] - c.a1 * y + z2;
+                z2 = c.b2 * x[i] - c.a2 * y;
+                out[i] = y;
+            }
+        }
+        self.z1 = z1;
+        self.z2 = z2;
+    }
+
+    fn reset(&mut self) {
+        self.z1 = 0.0;
+        self.z2 = 0.0;
+    }
+
+    fn carry_from(&mut self, old: &dyn Module) {
+        if let Some(o) = same_type::<Biquad>(old) {
+            self.cutoff.carry_from(&o.cutoff);
+            self.q.carry_from(&o.q);
+            self.gain.carry_from(&o.gain);
+            self.z1 = o.z1;
+            self.z2 = o.z2;
+            // Coefficients follow from the carried positions on the next sample.
+            self.last = [f32::NAN; 3];
+            self.amp_stale = true;
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,311 @@
+//! `ladder`: resonant 4-pole lowpass after the Moog ladder, as a
+//! zero-delay-feedback (TPT, Zavalishin) filter.
+//!
+//! Four trapezoidal one-pole stages with global feedback `k`, solved exactly
+//! (no unit delay in the loop, so tuning and resonance hold up to Nyquist).
+//! A soft clipper (cubic, tanh-like: slope 1 at 0, flat at ±1) sits at the
+//! ladder's input, fed with the linear ZDF solution; the stages only ever
+//! see a signal within ±1, so the filter stays bounded with audio-rate
+//! cutoff modulation at full resonance, where it self-oscillates. The input
+//! is scaled by `1 + k`, keeping the passband gain at 1 as resonance rises.
+//!
+//! For speed the update is written in state-space form, `s' = M·s + m·u`;
+//! while the coefficients hold still the feedback term is carried from one
+//! sample to the next, so the sample-to-sample dependency chain is about a
+//! dozen floating-point operations. Coefficients are recomputed only on
+//! samples where cutoff or resonance differ from the previous sample, from
+//! a prewarp table (no `tan` call).
+
+use crate::module::{same_type, Module, ProcessIo, Smoother, MAX_BLOCK};
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::table::tpt_gain;
+use std::any::Any;
+
+/// Metadata of `ladder`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "ladder",
+    aliases: &["moog", "ladder_filter"],
+    description: "resonant 24 dB/octave ladder lowpass (zero-delay feedback, soft-clipped \
+                  input, drive = input gain); self-oscillates near resonance 1",
+    inputs: &[PortSpec::new("in")],
+    outputs: &[PortSpec::new("out")],
+    params: &[
+        ParamSpec::new("cutoff", 10.0, 20000.0, 1000.0, "Hz", 10.0)
+            .with_aliases(&["freq", "frequency"]),
+        ParamSpec::new("resonance", 0.0, 1.0, 0.3, "", 10.0).with_aliases(&["res", "q"]),
+        ParamSpec::new("drive", 0.0, 10.0, 1.0, "", 10.0),
+    ],
+    gate: false,
+};
+
+/// The `ladder` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Ladder::new(sr)),
+};
+
+/// Feedback gain at resonance 1 (4 is the self-oscillation threshold).
+const K_MAX: f32 = 4.2;
+/// Input of the soft clipper is limited to ±1.5, where `x - A3·x³` is flat at ±1.
+const CLIP: f32 = 1.5;
+/// Cubic coefficient of the soft clipper.
+const A3: f32 = 4.0 / 27.0;
+
+/// Coefficients derived from cutoff and resonance.
+#[derive(Debug, Clone, Copy, Default)]
+struct Coeffs {
+    /// Input gain `(1 + k) / (1 + k·G⁴)`.
+    xc: f32,
+    /// Feedback weights on the states: the feedback term is `wk·s`
+    /// (`k / (1 + k·G⁴)` times the states' share of stage 4's output).
+    wk: [f32; 4],
+    /// State transition: diagonal `d`, sub-diagonals `e1..e3`.
+    d: f32,
+    e: [f32; 3],
+    /// Input weights of the state update.
+    m: [f32; 4],
+    /// `wk·M`: next sample's feedback from this sample's states (valid
+    /// when `Ladder::vq_valid`).
+    v: [f32; 4],
+    /// `wk·m`, and `A3` times it.
+    q: f32,
+    qa: f32,
+}
+
+/// The running part of a ladder, copied into registers for each block.
+#[derive(Debug, Clone, Copy)]
+struct Core {
+    inv_sr: f32,
+    /// Cutoff and resonance the coefficients were computed for (NaN: none).
+    last: [f32; 2],
+    c: Coeffs,
+    /// Whether `c.v`, `c.q`, `c.qa` match the other coefficients.
+    vq_valid: bool,
+    /// Trapezoidal integrator states of the four stages.
+    s: [f32; 4],
+    /// Feedback term `wk·s` for the current sample, when `t_valid`.
+    t: f32,
+    t_valid: bool,
+}
+
+/// Ladder state.
+pub struct Ladder {
+    cutoff: Smoother,
+    res: Smoother,
+    drive: Smoother,
+    core: Core,
+}
+
+static ZERO: [f32; MAX_BLOCK] = [0.0; MAX_BLOCK];
+
+impl Core {
+    /// Coefficients for cutoff `f` Hz and resonance `r`, except `v`/`q`.
+    #[inline]
+    fn compute(&mut self, f: f32, r: f32) {
+        self.last = [f, r];
+        let x = if f.is_nan() { 0.0 } else { f * self.inv_sr };
+        // G = g/(1+g), g = tan(π f/sr); β = 1/(1+g) = 1 - G.
+        let g1 = tpt_gain(x.clamp(1.0e-5, 0.49));
+        let beta = 1.0 - g1;
+        let r = if r.is_nan() { 0.0 } else { r.clamp(0.0, 1.0) };
+        let k = K_MAX * r;
+        let g2 = g1 * g1;
+        let g3 = g2 * g1;
+        let g4 = g2 * g2;
+        let inv_den = 1.0 / (1.0 + k * g4);
+        let kb = k * inv_den * beta;
+        let b2 = 2.0 * beta;
+        self.c.xc = (1.0 + k) * inv_den;
+        self.c.wk = [g3 * kb, g2 * kb, g1 * kb, kb];
+        self.c.d = b2 - 1.0;
+        self.c.e = [g1 * b2, g2 * b2, g3 * b2];
+        self.c.m = [2.0 * g1, 2.0 * g2, 2.0 * g3, 2.0 * g4];
+        self.vq_valid = false;
+        self.t_valid = false;
+    }
+
+    /// The coefficients that carry the feedback term from sample to sample.
+    #[inline]
+    fn compute_vq(&mut self) {
+        let c = &mut self.c;
+        let (wk, d, e, m) = (c.wk, c.d, c.e, c.m);
+        c.v = [
+            wk[0] * d + wk[1] * e[0] + wk[2] * e[1] + wk[3] * e[2],
+            wk[1] * d + wk[2] * e[0] + wk[3] * e[1],
+            wk[2] * d + wk[3] * e[0],
+            wk[3] * d,
+        ];
+        c.q = wk[0] * m[0] + wk[1] * m[1] + wk[2] * m[2] + wk[3] * m[3];
+        c.qa = c.q * A3;
+        self.vq_valid = true;
+    }
+
+    /// True when the tight loop may run for cutoff `f` and resonance `r`.
+    #[inline]
+    fn settled(&self, f: f32, r: f32) -> bool {
+        [f, r] == self.last && self.vq_valid && self.t_valid
+    }
+
+    /// One sample with the feedback term carried from the previous sample
+    /// (`t` and `v`/`q` valid); `xin` is the input times drive.
+    #[inline(always)]
+    fn tick(&mut self, xin: f32) -> f32 {
+        let c = &self.c;
+        let s = &self.s;
+        // Linear ZDF solution at the clipper's input, then the clipper.
+        let ul = xin * c.xc - self.t;
+        let x = ul.clamp(-CLIP, CLIP);
+        let x2 = x * x;
+        let u = x - (A3 * x) * x2;
+        // Next sample's feedback: wk·(M·s + m·u), arranged so that only
+        // three operations follow the clipper's square.
+        let p = c.v[0] * s[0] + c.v[1] * s[1] + c.v[2] * s[2] + c.v[3] * s[3];
+        self.t = (p + c.q * x) - (c.qa * x) * x2;
+        self.update(u)
+    }
+
+    /// The state update `s' = M·s + m·u`; returns stage 4's output.
+    #[inline(always)]
+    fn update(&mut self, u: f32) -> f32 {
+        let c = &self.c;
+        let [s0, s1, s2, s3] = self.s;
+        let n0 = c.d * s0 + c.m[0] * u;
+        let n1 = c.e[0] * s0 + c.d * s1 + c.m[1] * u;
+        let n2 = c.e[1] * s0 + c.e[0] * s1 + c.d * s2 + c.m[2] * u;
+        let n3 = c.e[2] * s0 + c.e[1] * s1 + c.e[0] * s2 + c.d * s3 + c.m[3] * u;
+        self.s = [n0, n1, n2, n3];
+        // Stage 4's output y4, from s4' = 2·y4 - s4.
+        0.5 * (n3 + s3)
+    }
+
+    /// One sample in general: coefficients for `f`, `r` (recomputed if they
+    /// changed), the feedback term computed afresh when it cannot be
+    /// carried. Every path through `process` gives the same samples.
+    #[inline(always)]
+    fn step(&mut self, f: f32, r: f32, xin: f32) -> f32 {
+        if [f, r] != self.last {
+            self.compute(f, r);
+        } else if !self.vq_valid {
+            self.compute_vq();
+        }
+        if !self.t_valid {
+            let (w, s) = (&self.c.wk, &self.s);
+            self.t = w[0] * s[0] + w[1] * s[1] + w[2] * s[2] + w[3] * s[3];
+        }
+        if self.vq_valid {
+            self.t_valid = true;
+            self.tick(xin)
+        } else {
+            let ul = xin * self.c.xc - self.t;
+            let x = ul.clamp(-CLIP, CLIP);
+            let u = x - (A3 * x) * (x * x);
+            self.update(u)
+        }
+    }
+}
+
+impl Ladder {
+    /// A ladder at the parameter defaults.
+    pub fn new(sample_rate: f32) -> Self {
+        crate::table::init();
+        Ladder {
+            cutoff: Smoother::new(1000.0, SPEC.params[0].smoothing_ms, sample_rate),
+            res: Smoother::new(0.3, SPEC.params[1].smoothing_ms, sample_rate),
+            drive: Smoother::new(1.0, SPEC.params[2].smoothing_ms, sample_rate),
+            core: Core {
+                inv_sr: 1.0 / sample_rate,
+                last: [f32::NAN; 2],
+                c: Coeffs::default(),
+                vq_valid: false,
+                s: [0.0; 4],
+                t: 0.0,
+                t_valid: false,
+            },
+        }
+    }
+}
+
+impl Module for Ladder {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn set_param(&mut self, index: usize, value: f32) {
+        match index {
+            0 => self.cutoff.set(value),
+            1 => self.res.set(value),
+            _ => self.drive.set(value),
+        }
+    }
+
+    fn set_param_now(&mut self, index: usize, value: f32) {
+        match index {
+            0 => self.cutoff.jump(value),
+            1 => self.res.jump(value),
+            _ => self.drive.jump(value),
+        }
+    }
+
+    fn process(&mut self, io: &mut ProcessIo) {
+        let n = io.frames;
+        let fm = io.modulation_of(0);
+        let rm = io.modulation_of(1);
+        let dm = io.modulation_of(2);
+        let x = &io.inputs[0][..n];
+        let out = &mut io.outputs[0][..n];
+        let still = !self.cutoff.is_moving()
+            && !self.res.is_moving()
+            && !self.drive.is_moving()
+            && fm.is_none()
+            && rm.is_none()
+            && dm.is_none();
+        let mut core = self.core;
+        if still {
+            // General steps until the coefficients and the carried feedback
+            // term are settled, then the tight loop (same arithmetic).
+            let (f, r, d) = (self.cutoff.current, self.res.current, self.drive.current);
+            let mut i = 0;
+            while i < n && !core.settled(f, r) {
+                out[i] = core.step(f, r, x[i] * d);
+                i += 1;
+            }
+            for (o, &x) in out[i..].iter_mut().zip(&x[i..]) {
+                *o = core.tick(x * d);
+            }
+        } else {
+            let (fm, rm, dm) = (
+                fm.unwrap_or(&ZERO[..n]),
+                rm.unwrap_or(&ZERO[..n]),
+                dm.unwrap_or(&ZERO[..n]),
+            );
+            for i in 0..n {
+                let f = self.cutoff.next() + fm[i];
+                let r = self.res.next() + rm[i];
+                let d = self.drive.next() + dm[i];
+                out[i] = core.step(f, r, x[i] * d);
+            }
+        }
+        self.core = core;
+    }
+
+    fn reset(&mut self) {
+        self.core.s = [0.0; 4];
+        self.core.t = 0.0;
+        self.core.t_valid = false;
+    }
+
+    fn carry_from(&mut self, old: &dyn Module) {
+        if let Some(o) = same_type::<Ladder>(old) {
+            self.cutoff.carry_from(&o.cutoff);
+            self.res.carry_from(&o.res);
+            self.drive.carry_from(&o.drive);
+            // Same sample rate, so the cached coefficients are valid here too.
+            self.core = o.core;
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,274 @@
+//! A small OSC client for integration tests: send messages and bundles to a
+//! running synth-jack and wait for its replies.
+
+use super::SynthProcess;
+use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
+use std::collections::HashMap;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Seconds between the NTP epoch (1900) and the Unix epoch (1970).
+const NTP_UNIX: u64 = 2_208_988_800;
+
+/// The OSC port synth-jack logged (`OSC listening on IP:PORT`), waiting for it.
+pub fn osc_port(synth: &SynthProcess, timeout: Duration) -> u16 {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let log = synth.stderr();
+        if let Some(line) = log.lines().find(|l| l.contains("OSC listening on ")) {
+            let addr = line.split("OSC listening on ").nth(1).unwrap_or("").trim();
+            let port = addr.rsplit(':').next().and_then(|p| p.parse().ok());
+            return port.unwrap_or_else(|| panic!("cannot parse OSC port from {line:?}"));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "synth-jack never logged its OSC port\n{}",
+            synth.output()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// An OSC timetag for Unix time `secs`.
+pub fn timetag(secs: f64) -> OscTime {
+    let whole = secs.floor();
+    let frac = ((secs - whole) * 4_294_967_296.0) as u64;
+    OscTime {
+        seconds: (whole as u64 + NTP_UNIX) as u32,
+        fractional: frac.min(u32::MAX as u64) as u32,
+    }
+}
+
+/// Unix time now, in seconds.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64()
+}
+
+/// The "immediately" timetag.
+pub const IMMEDIATELY: OscTime = OscTime {
+    seconds: 0,
+    fractional: 1,
+};
+
+/// `/status.reply`, by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub active_slot: i32,
+    pub patch_version: i32,
+    pub modules: i32,
+    pub dsp_load_avg: f32,
+    pub dsp_load_peak: f32,
+    pub underruns: i32,
+    pub xruns: i32,
+    pub drops: i32,
+    pub late: i32,
+    pub switches: i32,
+    pub failovers: i32,
+    pub sample_rate: f32,
+    pub buffer_size: i32,
+    pub lead: i32,
+}
+
+/// Shorthand for message arguments.
+pub fn s(x: &str) -> OscType {
+    OscType::String(x.to_string())
+}
+/// Shorthand for a float argument.
+pub fn f(x: f32) -> OscType {
+    OscType::Float(x)
+}
+/// Shorthand for an int argument.
+pub fn i(x: i32) -> OscType {
+    OscType::Int(x)
+}
+
+/// A message packet.
+pub fn msg(addr: &str, args: Vec<OscType>) -> OscPacket {
+    OscPacket::Message(OscMessage {
+        addr: addr.to_string(),
+        args,
+    })
+}
+
+/// A UDP socket talking to one synth-jack.
+pub struct OscClient {
+    sock: UdpSocket,
+    target: SocketAddr,
+}
+
+impl OscClient {
+    /// A client for synth-jack on 127.0.0.1:`port`.
+    pub fn new(port: u16) -> OscClient {
+        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind test OSC socket");
+        OscClient {
+            sock,
+            target: format!("127.0.0.1:{port}").parse().expect("addr"),
+        }
+    }
+
+    /// A client for the synth's logged port.
+    pub fn for_synth(synth: &SynthProcess) -> OscClient {
+        OscClient::new(osc_port(synth, Duration::from_secs(10)))
+    }
+
+    /// Sends raw bytes (for malformed packets).
+    pub fn send_raw(&self, bytes: &[u8]) {
+        self.sock.send_to(bytes, self.target).expect("send");
+    }
+
+    /// Sends a packet.
+    pub fn send_packet(&self, p: &OscPacket) {
+        let bytes = rosc::encoder::encode(p).expect("encode");
+        self.send_raw(&bytes);
+    }
+
+    /// Sends one message.
+    pub fn send(&self, addr: &str, args: Vec<OscType>) {
+        self.send_packet(&msg(addr, args));
+    }
+
+    /// Sends a bundle at `time`.
+    pub fn send_bundle(&self, time: OscTime, content: Vec<OscPacket>) {
+        self.send_packet(&OscPacket::Bundle(OscBundle {
+            timetag: time,
+            content,
+        }));
+    }
+
+    /// The next message received (bundles are flattened), or None after `timeout`.
+    pub fn recv(&self, timeout: Duration) -> Option<OscMessage> {
+        let deadline = Instant::now() + timeout;
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            self.sock.set_read_timeout(Some(left)).ok()?;
+            let (n, _) = self.sock.recv_from(&mut buf).ok()?;
+            if let Ok((_, p)) = rosc::decoder::decode_udp(&buf[..n]) {
+                if let Some(m) = first_message(p) {
+                    return Some(m);
+                }
+            }
+        }
+    }
+
+    /// Waits for a message with address `addr`, skipping others; panics on timeout.
+    pub fn expect(&self, addr: &str, timeout: Duration) -> OscMessage {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        while let Some(m) = self.recv(deadline.saturating_duration_since(Instant::now())) {
+            if m.addr == addr {
+                return m;
+            }
+            seen.push(m);
+        }
+        panic!("no {addr} within {timeout:?}; got {seen:?}");
+    }
+
+    /// Sends a message and returns the first reply that is `/done`, `/fail` or
+    /// an address ending in `.reply`/`.dump`/`/synced` (notifications skipped).
+    pub fn request(&self, addr: &str, args: Vec<OscType>) -> OscMessage {
+        self.send(addr, args);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while let Some(m) = self.recv(deadline.saturating_duration_since(Instant::now())) {
+            let notification = matches!(
+                m.addr.as_str(),
+                "/patch.switched" | "/xrun" | "/late" | "/failover"
+            );
+            if !notification {
+                return m;
+            }
+        }
+        panic!("no reply to {addr}");
+    }
+
+    /// Sends and asserts a `/done` reply naming `addr`.
+    pub fn ok(&self, addr: &str, args: Vec<OscType>) -> OscMessage {
+        let r = self.request(addr, args.clone());
+        assert_eq!(r.addr, "/done", "{addr} {args:?} failed: {r:?}");
+        assert_eq!(r.args.first(), Some(&s(addr)), "{r:?}");
+        r
+    }
+
+    /// Sends and asserts a `/fail` reply naming `addr`; returns the reason.
+    pub fn fails(&self, addr: &str, args: Vec<OscType>) -> String {
+        let r = self.request(addr, args.clone());
+        assert_eq!(r.addr, "/fail", "{addr} {args:?} should fail: {r:?}");
+        match r.args.get(1) {
+            Some(OscType::String(why)) => why.clone(),
+            other => panic!("/fail without a reason: {other:?}"),
+        }
+    }
+
+    /// Commits and waits until the switch happened; returns (slot, version).
+    pub fn commit(&self) -> (i32, i32) {
+        let r = self.ok("/patch/commit", vec![]);
+        match (r.args.get(1), r.args.get(2)) {
+            (Some(OscType::Int(slot)), Some(OscType::Int(v))) => (*slot, *v),
+            _ => panic!("bad /done /patch/commit: {r:?}"),
+        }
+    }
+
+    /// `/status`, parsed.
+    pub fn status(&self) -> Status {
+        let r = self.request("/status", vec![]);
+        assert_eq!(r.addr, "/status.reply", "{r:?}");
+        assert_eq!(r.args.len(), 15, "{r:?}");
+        let int = |k: usize| match r.args[k] {
+            OscType::Int(v) => v,
+            ref x => panic!("status arg {k} not int: {x:?}"),
+        };
+        let fl = |k: usize| match r.args[k] {
+            OscType::Float(v) => v,
+            ref x => panic!("status arg {k} not float: {x:?}"),
+        };
+        Status {
+            active_slot: int(0),
+            patch_version: int(1),
+            modules: int(2),
+            dsp_load_avg: fl(3),
+            dsp_load_peak: fl(4),
+            underruns: int(5),
+            xruns: int(6),
+            drops: int(7),
+            late: int(8),
+            switches: int(9),
+            failovers: int(10),
+            sample_rate: fl(11),
+            buffer_size: int(12),
+            lead: int(13),
+        }
+    }
+
+    /// `/telemetry`: every engine counter by name (see `status::telemetry`).
+    pub fn telemetry(&self) -> HashMap<String, f64> {
+        let r = self.request("/telemetry", vec![]);
+        assert_eq!(r.addr, "/telemetry.reply", "{r:?}");
+        let mut out = HashMap::new();
+        for pair in r.args.chunks(2) {
+            if let [OscType::String(k), v] = pair {
+                let x = match v {
+                    OscType::Float(x) => *x as f64,
+                    OscType::Double(x) => *x,
+                    OscType::Int(x) => *x as f64,
+                    OscType::Long(x) => *x as f64,
+                    _ => continue,
+                };
+                out.insert(k.clone(), x);
+            }
+        }
+        out
+    }
+}
+
+fn first_message(p: OscPacket) -> Option<OscMessage> {
+    match p {
+        OscPacket::Message(m) => Some(m),
+        OscPacket::Bundle(b) => b.content.into_iter().find_map(first_message),
+    }
+}
