@@ -123,6 +123,7 @@ impl Graph {
                 }
             }
             let mut module = (t.build)(sample_rate);
+            module.seed(id_hash(&decl.id));
             for (i, p) in t.spec.params.iter().enumerate() {
                 let v = decl
                     .params
@@ -454,4 +455,12 @@ fn all_finite(x: &[f32]) -> bool {
         .map(|v| ((v.to_bits() & EXP) == EXP) as u32)
         .sum::<u32>()
         == 0
+}
+
+/// FNV-1a of a module id: a stable seed, so a patch renders the same noise
+/// live, offline and after a rebuild.
+fn id_hash(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

@@ -55,6 +55,10 @@ pub trait Module: Send + 'static {
         self.set_param(index, value);
     }
 
+    /// Seeds any random generator, so the same patch renders the same
+    /// samples live and offline. The graph passes a hash of the module id.
+    fn seed(&mut self, _seed: u64) {}
+
     /// Gate on or off; ignored by modules without a gate.
     fn set_gate(&mut self, _on: bool) {}
 

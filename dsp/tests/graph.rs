@@ -12,6 +12,8 @@ use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
 use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+// `disable_release` (assert_no_alloc's default) removes the checker in release.
+#[cfg(debug_assertions)]
 #[global_allocator]
 static A: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 

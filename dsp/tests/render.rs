@@ -358,3 +358,18 @@ fn render_matches_processing_by_hand() {
     );
     assert_eq!(render(&p, &reg, &[], SR, 1, 5, 0).unwrap()[0].len(), 5);
 }
+
+#[test]
+fn noise_renders_the_same_twice_and_differs_per_id() {
+    let reg = Registry::standard();
+    let text = "create n1 noise\ncreate n2 noise color=pink\n";
+    let (p, _) = Patch::parse(&reg, text).expect("patch");
+    let a = render(&p, &reg, &[], 48000.0, 1, 4800, 64).expect("render");
+    let b = render(&p, &reg, &[], 48000.0, 1, 4800, 64).expect("render");
+    assert_eq!(a, b, "same patch, same samples");
+    let (q, _) = Patch::parse(&reg, "create n1 noise\n").expect("patch");
+    let (r, _) = Patch::parse(&reg, "create n9 noise\n").expect("patch");
+    let x = render(&q, &reg, &[], 48000.0, 1, 256, 64).expect("render");
+    let y = render(&r, &reg, &[], 48000.0, 1, 256, 64).expect("render");
+    assert_ne!(x, y, "different ids are not correlated");
+}

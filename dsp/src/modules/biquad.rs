@@ -13,7 +13,7 @@ use std::any::Any;
 /// Metadata of `biquad`.
 pub static SPEC: ModuleSpec = ModuleSpec {
     name: "biquad",
-    aliases: &["biquad_filter", "filter"],
+    aliases: &["biquad_filter"],
     description: "RBJ biquad filter (lowpass/highpass/bandpass/notch/peak); \
                   gain in dB applies to peak only",
     inputs: &[PortSpec::new("in")],

@@ -82,6 +82,8 @@ struct Core {
     c: Coeffs,
     /// Whether `c.v`, `c.q`, `c.qa` match the other coefficients.
     vq_valid: bool,
+    /// True on the sample the coefficients were replaced.
+    fresh: bool,
     /// Trapezoidal integrator states of the four stages.
     s: [f32; 4],
     /// Feedback term `wk·s` for the current sample, when `t_valid`.
@@ -102,9 +104,8 @@ static ZERO: [f32; MAX_BLOCK] = [0.0; MAX_BLOCK];
 impl Core {
     /// Coefficients for cutoff `f` Hz and resonance `r`, except `v`/`q`.
     #[inline]
-    fn compute(&mut self, f: f32, r: f32) {
-        self.last = [f, r];
-        let x = if f.is_nan() { 0.0 } else { f * self.inv_sr };
+    fn coeffs(f: f32, r: f32, inv_sr: f32) -> Coeffs {
+        let x = if f.is_nan() { 0.0 } else { f * inv_sr };
         // G = g/(1+g), g = tan(π f/sr); β = 1/(1+g) = 1 - G.
         let g1 = tpt_gain(x.clamp(1.0e-5, 0.49));
         let beta = 1.0 - g1;
@@ -116,11 +117,23 @@ impl Core {
         let inv_den = 1.0 / (1.0 + k * g4);
         let kb = k * inv_den * beta;
         let b2 = 2.0 * beta;
-        self.c.xc = (1.0 + k) * inv_den;
-        self.c.wk = [g3 * kb, g2 * kb, g1 * kb, kb];
-        self.c.d = b2 - 1.0;
-        self.c.e = [g1 * b2, g2 * b2, g3 * b2];
-        self.c.m = [2.0 * g1, 2.0 * g2, 2.0 * g3, 2.0 * g4];
+        Coeffs {
+            xc: (1.0 + k) * inv_den,
+            wk: [g3 * kb, g2 * kb, g1 * kb, kb],
+            d: b2 - 1.0,
+            e: [g1 * b2, g2 * b2, g3 * b2],
+            m: [2.0 * g1, 2.0 * g2, 2.0 * g3, 2.0 * g4],
+            v: [0.0; 4],
+            q: 0.0,
+            qa: 0.0,
+        }
+    }
+
+    /// Takes new coefficients (from [`Core::coeffs`]); `last` is the caller's.
+    #[inline]
+    fn set_coeffs(&mut self, c: Coeffs) {
+        self.c = c;
+        self.fresh = true;
         self.vq_valid = false;
         self.t_valid = false;
     }
@@ -185,10 +198,21 @@ impl Core {
     #[inline(always)]
     fn step(&mut self, f: f32, r: f32, xin: f32) -> f32 {
         if [f, r] != self.last {
-            self.compute(f, r);
-        } else if !self.vq_valid {
+            self.set_coeffs(Self::coeffs(f, r, self.inv_sr));
+            self.last = [f, r];
+        }
+        self.step_with_coeffs(xin)
+    }
+
+    /// [`Core::step`] once the coefficients for this sample are in place.
+    #[inline(always)]
+    fn step_with_coeffs(&mut self, xin: f32) -> f32 {
+        // On the first sample after a change the feedback term is computed
+        // directly; from the second on, it is carried.
+        if !self.vq_valid && !self.fresh {
             self.compute_vq();
         }
+        self.fresh = false;
         if !self.t_valid {
             let (w, s) = (&self.c.wk, &self.s);
             self.t = w[0] * s[0] + w[1] * s[1] + w[2] * s[2] + w[3] * s[3];
@@ -197,6 +221,7 @@ impl Core {
             self.t_valid = true;
             self.tick(xin)
         } else {
+            self.t_valid = false;
             let ul = xin * self.c.xc - self.t;
             let x = ul.clamp(-CLIP, CLIP);
             let u = x - (A3 * x) * (x * x);
@@ -218,6 +243,7 @@ impl Ladder {
                 last: [f32::NAN; 2],
                 c: Coeffs::default(),
                 vq_valid: false,
+                fresh: false,
                 s: [0.0; 4],
                 t: 0.0,
                 t_valid: false,

@@ -97,6 +97,11 @@ fn wave(shape: usize, p: u64) -> f32 {
 }
 
 impl Module for Lfo {
+    fn seed(&mut self, seed: u64) {
+        self.rng = super::noise::XorShift::from_seed(seed);
+        self.held = self.rng.next_bipolar();
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
     }

@@ -45,6 +45,15 @@ impl XorShift {
         XorShift(if z == 0 { 0x1234_5678 } else { z })
     }
 
+    /// A generator seeded from `seed` (never the zero state).
+    pub fn from_seed(seed: u64) -> Self {
+        let mut z = (seed ^ (seed >> 32)) as u32;
+        z = (z ^ (z >> 16)).wrapping_mul(0x85EB_CA6B);
+        z = (z ^ (z >> 13)).wrapping_mul(0xC2B2_AE35);
+        z ^= z >> 16;
+        XorShift(if z == 0 { 0x1234_5678 } else { z })
+    }
+
     /// Next raw 32-bit value.
     #[inline]
     pub fn next_u32(&mut self) -> u32 {
@@ -85,6 +94,10 @@ impl Noise {
 }
 
 impl Module for Noise {
+    fn seed(&mut self, seed: u64) {
+        self.rng = XorShift::from_seed(seed);
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
     }

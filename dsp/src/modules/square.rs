@@ -74,12 +74,19 @@ impl Module for Square {
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
-        self.core
-            .run(io, self.tables, Some((&mut self.width, 2)), |t, p, w| {
-                // saw(p - w) - saw(p): 2 - 2w while p < w, -2w after.
-                let q = p.wrapping_sub(phase_of(w.clamp(0.01, 0.99)));
-                read_cycle_fixed(t, q) - read_cycle_fixed(t, p)
-            });
+        // saw(p - w) - saw(p): 2 - 2w while p < w, -2w after.
+        let pulse =
+            |t: &_, p: u64, w: u64| read_cycle_fixed(t, p.wrapping_sub(w)) - read_cycle_fixed(t, p);
+        if !self.width.is_moving() && io.modulation_of(2).is_none() {
+            let w = phase_of(self.width.current.clamp(0.01, 0.99));
+            self.core
+                .run(io, self.tables, None, |t, p, _| pulse(t, p, w));
+        } else {
+            self.core
+                .run(io, self.tables, Some((&mut self.width, 2)), |t, p, w| {
+                    pulse(t, p, phase_of(w.clamp(0.01, 0.99)))
+                });
+        }
     }
 
     fn reset(&mut self) {
