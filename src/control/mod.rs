@@ -250,17 +250,7 @@ impl Control {
         id: &str,
         param: &str,
     ) -> Result<(Name, usize, &'static dsp::ParamSpec), PatchError> {
-        let m = self
-            .committed
-            .modules
-            .iter()
-            .find(|m| m.id == id)
-            .ok_or_else(|| PatchError::UnknownModule(id.to_string()))?;
-        let spec = self
-            .registry
-            .find(&m.kind)
-            .ok_or_else(|| PatchError::UnknownType(m.kind.clone()))?
-            .spec;
+        let spec = self.committed.spec_of(&self.registry, id)?;
         let pi = spec
             .param_index(param)
             .ok_or_else(|| PatchError::UnknownParam {
@@ -311,17 +301,7 @@ impl Control {
         on: bool,
         frame: Option<u64>,
     ) -> Result<(), PatchError> {
-        let m = self
-            .committed
-            .modules
-            .iter()
-            .find(|m| m.id == id)
-            .ok_or_else(|| PatchError::UnknownModule(id.to_string()))?;
-        let gated = self
-            .registry
-            .find(&m.kind)
-            .map(|t| t.spec.gate)
-            .unwrap_or(false);
+        let gated = self.committed.spec_of(&self.registry, id)?.gate;
         if !gated {
             return Err(PatchError::NoGate(id.to_string()));
         }
