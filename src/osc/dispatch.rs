@@ -99,6 +99,8 @@ pub trait Backend: Progress {
     fn sample_rate(&self) -> f64;
     /// Engine counters.
     fn status(&mut self) -> Status;
+    /// Every engine counter by name (`status::telemetry`).
+    fn telemetry(&self) -> Vec<(String, f64)>;
     /// Starts recording the output into `path`.
     fn record_start(&mut self, path: &Path) -> Result<(), String>;
     /// Stops the recording: its file and length in frames.
@@ -160,6 +162,12 @@ pub struct Dispatcher {
     commits: VecDeque<(Ticket, SocketAddr)>,
     syncs: VecDeque<SyncWait>,
     late_bundles: u64,
+    /// Datagrams handled (decoded or not).
+    packets: u64,
+    /// Messages handled.
+    messages: u64,
+    /// `/fail` replies sent.
+    failures: u64,
     /// Live events were sent since the last `/sync`.
     events_sent: bool,
     quit: bool,
@@ -195,6 +203,9 @@ impl Dispatcher {
             commits: VecDeque::new(),
             syncs: VecDeque::new(),
             late_bundles: 0,
+            packets: 0,
+            messages: 0,
+            failures: 0,
             events_sent: false,
             quit: false,
             warn: WarnLimit {
@@ -235,6 +246,7 @@ impl Dispatcher {
 
     /// Sends `/fail address reason` and logs it.
     pub fn fail(&mut self, to: SocketAddr, addr: &str, reason: &str) {
+        self.failures += 1;
         if self.warn.allow() {
             let shown = if addr.is_empty() { "(malformed)" } else { addr };
             log::warn!("OSC from {to}: {shown}: {reason}");
@@ -256,6 +268,7 @@ impl Dispatcher {
         from: SocketAddr,
         packet: Result<OscPacket, String>,
     ) {
+        self.packets += 1;
         let packet = match packet {
             Ok(p) => p,
             Err(reason) => return self.fail(from, "", &reason),
@@ -330,6 +343,7 @@ impl Dispatcher {
         m: &OscMessage,
         frame: Option<u64>,
     ) {
+        self.messages += 1;
         let result = parse(m).and_then(|req| self.run(b, from, req, frame));
         if let Err(reason) = result {
             self.fail(from, &m.addr, &reason);
@@ -455,6 +469,21 @@ impl Dispatcher {
                         OscType::Float(st.ring),
                     ],
                 );
+            }
+            Request::Telemetry => {
+                let mut all = b.telemetry();
+                all.extend([
+                    ("osc.packets".to_string(), self.packets as f64),
+                    ("osc.messages".to_string(), self.messages as f64),
+                    ("osc.failures".to_string(), self.failures as f64),
+                    ("osc.late_bundles".to_string(), self.late_bundles as f64),
+                    ("osc.notified".to_string(), self.notify.len() as f64),
+                ]);
+                let args = all
+                    .into_iter()
+                    .flat_map(|(k, v)| [s(k), OscType::Double(v)])
+                    .collect();
+                self.reply(from, "/telemetry.reply", args);
             }
             Request::Notify(on) => {
                 if on {

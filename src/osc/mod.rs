@@ -133,6 +133,10 @@ impl Backend for Live<'_> {
         }
     }
 
+    fn telemetry(&self) -> Vec<(String, f64)> {
+        crate::status::telemetry(&self.engine.shared)
+    }
+
     fn record_start(&mut self, path: &Path) -> Result<(), String> {
         self.engine.recorder.start(path)
     }

@@ -85,6 +85,8 @@ pub enum Request {
     },
     /// `/status`
     Status,
+    /// `/telemetry`
+    Telemetry,
     /// `/notify 1|0`
     Notify(bool),
     /// `/sync id`
@@ -285,6 +287,7 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             })
         }
         "/status" => a("/status").count(0, 0).map(|_| Request::Status),
+        "/telemetry" => a("/telemetry").count(0, 0).map(|_| Request::Telemetry),
         "/notify" => {
             let a = a("/notify 1|0");
             a.count(1, 1)?;

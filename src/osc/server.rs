@@ -38,6 +38,7 @@ impl Listener {
     /// Starts a thread reading `socket` (a clone; the caller keeps its own to reply).
     pub fn spawn(socket: UdpSocket) -> std::io::Result<Listener> {
         socket.set_read_timeout(Some(POLL))?;
+        grow_receive_buffer(&socket);
         let (tx, rx) = sync_channel(CHANNEL);
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
@@ -65,6 +66,34 @@ impl Listener {
 impl Drop for Listener {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Kernel receive buffer asked for: absorbs bursts of some thousands of
+/// small datagrams while the receiver thread waits for a CPU.
+const RECEIVE_BUFFER: libc::c_int = 4 << 20;
+
+/// Asks for a bigger kernel receive buffer (the kernel caps it at
+/// `net.core.rmem_max`); best effort, std has no setter for it.
+fn grow_receive_buffer(socket: &UdpSocket) {
+    use std::os::fd::AsRawFd;
+    let size = RECEIVE_BUFFER;
+    // SAFETY: setsockopt on a socket this process owns, with a pointer to a
+    // live c_int and its exact length.
+    let r = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            &size as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        log::debug!(
+            "cannot grow the OSC receive buffer: {}",
+            std::io::Error::last_os_error()
+        );
     }
 }
 

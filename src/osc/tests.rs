@@ -158,6 +158,9 @@ impl Backend for Mock {
             ring: 2.5,
         }
     }
+    fn telemetry(&self) -> Vec<(String, f64)> {
+        vec![("cycles".into(), 12.0), ("slot0.lost_events".into(), 0.0)]
+    }
     fn record_start(&mut self, path: &Path) -> Result<(), String> {
         if self.recording.is_some() {
             return Err("a recording is already running".into());
@@ -809,6 +812,22 @@ fn record_modules_quit() {
     assert_eq!(list[0].args.len(), r.b.reg.types().len());
     assert!(list[0].args.contains(&st("sine freq gain phase")));
     assert_eq!(modules_list(&r.b.reg).len(), r.b.reg.types().len());
+
+    let t = r.send(m("/telemetry", vec![]));
+    assert_eq!(t[0].addr, "/telemetry.reply");
+    let pairs: Vec<(String, f64)> = t[0]
+        .args
+        .chunks(2)
+        .map(|p| match p {
+            [OscType::String(k), OscType::Double(v)] => (k.clone(), *v),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(pairs[0], ("cycles".to_string(), 12.0));
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|p| p.1);
+    // Everything sent so far, including this /telemetry.
+    assert_eq!(get("osc.messages"), Some(8.0));
+    assert_eq!(get("osc.failures"), Some(3.0));
 
     assert!(!r.d.quit_requested());
     assert_eq!(r.ok(m("/quit", vec![])).args, vec![st("/quit")]);

@@ -270,8 +270,6 @@ impl Callback {
         let old = self.active;
         self.readers[old].release(sh, old);
         self.active = inc.slot;
-        let _ = sh.slots[old].cmds.push(WorkerCmd::Stop);
-        sh.slots[old].wake();
         sh.stats.active_slot.store(inc.slot as u32, Release);
         sh.stats.version.store(inc.version, Release);
         if inc.failover {
@@ -279,12 +277,16 @@ impl Callback {
         } else {
             sh.stats.switches.fetch_add(1, Relaxed);
         }
+        // Switched must be posted before the old worker can post Stopped:
+        // control waits for Stopped only after it has seen Switched.
         sh.post(EngineEvent::Switched {
             slot: inc.slot,
             version: inc.version,
             from: old,
             failover: inc.failover,
         });
+        let _ = sh.slots[old].cmds.push(WorkerCmd::Stop);
+        sh.slots[old].wake();
     }
 }
 
