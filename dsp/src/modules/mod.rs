@@ -19,6 +19,7 @@ pub mod sine;
 pub mod square;
 pub mod triangle;
 pub mod vca;
+pub mod wavetable;
 
 /// Every built-in module type.
 pub fn all() -> Vec<ModuleType> {

@@ -1,11 +1,9 @@
 //! `saw`: band-limited rising sawtooth from mip-mapped wavetables.
 
-use super::osc::OscCore;
-use crate::module::{same_type, Module, ProcessIo};
+use super::wavetable::TableOsc;
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use crate::table::{read_cycle_fixed, saw_tables, BandTables};
-use std::any::Any;
+use crate::table::saw_tables;
 
 /// Metadata of `saw`.
 pub static SPEC: ModuleSpec = ModuleSpec {
@@ -24,64 +22,5 @@ pub static SPEC: ModuleSpec = ModuleSpec {
 /// The `saw` type.
 pub const TYPE: ModuleType = ModuleType {
     spec: &SPEC,
-    build: |sr| Box::new(Saw::new(sr)),
+    build: |sr| Box::new(TableOsc::new(&SPEC, saw_tables(), sr)),
 };
-
-/// Sawtooth oscillator state.
-pub struct Saw {
-    core: OscCore,
-    tables: &'static BandTables,
-}
-
-impl Saw {
-    /// A saw at the parameter defaults (builds the shared tables if needed).
-    pub fn new(sample_rate: f32) -> Self {
-        Saw {
-            core: OscCore::new(
-                sample_rate,
-                SPEC.params[0].smoothing_ms,
-                SPEC.params[1].smoothing_ms,
-            ),
-            tables: saw_tables(),
-        }
-    }
-}
-
-impl Module for Saw {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.core.freq.set(value),
-            _ => self.core.gain.set(value),
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.core.freq.jump(value),
-            _ => self.core.gain.jump(value),
-        }
-    }
-
-    fn process(&mut self, io: &mut ProcessIo) {
-        self.core
-            .run(io, self.tables, None, |t, p, _| read_cycle_fixed(t, p));
-    }
-
-    fn reset(&mut self) {
-        self.core.phase = 0;
-    }
-
-    fn carry_from(&mut self, old: &dyn Module) {
-        if let Some(o) = same_type::<Saw>(old) {
-            self.core.carry_from(&o.core);
-        }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
