@@ -1,0 +1,136 @@
+//! The subcommands that need no JACK server: `render` and `modules`.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_synth-jack"))
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("synth-jack-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+#[test]
+fn render_writes_the_patch_as_wav_with_events() {
+    let patch = tmp("tone.patch");
+    std::fs::write(&patch, "create osc1 sine freq=1000 gain=0.5\n").expect("write");
+    let events = tmp("tone.events");
+    // Silence from 0.5 s on: gain 0 with 5 ms smoothing.
+    std::fs::write(&events, "0.5 set osc1 gain 0\n").expect("write");
+    let out = tmp("tone.wav");
+    let st = bin()
+        .args(["render", "--patch"])
+        .arg(&patch)
+        .arg("--events")
+        .arg(&events)
+        .args(["--seconds", "1", "--rate", "44100", "--channels", "2"])
+        .arg(&out)
+        .status()
+        .expect("run");
+    assert!(st.success());
+    let mut r = hound::WavReader::open(&out).expect("wav");
+    let spec = r.spec();
+    assert_eq!((spec.channels, spec.sample_rate), (2, 44100));
+    let xs: Vec<f32> = r.samples::<f32>().map(|s| s.expect("sample")).collect();
+    assert_eq!(xs.len(), 2 * 44100);
+    let left: Vec<f32> = xs.iter().step_by(2).copied().collect();
+    let first = &left[..22050];
+    let crossings = first
+        .windows(2)
+        .filter(|w| w[0] < 0.0 && w[1] >= 0.0)
+        .count();
+    assert!(
+        (499..=501).contains(&crossings),
+        "{crossings} cycles in 0.5 s"
+    );
+    let peak = first.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!((peak - 0.5).abs() < 0.01, "peak {peak}");
+    assert!(
+        left[24000..].iter().all(|x| x.abs() < 1e-3),
+        "silent after the event"
+    );
+}
+
+#[test]
+fn render_reports_bad_input_with_the_file_and_line() {
+    let patch = tmp("bad.patch");
+    std::fs::write(&patch, "create a sine\nconnect a nowhere\n").expect("write");
+    let o = bin()
+        .args(["render", "--patch"])
+        .arg(&patch)
+        .arg(tmp("bad.wav"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.patch") && err.contains("line 2") && err.contains("nowhere"),
+        "{err}"
+    );
+    let o = bin()
+        .args(["render", "--patch", "/nonexistent/x.patch"])
+        .arg(tmp("x.wav"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read"));
+}
+
+#[test]
+fn modules_lists_every_type_with_parameters() {
+    let o = bin().arg("modules").output().expect("run");
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for t in [
+        "sine",
+        "saw",
+        "square",
+        "triangle",
+        "noise",
+        "lfo",
+        "adsr",
+        "vca",
+        "biquad",
+        "ladder",
+        "mixer",
+        "pan",
+        "delay",
+        "distortion",
+        "reverb",
+        "output",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{t}"))),
+            "{t} missing"
+        );
+    }
+    assert!(text.contains("simple_sine"), "prior engine alias listed");
+    assert!(text.contains("cutoff"));
+}
+
+#[test]
+fn every_example_patch_renders() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).expect("examples") {
+        let p = e.expect("entry").path();
+        if p.extension().and_then(|x| x.to_str()) != Some("patch") {
+            continue;
+        }
+        let out = tmp(&format!(
+            "{}.wav",
+            p.file_stem().and_then(|s| s.to_str()).unwrap_or("x")
+        ));
+        let st = bin()
+            .args(["render", "--seconds", "0.5", "--patch"])
+            .arg(&p)
+            .arg(&out)
+            .status()
+            .expect("run");
+        assert!(st.success(), "{}", p.display());
+        n += 1;
+    }
+    assert!(n >= 5, "examples found: {n}");
+}
