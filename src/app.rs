@@ -90,6 +90,7 @@ pub fn run(args: RunArgs) -> i32 {
     let mut last_status = Instant::now();
     let mut last_remember = Instant::now();
     let mut last_counts = (0u64, 0u64, 0u64);
+    let mut last_period = engine.shared.period.load(Relaxed);
     let mut code = 0;
     loop {
         if crate::signals::QUIT.load(Acquire) || osc.quit_requested() {
@@ -112,6 +113,12 @@ pub fn run(args: RunArgs) -> i32 {
                 }
                 Err(_) => break,
             }
+        }
+        let period = engine.shared.period.load(Relaxed);
+        if period != last_period {
+            log::info!("JACK buffer size is now {period} frames");
+            last_period = period;
+            engine.recompute_latency();
         }
         if last_remember.elapsed() > Duration::from_secs(1) {
             engine.remember_connections();

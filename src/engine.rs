@@ -2,6 +2,7 @@
 //! collector, the process callback. Non-real-time: everything here may
 //! allocate; the real-time pieces live in `rt/`.
 
+use crate::latency::LatencyReporter;
 use crate::record::Recorder;
 use crate::rt::callback::Callback;
 use crate::rt::command::WorkerCmd;
@@ -80,6 +81,8 @@ pub struct Engine {
     /// Port connections remembered for a reconnect, per output port.
     connections: Vec<Vec<String>>,
     rt_priority: Option<i32>,
+    /// Must outlive the client it is registered with.
+    latency: Option<Box<LatencyReporter>>,
 }
 
 fn open_client(cfg: &Config) -> Result<jack::Client, StartError> {
@@ -149,6 +152,7 @@ impl Engine {
             collector: Some((collector_thread, stop)),
             connections: Vec::new(),
             rt_priority,
+            latency: None,
         };
         for slot in 0..2 {
             engine.spawn_worker(slot);
@@ -174,10 +178,11 @@ impl Engine {
                 })?;
             ports.push(p);
         }
-        let lat = self.shared.lead_frames() as u32;
-        for p in &ports {
-            p.set_latency_range(jack::LatencyType::Playback, (lat, lat));
-        }
+        self.latency = Some(LatencyReporter::install(
+            &client,
+            &ports,
+            self.shared.clone(),
+        ));
         let names: Vec<String> = ports.iter().filter_map(|p| p.name().ok()).collect();
         self.shared
             .period
@@ -287,6 +292,7 @@ impl Engine {
             }
             None => (0, 0),
         };
+        self.latency = None;
         loop {
             if quit.load(Acquire) {
                 return Err(StartError::Other("quit while waiting for JACK".into()));
@@ -307,6 +313,13 @@ impl Engine {
         }
     }
 
+    /// Asks JACK to recompute port latencies (after a buffer-size change).
+    pub fn recompute_latency(&self) {
+        if let Some(l) = &self.latency {
+            l.recompute();
+        }
+    }
+
     /// The JACK client, while connected.
     pub fn client(&self) -> Option<&jack::Client> {
         self.client.as_ref().map(|c| c.as_client())
@@ -319,6 +332,7 @@ impl Engine {
                 log::warn!("deactivate: {e:?}");
             }
         }
+        self.latency = None;
         for slot in 0..2 {
             let _ = self.shared.slots[slot].cmds.push(WorkerCmd::Quit);
             self.shared.slots[slot].wake();
@@ -334,15 +348,7 @@ impl Engine {
 }
 
 fn client_rt_priority(client: &jack::Client) -> Option<i32> {
-    let lib = jack::jack_sys::library().ok()?;
-    // SAFETY: symbol signature from jack.h: int jack_client_real_time_priority(jack_client_t*).
-    unsafe {
-        let f = lib
-            .get::<unsafe extern "C" fn(*mut jack::jack_sys::jack_client_t) -> libc::c_int>(
-                b"jack_client_real_time_priority\0",
-            )
-            .ok()?;
-        let p = f(client.raw());
-        (p > 0).then_some(p)
-    }
+    // SAFETY: plain libjack query on a live client.
+    let p = unsafe { jack::jack_sys::jack_client_real_time_priority(client.raw()) };
+    (p > 0).then_some(p)
 }

@@ -16,6 +16,7 @@ pub mod control;
 pub mod engine;
 #[cfg(feature = "fault-injection")]
 pub mod fault;
+pub mod latency;
 pub mod osc;
 pub mod record;
 pub mod render_cmd;
