@@ -154,6 +154,7 @@ impl Engine {
             rt_priority,
             latency: None,
         };
+        crate::rt::worker::install_panic_hook();
         for slot in 0..2 {
             engine.spawn_worker(slot);
         }
@@ -221,12 +222,16 @@ impl Engine {
         Ok(())
     }
 
-    /// Starts (or restarts) the worker thread of `slot`.
+    /// Starts (or restarts) the worker thread of `slot`. A thread being
+    /// replaced is not waited for: it may still be printing its panic.
     pub fn spawn_worker(&mut self, slot: usize) {
         if let Some(old) = self.workers[slot].take() {
-            let _ = old.join();
+            if old.is_finished() {
+                let _ = old.join();
+            }
         }
         let s = &self.shared.slots[slot];
+        s.generation.fetch_add(1, AcqRel);
         while s.cmds.pop().is_some() {}
         s.ring.drain();
         let worker = Worker::new(slot, self.shared.clone());
@@ -240,8 +245,8 @@ impl Engine {
                 worker.run()
             })
             .expect("spawn worker thread");
-        self.shared.slots[slot].set_thread(&self.handle, h.thread().clone());
-        self.shared.slots[slot].alive.store(true, Release);
+        s.set_thread(&self.handle, h.thread().clone());
+        s.alive.store(true, Release);
         self.workers[slot] = Some(h);
     }
 

@@ -345,9 +345,9 @@ impl Control {
                     failover,
                 } => {
                     if failover {
+                        // The phase was set by fail_over: Idle when the failed
+                        // worker was replaced, Reloading while a stalled one stops.
                         self.failover_in_flight = false;
-                        // Commits wait until the failed slot is reloaded.
-                        self.phase = Phase::Reloading { slot: from };
                         self.notices.push(Notice::Failover { from, to: slot });
                         log::warn!("failover: slot {from} -> {slot}, version {version}");
                         continue;
@@ -380,7 +380,6 @@ impl Control {
                 }
                 EngineEvent::Died { slot } => {
                     log::error!("worker {slot} died");
-                    engine.spawn_worker(slot);
                     self.fail_over(engine, slot);
                 }
             }
@@ -420,10 +419,11 @@ impl Control {
         }
     }
 
+    /// Moves playback off slot `dead` (a worker that panicked or stalls).
     fn fail_over(&mut self, engine: &mut Engine, dead: usize) {
         let sh = engine.shared.clone();
         let active = sh.stats.active_slot.load(Acquire) as usize;
-        // A commit that was waiting on the dead worker is sent again later.
+        // A commit that was waiting on either worker is sent again later.
         if let Phase::Switching { ticket, patch, .. } =
             std::mem::replace(&mut self.phase, Phase::Idle)
         {
@@ -433,26 +433,33 @@ impl Control {
                 at: None,
             });
         }
-        if dead != active {
-            // The standby died: it was reloaded by spawn_worker's caller.
-            self.load_standby(engine, dead);
-            return;
+        let panicked = !sh.slots[dead].alive.load(Acquire);
+        if dead == active {
+            let to = 1 - dead;
+            self.failover_in_flight = true;
+            let start = sh.cycle_frame.load(Acquire);
+            // A fresh graph of what plays, with live changes; the loaded
+            // standby graph is the fallback if that cannot be built.
+            let graph = self.build(engine, &self.committed).ok();
+            let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
+                graph,
+                start,
+                version: self.version,
+            });
+            sh.slots[to].wake();
+            let _ = sh.callback_cmds.push(CallbackCmd::Failover {
+                to,
+                version: self.version,
+            });
         }
-        let to = 1 - dead;
-        self.failover_in_flight = true;
-        let start = sh.cycle_frame.load(Acquire);
-        // A fresh graph of what plays, with live changes; the loaded standby
-        // graph is the fallback if that cannot be built.
-        let graph = self.build(engine, &self.committed).ok();
-        let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
-            graph,
-            start,
-            version: self.version,
-        });
-        sh.slots[to].wake();
-        let _ = sh.callback_cmds.push(CallbackCmd::Failover {
-            to,
-            version: self.version,
-        });
+        if panicked {
+            // A fresh thread with the committed patch becomes the standby.
+            engine.spawn_worker(dead);
+            self.load_standby(engine, dead);
+        } else {
+            // A stalled worker stops when it wakes; commits wait for that.
+            let _ = sh.slots[dead].cmds.push(WorkerCmd::Stop);
+            self.phase = Phase::Reloading { slot: dead };
+        }
     }
 }

@@ -285,8 +285,11 @@ impl Callback {
             from: old,
             failover: inc.failover,
         });
-        let _ = sh.slots[old].cmds.push(WorkerCmd::Stop);
-        sh.slots[old].wake();
+        if !inc.failover {
+            // After a failover, control replaces or stops the failed worker itself.
+            let _ = sh.slots[old].cmds.push(WorkerCmd::Stop);
+            sh.slots[old].wake();
+        }
     }
 }
 

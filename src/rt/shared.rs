@@ -25,6 +25,9 @@ pub struct Slot {
     pub rendering: AtomicBool,
     /// True while a live worker thread serves this slot.
     pub alive: AtomicBool,
+    /// Bumped each time a new worker thread takes the slot over, so a dying
+    /// thread never marks its replacement dead.
+    pub generation: AtomicU64,
     /// Patch version the worker holds.
     pub version: AtomicU32,
     /// Counters.
@@ -100,6 +103,7 @@ impl Shared {
             produced: AtomicU64::new(0),
             rendering: AtomicBool::new(false),
             alive: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
             version: AtomicU32::new(0),
             stats: SlotStats {
                 occupancy_min: AtomicU64::new(u64::MAX),

@@ -12,6 +12,7 @@ use super::shared::Shared;
 use basedrop::Owned;
 use dsp::graph::MAX_CHANNELS;
 use dsp::{Event, Graph};
+use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
@@ -69,20 +70,22 @@ impl Worker {
         }
     }
 
-    /// Runs until `Quit`. A panic inside is caught: the slot is marked dead and
-    /// the control thread is told, so it can fail over.
+    /// Runs until `Quit`. A panic inside is caught: the slot is marked dead
+    /// and the control thread is told (by the panic hook, before any
+    /// backtrace is printed), so it can fail over at once.
     pub fn run(mut self) {
         let shared = self.shared.clone();
         let slot = self.slot;
+        let generation = shared.slots[slot].generation.load(Acquire);
         shared.slots[slot].alive.store(true, Release);
+        CURRENT.with(|c| *c.borrow_mut() = Some((shared.clone(), slot, generation)));
         let result = catch_unwind(AssertUnwindSafe(|| self.main_loop()));
-        let s = &shared.slots[slot];
-        s.rendering.store(false, Release);
-        s.alive.store(false, Release);
         if result.is_err() {
-            log::error!("worker {slot} panicked; failing over");
-            shared.post(EngineEvent::Died { slot });
+            report_death();
+        } else {
+            retire(&shared, slot, generation);
         }
+        CURRENT.with(|c| *c.borrow_mut() = None);
     }
 
     fn main_loop(&mut self) {
@@ -309,9 +312,17 @@ impl Worker {
     fn render_block(&mut self, frames: usize) -> bool {
         let shared = self.shared.clone();
         let s = &shared.slots[self.slot];
-        let Some(mut block) = s.ring.free.pop() else {
+        let Some(block) = s.ring.free.pop() else {
             return false;
         };
+        // If the graph panics, unwinding must not free the block on this thread (debug builds
+        // abort on that under assert_no_alloc; release builds would lose a ring block): the
+        // guard puts it back on the free queue.
+        let mut guard = Recycle {
+            ring: &s.ring,
+            block: Some(block),
+        };
+        let block = guard.block.as_mut().expect("just set");
         let start = self.produced;
         let end = start + frames as u64;
         self.block_events.clear();
@@ -348,6 +359,7 @@ impl Worker {
         block.start = start;
         block.frames = frames;
         block.version = self.version;
+        let block = guard.block.take().expect("still held");
         if let Err(b) = s.ring.filled.push(block) {
             // Cannot happen: filled holds every block. Counted, never silent.
             s.stats.drops.fetch_add(1, Relaxed);
@@ -359,6 +371,67 @@ impl Worker {
         s.stats.frames.fetch_add(frames as u64, Relaxed);
         true
     }
+}
+
+/// Holds a block taken from a ring; returns it to the free queue if dropped
+/// while still holding it (a panic while rendering).
+struct Recycle<'a> {
+    ring: &'a super::ring::Ring,
+    block: Option<Box<super::ring::Block>>,
+}
+
+impl Drop for Recycle<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.block.take() {
+            self.ring.recycle(b);
+        }
+    }
+}
+
+thread_local! {
+    /// The worker this thread serves: shared state, slot, generation.
+    static CURRENT: RefCell<Option<(Arc<Shared>, usize, u64)>> = const { RefCell::new(None) };
+    /// Set once this thread's death has been reported.
+    static REPORTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the slot idle and dead, unless a newer worker already serves it.
+fn retire(shared: &Shared, slot: usize, generation: u64) {
+    let s = &shared.slots[slot];
+    if s.generation.load(Acquire) == generation {
+        s.rendering.store(false, Release);
+        s.alive.store(false, Release);
+    }
+}
+
+/// On a worker thread: marks its slot dead and tells the control thread,
+/// once. Elsewhere: nothing.
+fn report_death() {
+    if REPORTED.with(|r| r.replace(true)) {
+        return;
+    }
+    CURRENT.with(|c| {
+        if let Ok(c) = c.try_borrow() {
+            if let Some((shared, slot, generation)) = c.as_ref() {
+                retire(shared, *slot, *generation);
+                shared.post(EngineEvent::Died { slot: *slot });
+            }
+        }
+    });
+}
+
+/// Installs (once per process) a panic hook that reports a dying worker
+/// before the previous hook runs: printing a backtrace takes about 100 ms,
+/// which would otherwise delay the failover by many periods.
+pub fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            report_death();
+            previous(info);
+        }));
+    });
 }
 
 /// Runs `f` with allocation forbidden in debug builds (aborts on violation).

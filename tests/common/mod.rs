@@ -25,6 +25,7 @@
 //! server, so they cannot outlive it.
 #![allow(dead_code)]
 
+pub mod engine;
 pub mod osc;
 
 use std::cell::Cell;
@@ -433,6 +434,9 @@ pub struct JackServer {
     dir: TempDir,
     log_path: PathBuf,
     control: Option<TestClient<'static>>,
+    /// Arguments it was started with, for [`restart`](Self::restart).
+    server_args: Vec<String>,
+    driver_args: Vec<String>,
     // Last: released after everything else of the server is gone.
     _lock: ProcessServerLock,
 }
@@ -461,22 +465,46 @@ impl JackServer {
         let name = format!("synthjack-test-{}", unique_suffix());
         let dir = TempDir::named(&name);
         let log_path = dir.path().join("jackd.log");
-        let log = File::create(&log_path).expect("create jackd log");
+        let mut server = JackServer {
+            name,
+            rate,
+            period,
+            child: None,
+            pid: 0,
+            dir,
+            log_path,
+            control: None,
+            server_args: server_args.iter().map(|a| a.to_string()).collect(),
+            driver_args: driver_args.iter().map(|a| a.to_string()).collect(),
+            _lock: lock,
+        };
+        server.spawn_jackd();
+        server.wait_until_ready();
+        server
+    }
+
+    /// Runs jackd with the stored name and arguments, its output appended to the log.
+    fn spawn_jackd(&mut self) {
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)
+            .expect("open jackd log");
         let log_err = log.try_clone().expect("clone jackd log handle");
         let mut cmd = Command::new("jackd");
         cmd.arg("--no-realtime")
             .arg("-n")
-            .arg(&name)
-            .args(server_args)
+            .arg(&self.name)
+            .args(&self.server_args)
             .args([
                 "-d",
                 "dummy",
                 "-r",
-                &rate.to_string(),
+                &self.rate.to_string(),
                 "-p",
-                &period.to_string(),
+                &self.period.to_string(),
             ])
-            .args(driver_args)
+            .args(&self.driver_args)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err));
@@ -484,20 +512,20 @@ impl JackServer {
         let child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run jackd (is jackd2 installed?): {e}"));
-        let pid = child.id();
-        let mut server = JackServer {
-            name,
-            rate,
-            period,
-            child: Some(child),
-            pid,
-            dir,
-            log_path,
-            control: None,
-            _lock: lock,
-        };
-        server.wait_until_ready();
-        server
+        self.pid = child.id();
+        self.child = Some(child);
+    }
+
+    /// Stops the server (SIGTERM, like [`stop`](Self::stop)) and starts it again with the same
+    /// name, rate, period and arguments, ready for clients; the same process-wide lock is kept.
+    /// Close every client of this process on it first (captures, generators): libjack's
+    /// in-process state belongs to the old server until they are gone. Returns the old
+    /// server's exit status.
+    pub fn restart(&mut self) -> Option<ExitStatus> {
+        let status = self.stop(); // also removes the old server's leftovers
+        self.spawn_jackd();
+        self.wait_until_ready();
+        status
     }
 
     fn wait_until_ready(&mut self) {
@@ -677,12 +705,19 @@ impl JackServer {
                 "[test] jackd {} ignored SIGTERM for {:?}; killed",
                 self.name, TERM_TIMEOUT
             );
-            // It could not clean up: remove what is certainly its own (named after it).
-            for entry in shm_entries_for(&self.name) {
-                let _ = fs::remove_file(Path::new("/dev/shm").join(entry));
-            }
         }
+        // jackd is gone. Whatever is still named after it is a leftover (killed; dead of SIGPIPE
+        // while telling a client it shuts down, as jackd 1.9 sometimes is; or the semaphore of
+        // a client still attached): certainly its own, so remove it.
+        self.remove_shm_entries();
         status
+    }
+
+    /// Removes the `/dev/shm` entries named after this server (only once jackd is gone).
+    fn remove_shm_entries(&self) {
+        for entry in shm_entries_for(&self.name) {
+            let _ = fs::remove_file(Path::new("/dev/shm").join(entry));
+        }
     }
 }
 
