@@ -1,0 +1,740 @@
+//! OSC patch editing against a running synth-jack: `/patch/create`, `/patch/connect`,
+//! `/patch/disconnect`, `/patch/delete`, `/patch/set`, `/patch/commit`, `/patch/abort`,
+//! `/patch/clear`, `/patch/dump`; cycles and capacity. Every happy path checks the reply and
+//! what the capture hears; every refusal checks the `/fail` reason names what is at fault and
+//! that nothing changed (neither the pending patch nor the sound).
+
+mod common;
+mod osc_support;
+
+use common::osc::*;
+use common::*;
+use osc_support::*;
+use rosc::{OscPacket, OscType};
+use std::time::Duration;
+
+#[test]
+fn create_adds_modules_to_pending_and_refuses_bad_requests() {
+    let server = JackServer::start();
+    let mut synth = Synth::start(&server, &[]);
+    let osc = &synth.osc;
+    let mut capture = Capture::start(&server, &OUTS);
+
+    let r = osc.ok(
+        "/patch/create",
+        vec![s("osc1"), s("sine"), s("freq"), f(440.0), s("gain"), f(0.5)],
+    );
+    assert_eq!(r.args, vec![s("/patch/create"), s("osc1")], "{r:?}");
+    // `param=value` strings, an int value and an alias type name.
+    let r = osc.ok(
+        "/patch/create",
+        vec![s("osc2"), s("simple_sine"), s("freq=660"), s("gain"), i(0)],
+    );
+    assert_eq!(r.args, vec![s("/patch/create"), s("osc2")], "{r:?}");
+    osc.ok("/patch/set", vec![s("osc2"), s("gain"), s("0.25")]);
+
+    // Pending only: the empty start patch still plays (silence).
+    assert_silent(&listen(&mut capture, 0.05, 0.3), "before commit");
+
+    let bad: Vec<(Vec<OscType>, Vec<&str>)> = vec![
+        (
+            vec![s("x"), s("sinus")],
+            vec!["unknown module type", "sinus"],
+        ),
+        (
+            vec![s("x"), s("sine"), s("frq"), f(3.0)],
+            vec!["'x'", "sine", "frq"],
+        ),
+        (vec![s("osc1"), s("saw")], vec!["osc1", "already exists"]),
+        (vec![s("a/b"), s("sine")], vec!["bad", "a/b"]),
+        (vec![s("../x"), s("sine")], vec!["bad", "../x"]),
+        (vec![s(""), s("sine")], vec!["bad", "''"]),
+        (vec![s(&"m".repeat(65)), s("sine")], vec!["bad"]),
+        (vec![i(3), s("sine")], vec!["argument 1", "int"]),
+        (vec![s("x"), i(5)], vec!["argument 2", "int"]),
+        (vec![], vec!["expected at least 2 arguments, got 0"]),
+        (vec![s("x")], vec!["expected at least 2 arguments, got 1"]),
+        (vec![s("x"), s("sine"), s("freq")], vec!["freq", "no value"]),
+        (
+            vec![s("x"), s("sine"), s("gain"), s("loud")],
+            vec!["loud", "gain"],
+        ),
+        (
+            vec![s("x"), s("sine"), s("freq"), f(f32::NAN)],
+            vec!["freq"],
+        ),
+        (
+            vec![s("x"), s("sine"), s("freq"), f(f32::INFINITY)],
+            vec!["freq"],
+        ),
+        (
+            vec![s("x"), s("sine"), s("freq"), OscType::Blob(vec![1, 2, 3])],
+            vec!["argument 4", "blob"],
+        ),
+        (vec![s("x"), s("sine"), i(1), f(2.0)], vec!["argument 3"]),
+    ];
+    for (args, words) in bad {
+        let reason = osc.fails("/patch/create", args.clone());
+        eprintln!("/patch/create {args:?}: {reason}");
+        assert_mentions(&reason, &words);
+    }
+
+    // Nothing of the refused creates got into the pending patch.
+    let pending = dump(osc, true);
+    assert_eq!(
+        created(&pending),
+        vec!["create osc1 sine", "create osc2 sine"],
+        "{pending}"
+    );
+    assert!(
+        pending.contains("freq=660") && pending.contains("gain=0.25"),
+        "{pending}"
+    );
+
+    // Commit: without an output module the sinks (both sines) play on every channel.
+    commit_checked(osc);
+    let rec = listen_steady(&mut capture, osc, 0.05, 0.5);
+    let want = (0.5f64.powi(2) / 2.0 + 0.25f64.powi(2) / 2.0).sqrt();
+    assert_tone(&rec, 440.0, want, "osc1 + osc2");
+    // osc2 is there at 660 Hz: a 660 Hz notch would drop the rms to osc1's.
+    assert_eq!(osc.status().modules, 2);
+    synth.assert_alive();
+}
+
+#[test]
+fn connect_and_disconnect_route_audio_and_refuse_bad_or_cyclic_connections() {
+    let server = JackServer::start();
+    let mut synth = Synth::start(&server, &[]);
+    let osc = &synth.osc;
+    let mut capture = Capture::start(&server, &OUTS);
+
+    osc.ok("/patch/create", vec![s("osc1"), s("sine"), s("freq=440")]);
+    osc.ok("/patch/create", vec![s("osc2"), s("sine"), s("freq=660")]);
+    osc.ok("/patch/create", vec![s("out"), s("output")]);
+    let r = osc.ok("/patch/connect", vec![s("osc1"), s("out.in1")]);
+    assert_eq!(r.args, vec![s("/patch/connect")], "{r:?}");
+    commit_checked(osc);
+    // Only what reaches the output module plays: osc1, on both channels (in1 alone).
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.5),
+        440.0,
+        SINE_RMS,
+        "osc1 -> out",
+    );
+
+    let r = osc.ok("/patch/disconnect", vec![s("osc1.out"), s("out.in1")]);
+    assert_eq!(r.args, vec![s("/patch/disconnect")], "{r:?}");
+    osc.ok("/patch/connect", vec![s("osc2.out"), s("out")]);
+    // Modulation: a constant 220 (lfo with depth 0) added to osc2's frequency.
+    osc.ok(
+        "/patch/create",
+        vec![
+            s("lfo1"),
+            s("lfo"),
+            s("depth"),
+            f(0.0),
+            s("offset"),
+            f(220.0),
+        ],
+    );
+    osc.ok("/patch/connect", vec![s("lfo1"), s("osc2.freq")]);
+    // Not committed yet: still osc1.
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.0, 0.3),
+        440.0,
+        SINE_RMS,
+        "pending edits",
+    );
+    commit_checked(osc);
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.5),
+        880.0,
+        SINE_RMS,
+        "osc2 (660 + 220) -> out",
+    );
+
+    // Refusals.
+    osc.ok("/patch/create", vec![s("a"), s("vca")]);
+    osc.ok("/patch/create", vec![s("b"), s("vca")]);
+    osc.ok("/patch/create", vec![s("c"), s("vca")]);
+    osc.ok("/patch/connect", vec![s("a"), s("b")]);
+    osc.ok("/patch/connect", vec![s("b"), s("c.cv")]);
+    let bad: Vec<(&str, Vec<OscType>, Vec<&str>)> = vec![
+        (
+            "/patch/connect",
+            vec![s("nosuch"), s("out")],
+            vec!["nosuch"],
+        ),
+        (
+            "/patch/connect",
+            vec![s("osc1"), s("nosuch.in1")],
+            vec!["nosuch"],
+        ),
+        (
+            "/patch/connect",
+            vec![s("osc1.nope"), s("out.in2")],
+            vec!["osc1", "nope"],
+        ),
+        (
+            "/patch/connect",
+            vec![s("osc1"), s("out.in9")],
+            vec!["out", "in9"],
+        ),
+        ("/patch/connect", vec![s("out"), s("a")], vec!["out"]),
+        (
+            "/patch/connect",
+            vec![s("osc2"), s("out.in1")],
+            vec!["already exists"],
+        ),
+        (
+            "/patch/connect",
+            vec![s("c"), s("a")],
+            vec!["cycle", "a", "b", "c"],
+        ),
+        (
+            "/patch/connect",
+            vec![s("a"), s("a.cv")],
+            vec!["cycle", "a"],
+        ),
+        (
+            "/patch/connect",
+            vec![s("b"), s("a.gain")],
+            vec!["cycle", "a", "b"],
+        ),
+        (
+            "/patch/connect",
+            vec![s("osc1")],
+            vec!["expected 2 arguments, got 1"],
+        ),
+        (
+            "/patch/connect",
+            vec![s("osc1"), s("out"), s("out")],
+            vec!["expected 2 arguments, got 3"],
+        ),
+        ("/patch/connect", vec![i(1), s("out")], vec!["argument 1"]),
+        (
+            "/patch/connect",
+            vec![s("osc1"), f(2.0)],
+            vec!["argument 2"],
+        ),
+        (
+            "/patch/connect",
+            vec![s("../x.out"), s("out")],
+            vec!["bad module id"],
+        ),
+        (
+            "/patch/disconnect",
+            vec![s("osc1"), s("out.in1")],
+            vec!["no connection"],
+        ),
+        (
+            "/patch/disconnect",
+            vec![s("nosuch"), s("out")],
+            vec!["nosuch"],
+        ),
+        (
+            "/patch/disconnect",
+            vec![s("osc2")],
+            vec!["expected 2 arguments, got 1"],
+        ),
+        (
+            "/patch/disconnect",
+            vec![s("osc2"), i(3)],
+            vec!["argument 2"],
+        ),
+    ];
+    let before = dump(osc, true);
+    for (addr, args, words) in bad {
+        let reason = osc.fails(addr, args.clone());
+        eprintln!("{addr} {args:?}: {reason}");
+        assert_mentions(&reason, &words);
+    }
+    assert_eq!(
+        dump(osc, true),
+        before,
+        "a refused edit changed the pending patch"
+    );
+    // The cycle reason lists the modules on the cycle in order.
+    let reason = osc.fails("/patch/connect", vec![s("c"), s("a")]);
+    assert!(
+        reason.contains("a -> b -> c -> a")
+            || reason.contains("b -> c -> a -> b")
+            || reason.contains("c -> a -> b -> c"),
+        "cycle reason does not list the cycle: {reason}"
+    );
+    // Still playing the same, and the pending patch still commits.
+    commit_checked(osc);
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.4),
+        880.0,
+        SINE_RMS,
+        "after refusals",
+    );
+    synth.assert_alive();
+}
+
+#[test]
+fn delete_removes_a_module_and_its_connections() {
+    let server = JackServer::start();
+    let mut synth = Synth::start(&server, &[]);
+    let osc = &synth.osc;
+    let mut capture = Capture::start(&server, &OUTS);
+
+    osc.ok("/patch/create", vec![s("osc1"), s("sine")]);
+    osc.ok(
+        "/patch/create",
+        vec![s("osc2"), s("sine"), s("freq=660"), s("gain=0.25")],
+    );
+    osc.ok("/patch/create", vec![s("out"), s("output")]);
+    osc.ok("/patch/connect", vec![s("osc1"), s("out")]);
+    osc.ok("/patch/connect", vec![s("osc2"), s("out")]);
+    commit_checked(osc);
+    let both = (0.5f64.powi(2) / 2.0 + 0.25f64.powi(2) / 2.0).sqrt();
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.5),
+        440.0,
+        both,
+        "both",
+    );
+
+    let r = osc.ok("/patch/delete", vec![s("osc2")]);
+    assert_eq!(r.args, vec![s("/patch/delete")], "{r:?}");
+    let pending = dump(osc, true);
+    assert!(
+        !pending.contains("osc2"),
+        "osc2 or its connection left:\n{pending}"
+    );
+    assert_eq!(
+        created(&pending),
+        vec!["create osc1 sine", "create out output"]
+    );
+    // Still both until the commit.
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.0, 0.3),
+        440.0,
+        both,
+        "before commit",
+    );
+    commit_checked(osc);
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.5),
+        440.0,
+        SINE_RMS,
+        "osc1 only",
+    );
+    assert_eq!(osc.status().modules, 2);
+
+    for (args, words) in [
+        (vec![s("osc2")], vec!["unknown module", "osc2"]),
+        (vec![s("nosuch")], vec!["nosuch"]),
+        (vec![], vec!["expected 1 argument, got 0"]),
+        (
+            vec![s("osc1"), s("out")],
+            vec!["expected 1 argument, got 2"],
+        ),
+        (vec![i(1)], vec!["argument 1", "int"]),
+        (vec![s("a/b")], vec!["bad", "a/b"]),
+    ] {
+        let reason = osc.fails("/patch/delete", args.clone());
+        eprintln!("/patch/delete {args:?}: {reason}");
+        assert_mentions(&reason, &words);
+    }
+    assert_eq!(dump(osc, true), pending);
+    synth.assert_alive();
+}
+
+#[test]
+fn set_changes_pending_values_heard_after_commit() {
+    let server = JackServer::start();
+    let mut synth = Synth::with_patch(&server, "create osc1 sine freq=440 gain=0.5\n");
+    let osc = &synth.osc;
+    let mut capture = Capture::start(&server, &OUTS);
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.4),
+        440.0,
+        SINE_RMS,
+        "start",
+    );
+
+    let r = osc.ok("/patch/set", vec![s("osc1"), s("freq"), f(330.0)]);
+    assert_eq!(r.args, vec![s("/patch/set")], "{r:?}");
+    // Value as a string, parameter by alias.
+    osc.ok("/patch/set", vec![s("osc1"), s("amplitude"), s("0.25")]);
+    // Pending only: what plays is unchanged.
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.0, 0.4),
+        440.0,
+        SINE_RMS,
+        "before commit",
+    );
+    commit_checked(osc);
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.5),
+        330.0,
+        SINE_RMS / 2.0,
+        "after commit",
+    );
+
+    osc.ok("/patch/create", vec![s("f1"), s("biquad")]);
+    osc.ok("/patch/set", vec![s("f1"), s("mode"), s("highpass")]);
+    assert!(dump(osc, true).contains("mode=highpass"));
+
+    for (args, words) in [
+        (vec![s("nosuch"), s("freq"), f(1.0)], vec!["nosuch"]),
+        (
+            vec![s("osc1"), s("frq"), f(1.0)],
+            vec!["osc1", "sine", "frq"],
+        ),
+        (
+            vec![s("osc1"), s("gain"), s("loud")],
+            vec!["loud", "osc1", "gain"],
+        ),
+        (
+            vec![s("f1"), s("mode"), s("sideways")],
+            vec!["sideways", "mode"],
+        ),
+        (
+            vec![s("osc1"), s("freq"), f(f32::NAN)],
+            vec!["osc1", "freq"],
+        ),
+        (
+            vec![s("osc1"), s("freq"), OscType::Nil],
+            vec!["argument 3", "nil"],
+        ),
+        (
+            vec![s("osc1"), s("freq")],
+            vec!["expected 3 arguments, got 2"],
+        ),
+        (
+            vec![s("osc1"), s("freq"), f(1.0), f(2.0)],
+            vec!["expected 3 arguments, got 4"],
+        ),
+        (vec![i(1), s("freq"), f(1.0)], vec!["argument 1"]),
+        (vec![s("osc1"), i(1), f(1.0)], vec!["argument 2"]),
+    ] {
+        let reason = osc.fails("/patch/set", args.clone());
+        eprintln!("/patch/set {args:?}: {reason}");
+        assert_mentions(&reason, &words);
+    }
+    let pending = dump(osc, true);
+    assert!(
+        pending.contains("freq=330") && pending.contains("gain=0.25"),
+        "{pending}"
+    );
+    synth.assert_alive();
+}
+
+#[test]
+fn commit_replies_after_the_switch_with_alternating_slots_and_queues() {
+    let server = JackServer::start();
+    let mut synth = Synth::start(&server, &[]);
+    let osc = &synth.osc;
+    let mut capture = Capture::start(&server, &OUTS);
+    let st0 = osc.status();
+    assert_eq!(
+        (st0.patch_version, st0.switches, st0.modules),
+        (0, 0, 0),
+        "{st0:?}"
+    );
+
+    osc.ok("/patch/create", vec![s("osc1"), s("sine"), s("freq=440")]);
+    let (slot1, v1) = commit_checked(osc);
+    assert_eq!(v1, 1);
+    // The reply came once the switch happened: the new patch is heard right away.
+    capture.clear();
+    let rec = capture.take(0.3);
+    let first = first_nonsilent(&rec[0], 0.01).expect("commit not heard");
+    assert!(
+        first < 4800,
+        "the committed patch was heard only {first} frames after /done"
+    );
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.0, 0.4),
+        440.0,
+        SINE_RMS,
+        "v1",
+    );
+
+    osc.ok("/patch/set", vec![s("osc1"), s("freq"), f(550.0)]);
+    let (slot2, v2) = commit_checked(osc);
+    assert_eq!((slot2, v2), (1 - slot1, 2));
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.4),
+        550.0,
+        SINE_RMS,
+        "v2",
+    );
+
+    // Three commits sent back to back are queued and answered in order, each once switched.
+    for k in 0..3 {
+        osc.send(
+            "/patch/set",
+            vec![s("osc1"), s("freq"), f(600.0 + 100.0 * k as f32)],
+        );
+        osc.send("/patch/commit", vec![]);
+    }
+    let mut got = Vec::new();
+    while got.len() < 6 {
+        let m = osc.recv(REPLY).expect("missing replies to queued commits");
+        if m.addr != "/patch.switched" {
+            got.push(m);
+        }
+    }
+    // The edits are answered at once, each commit when its switch happened (so after them).
+    let (sets, commits): (Vec<_>, Vec<_>) = got
+        .iter()
+        .partition(|m| m.args.first() == Some(&s("/patch/set")));
+    assert_eq!(sets.len(), 3, "{got:?}");
+    assert!(
+        got.iter().all(|m| m.addr == "/done"),
+        "a queued edit or commit failed: {got:?}"
+    );
+    let mut slot = slot2;
+    let mut version = v2;
+    for c in commits {
+        slot = 1 - slot;
+        version += 1;
+        assert_eq!(
+            c.args,
+            vec![s("/patch/commit"), i(slot), i(version)],
+            "{got:?}"
+        );
+    }
+    let st = osc.status();
+    assert_eq!(
+        (st.active_slot, st.patch_version, st.switches),
+        (slot, 5, 5),
+        "{st:?}"
+    );
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.4),
+        800.0,
+        SINE_RMS,
+        "v5",
+    );
+
+    // A commit with arguments is refused and switches nothing.
+    let reason = osc.fails("/patch/commit", vec![i(1)]);
+    assert_mentions(&reason, &["expected 0 arguments, got 1"]);
+    assert_eq!(osc.status().switches, 5);
+    assert_eq!(st.drops, 0);
+    synth.assert_alive();
+}
+
+#[test]
+fn abort_discards_pending_edits() {
+    let server = JackServer::start();
+    let mut synth = Synth::with_patch(&server, "create osc1 sine freq=440 gain=0.5\n");
+    let osc = &synth.osc;
+    let mut capture = Capture::start(&server, &OUTS);
+
+    osc.ok("/patch/set", vec![s("osc1"), s("freq"), f(880.0)]);
+    osc.ok("/patch/create", vec![s("osc2"), s("sine"), s("freq=1000")]);
+    assert_ne!(dump(osc, true), dump(osc, false));
+    let r = osc.ok("/patch/abort", vec![]);
+    assert_eq!(r.args, vec![s("/patch/abort")], "{r:?}");
+    let (pending, active) = (dump(osc, true), dump(osc, false));
+    assert_eq!(
+        pending, active,
+        "after abort the pending patch must equal the playing one"
+    );
+    assert_eq!(created(&pending), vec!["create osc1 sine"]);
+    assert!(pending.contains("freq=440"), "{pending}");
+
+    commit_checked(osc);
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.5),
+        440.0,
+        SINE_RMS,
+        "after abort+commit",
+    );
+    assert_eq!(osc.status().modules, 1);
+
+    let reason = osc.fails("/patch/abort", vec![s("now")]);
+    assert_mentions(&reason, &["expected 0 arguments, got 1"]);
+    synth.assert_alive();
+}
+
+#[test]
+fn clear_then_commit_is_silence() {
+    let server = JackServer::start();
+    let mut synth = Synth::with_patch(&server, "create osc1 sine freq=440 gain=0.5\n");
+    let osc = &synth.osc;
+    let mut capture = Capture::start(&server, &OUTS);
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.05, 0.4),
+        440.0,
+        SINE_RMS,
+        "start",
+    );
+
+    let reason = osc.fails("/patch/clear", vec![i(1)]);
+    assert_mentions(&reason, &["expected 0 arguments, got 1"]);
+    assert_eq!(created(&dump(osc, true)), vec!["create osc1 sine"]);
+
+    let r = osc.ok("/patch/clear", vec![]);
+    assert_eq!(r.args, vec![s("/patch/clear")], "{r:?}");
+    assert!(created(&dump(osc, true)).is_empty());
+    // Pending only: still playing.
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.0, 0.3),
+        440.0,
+        SINE_RMS,
+        "cleared, not committed",
+    );
+    commit_checked(osc);
+    assert_silent(&listen(&mut capture, 0.05, 0.5), "cleared and committed");
+    let st = osc.status();
+    assert_eq!(st.modules, 0, "{st:?}");
+    synth.assert_alive();
+}
+
+#[test]
+fn dump_shows_active_or_pending_and_refuses_other_arguments() {
+    let server = JackServer::start();
+    let mut synth = Synth::with_patch(&server, "create osc1 sine freq=440\n");
+    let osc = &synth.osc;
+
+    osc.ok(
+        "/patch/create",
+        vec![s("f1"), s("ladder"), s("cutoff"), i(800)],
+    );
+    osc.ok("/patch/connect", vec![s("osc1"), s("f1")]);
+    let active = dump(osc, false);
+    assert_eq!(created(&active), vec!["create osc1 sine"], "{active}");
+    let r = osc.request("/patch/dump", vec![s("active")]);
+    assert_eq!(r.args, vec![s(&active)]);
+    let pending = dump(osc, true);
+    assert_eq!(
+        created(&pending),
+        vec!["create f1 ladder", "create osc1 sine"],
+        "{pending}"
+    );
+    assert!(pending.contains("cutoff=800"), "{pending}");
+    assert!(pending.contains("connect osc1.out f1.in"), "{pending}");
+
+    for (args, words) in [
+        (vec![s("foo")], vec!["foo", "pending"]),
+        (vec![i(1)], vec!["argument 1", "int"]),
+        (
+            vec![s("pending"), s("active")],
+            vec!["expected 0 to 1 arguments, got 2"],
+        ),
+    ] {
+        let reason = osc.fails("/patch/dump", args.clone());
+        eprintln!("/patch/dump {args:?}: {reason}");
+        assert_mentions(&reason, &words);
+    }
+    synth.assert_alive();
+}
+
+/// Sends `msgs` as bundles of `per` messages ("immediately"), each bundle's replies read before
+/// the next is sent (so no reply is lost in a full socket buffer); returns every reply.
+fn send_batched(osc: &OscClient, msgs: Vec<OscPacket>, per: usize) -> Vec<rosc::OscMessage> {
+    let mut replies = Vec::new();
+    for chunk in msgs.chunks(per) {
+        osc.send_bundle(IMMEDIATELY, chunk.to_vec());
+        for _ in 0..chunk.len() {
+            replies.push(osc.recv(REPLY).expect("a reply per message"));
+        }
+    }
+    replies
+}
+
+#[test]
+fn over_capacity_is_refused() {
+    let server = JackServer::start();
+    let mut synth = Synth::with_patch(&server, "create osc1 sine freq=440\n");
+    let osc = &synth.osc;
+    let mut capture = Capture::start(&server, &OUTS);
+
+    // 4096 modules fit (osc1 and 4095 more), the next one does not.
+    let creates: Vec<OscPacket> = (1..4096)
+        .map(|k| msg("/patch/create", vec![s(&format!("v{k}")), s("vca")]))
+        .collect();
+    let replies = send_batched(osc, creates, 128);
+    let fails: Vec<_> = replies.iter().filter(|m| m.addr != "/done").collect();
+    assert!(
+        fails.is_empty(),
+        "creates refused below the limit: {:?}",
+        &fails[..1]
+    );
+    let reason = osc.fails("/patch/create", vec![s("one_more"), s("vca")]);
+    assert_mentions(&reason, &["over capacity", "4096", "modules"]);
+
+    // 16384 connections fit, the next one does not (v_k -> v_{k+1}.in / .cv / .gain ...).
+    let mut connects = Vec::new();
+    'outer: for port in ["in", "cv", "gain"] {
+        for a in 1..4096 {
+            for step in 1..4 {
+                let b = a + step;
+                if b >= 4096 {
+                    continue;
+                }
+                if connects.len() == 16384 {
+                    break 'outer;
+                }
+                connects.push(msg(
+                    "/patch/connect",
+                    vec![s(&format!("v{a}")), s(&format!("v{b}.{port}"))],
+                ));
+            }
+        }
+    }
+    assert_eq!(connects.len(), 16384);
+    let replies = send_batched(osc, connects, 128);
+    let fails: Vec<_> = replies.iter().filter(|m| m.addr != "/done").collect();
+    assert!(
+        fails.is_empty(),
+        "connects refused below the limit: {:?}",
+        &fails[..1]
+    );
+    let reason = osc.fails("/patch/connect", vec![s("osc1"), s("v1")]);
+    assert_mentions(&reason, &["over capacity", "16384", "connections"]);
+
+    // Still playing the start patch, and still answering.
+    assert_tone(
+        &listen_steady(&mut capture, osc, 0.0, 0.4),
+        440.0,
+        SINE_RMS,
+        "after capacity",
+    );
+    assert_eq!(osc.status().modules, 1);
+    osc.ok("/patch/clear", vec![]);
+    synth.assert_alive();
+}
+
+/// Regression: a commit hung forever (no /done, /sync never answered) when the old slot's
+/// worker posted Stopped before the callback posted Switched.
+#[test]
+fn every_commit_is_answered() {
+    let server = JackServer::start();
+    let mut synth = Synth::with_patch(&server, "create osc1 sine freq=440\n");
+    let osc = &synth.osc;
+    for k in 0..40 {
+        osc.send(
+            "/patch/set",
+            vec![s("osc1"), s("freq"), f(440.0 + k as f32)],
+        );
+        osc.send("/patch/commit", vec![]);
+        let mut done = None;
+        while let Some(m) = osc.recv(Duration::from_secs(3)) {
+            if m.args.first() == Some(&s("/patch/commit")) {
+                done = Some(m);
+                break;
+            }
+        }
+        let st = osc.status();
+        assert!(
+            done.is_some(),
+            "commit {} of 40 never answered; /status: {st:?}",
+            k + 1
+        );
+        assert_eq!(st.patch_version, k + 2, "{st:?}");
+        // Alternate between back-to-back commits and commits after a pause.
+        if k % 2 == 0 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    synth.assert_alive();
+}
