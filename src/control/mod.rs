@@ -6,9 +6,11 @@ pub mod clock;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use crate::rt::worker::EVENT_CAPACITY;
 use basedrop::Owned;
 use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
@@ -83,6 +85,9 @@ pub struct Control {
     last_xruns: u64,
     /// Wall clock ↔ timeline mapping for timed bundles.
     pub clock: clock::Clock,
+    /// Frames of timed events sent and not yet rendered (min-heap), so
+    /// their number never exceeds what a worker can hold.
+    scheduled: BinaryHeap<Reverse<u64>>,
 }
 
 impl Control {
@@ -102,6 +107,7 @@ impl Control {
             failover_in_flight: false,
             last_xruns: 0,
             clock: clock::Clock::default(),
+            scheduled: BinaryHeap::new(),
         };
         let sh = engine.shared.clone();
         if let Ok(g) = c.build(engine, &Patch::new()) {
@@ -274,6 +280,7 @@ impl Control {
         frame: Option<u64>,
     ) -> Result<(f32, Vec<String>), PatchError> {
         let (name, pi, _) = self.resolve(id, param)?;
+        self.reserve(engine, frame)?;
         let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
         if self.pending.module_index(id).is_some() {
             let _ = self.pending.set(&self.registry, id, param, value);
@@ -306,6 +313,7 @@ impl Control {
             return Err(PatchError::NoGate(id.to_string()));
         }
         let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
+        self.reserve(engine, frame)?;
         self.send_event(
             engine,
             frame,
@@ -315,6 +323,31 @@ impl Control {
                 kind: EventKind::Gate(on),
             },
         );
+        Ok(())
+    }
+
+    /// Refuses a timed event when the workers' event lists would overflow.
+    fn reserve(&mut self, engine: &Engine, frame: Option<u64>) -> Result<(), PatchError> {
+        let Some(frame) = frame else {
+            return Ok(());
+        };
+        let sh = &engine.shared;
+        let active = sh.stats.active_slot.load(Acquire) as usize;
+        let rendered = sh.slots[active].produced.load(Acquire);
+        while self
+            .scheduled
+            .peek()
+            .is_some_and(|Reverse(f)| *f < rendered)
+        {
+            self.scheduled.pop();
+        }
+        if self.scheduled.len() >= EVENT_CAPACITY {
+            return Err(PatchError::OverCapacity {
+                what: "scheduled events",
+                limit: EVENT_CAPACITY,
+            });
+        }
+        self.scheduled.push(Reverse(frame));
         Ok(())
     }
 

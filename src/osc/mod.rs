@@ -112,8 +112,19 @@ impl Backend for Live<'_> {
     }
 
     fn status(&mut self) -> Status {
-        let sh = &self.engine.shared;
-        let snap = Snapshot::take(sh);
+        let sh = self.engine.shared.clone();
+        // One consistent picture: take in what the callback reported, and
+        // again if it switched while we looked.
+        let mut snap;
+        let mut tries = 0;
+        loop {
+            self.control.poll(self.engine);
+            snap = Snapshot::take(&sh);
+            tries += 1;
+            if snap.version == self.control.version() || tries == 3 {
+                break;
+            }
+        }
         Status {
             active_slot: snap.active_slot,
             version: self.control.version(),

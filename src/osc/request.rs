@@ -189,7 +189,7 @@ pub fn check_name(s: &str, what: &str) -> Result<(), String> {
 fn endpoint(a: &Args, i: usize) -> Result<String, String> {
     let s = a.text(i, "an endpoint (string: id or id.port)")?;
     let id = s.split_once('.').map_or(s, |(id, _)| id);
-    check_name(id, "module id")?;
+    check_name(id, "module id").map_err(|e| format!("endpoint '{}': {e}", clip(s)))?;
     Ok(s.to_string())
 }
 

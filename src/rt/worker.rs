@@ -187,10 +187,22 @@ impl Worker {
     }
 
     fn queue_event(&mut self, frame: u64, event: Event) {
-        if !self.rendering && frame == 0 {
-            // Immediate changes concern what plays; an idle standby is rebuilt
-            // from the committed patch (which records them) before it plays.
+        if frame == 0 {
+            // Immediate: between two blocks is exactly "now" for this worker.
+            // An idle standby ignores it: it is rebuilt from the committed
+            // patch (which records live changes) before it plays.
+            if self.rendering {
+                if let Some(g) = self.graph.as_mut() {
+                    g.apply(&event);
+                }
+            }
             return;
+        }
+        if !self.rendering {
+            // Only future events matter to a standby.
+            let now = self.shared.cycle_frame.load(Acquire);
+            let stale = self.events.partition_point(|(f, _)| *f < now);
+            self.events.drain(..stale);
         }
         if self.events.len() == self.events.capacity() {
             self.shared.slots[self.slot]
