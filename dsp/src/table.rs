@@ -289,7 +289,22 @@ pub fn read_cycle_fixed(t: &WaveCycle, p: u64) -> f32 {
 /// table lookup (error below 3e-7).
 #[inline]
 pub fn sin_fixed(p: u64) -> f32 {
-    let t = sin_table();
+    sin_fixed_in(sin_table(), p)
+}
+
+/// The sine table, for loops that call [`sin_fixed_in`] many times (one
+/// table look-up per call instead of one per sample).
+#[inline]
+pub fn sin_table_ref() -> &'static SinTable {
+    sin_table()
+}
+
+/// The table behind [`sin_fixed`].
+pub type SinTable = [f32; SIN_LEN + 1];
+
+/// [`sin_fixed`] with the table passed in (same result).
+#[inline(always)]
+pub fn sin_fixed_in(t: &SinTable, p: u64) -> f32 {
     let i = (p >> (64 - SIN_BITS)) as usize;
     let frac = ((p >> (64 - SIN_BITS - 24)) & 0x00FF_FFFF) as i32 as f32 * (1.0 / 16_777_216.0);
     let a = t[i];

@@ -1,4 +1,4 @@
-//! `biquad`: RBJ-cookbook second-order filter in transposed direct form II.
+//! `biquad`: RBJ-cookbook second-order filter in direct form I.
 //!
 //! Coefficients are recomputed only on samples where cutoff, q or gain
 //! differ from the previous sample (gliding or modulated), with polynomial
@@ -63,8 +63,33 @@ pub struct Biquad {
     /// True when `amp` was not computed for `last[2]`.
     amp_stale: bool,
     c: Coeffs,
-    z1: f32,
-    z2: f32,
+    /// Direct form I memory: the last two inputs and outputs.
+    z: State,
+}
+
+/// Direct form I memory of a biquad.
+#[derive(Debug, Clone, Copy, Default)]
+struct State {
+    x1: f32,
+    x2: f32,
+    y1: f32,
+    y2: f32,
+}
+
+impl State {
+    /// One sample of `c` on input `x`. Direct form I keeps the
+    /// sample-to-sample dependency short: only `a1·y1` and one subtraction
+    /// wait for the previous output (transposed form II chains four
+    /// operations), and it behaves well when coefficients move.
+    #[inline(always)]
+    fn tick(&mut self, c: &Coeffs, x: f32) -> f32 {
+        let y = (((c.b0 * x + c.b1 * self.x1) + c.b2 * self.x2) - c.a2 * self.y2) - c.a1 * self.y1;
+        self.x2 = self.x1;
+        self.x1 = x;
+        self.y2 = self.y1;
+        self.y1 = y;
+        y
+    }
 }
 
 impl Biquad {
@@ -80,8 +105,7 @@ impl Biquad {
             amp: 1.0,
             amp_stale: true,
             c: Coeffs::default(),
-            z1: 0.0,
-            z2: 0.0,
+            z: State::default(),
         }
     }
 
@@ -194,7 +218,7 @@ impl Module for Biquad {
         let gm = io.modulation_of(3);
         let x = &io.inputs[0][..n];
         let out = &mut io.outputs[0][..n];
-        let (mut z1, mut z2) = (self.z1, self.z2);
+        let mut z = self.z;
         let still = !self.cutoff.is_moving()
             && !self.q.is_moving()
             && !self.gain.is_moving()
@@ -208,10 +232,7 @@ impl Module for Biquad {
             }
             let c = self.c;
             for (o, &x) in out.iter_mut().zip(x) {
-                let y = c.b0 * x + z1;
-                z1 = c.b1 * x - c.a1 * y + z2;
-                z2 = c.b2 * x - c.a2 * y;
-                *o = y;
+                *o = z.tick(&c, x);
             }
         } else {
             for i in 0..n {
@@ -221,20 +242,14 @@ impl Module for Biquad {
                 if [f, q, g] != self.last {
                     self.compute(f, q, g);
                 }
-                let c = self.c;
-                let y = c.b0 * x[i] + z1;
-                z1 = c.b1 * x[i] - c.a1 * y + z2;
-                z2 = c.b2 * x[i] - c.a2 * y;
-                out[i] = y;
+                out[i] = z.tick(&self.c, x[i]);
             }
         }
-        self.z1 = z1;
-        self.z2 = z2;
+        self.z = z;
     }
 
     fn reset(&mut self) {
-        self.z1 = 0.0;
-        self.z2 = 0.0;
+        self.z = State::default();
     }
 
     fn carry_from(&mut self, old: &dyn Module) {
@@ -242,8 +257,7 @@ impl Module for Biquad {
             self.cutoff.carry_from(&o.cutoff);
             self.q.carry_from(&o.q);
             self.gain.carry_from(&o.gain);
-            self.z1 = o.z1;
-            self.z2 = o.z2;
+            self.z = o.z;
             // Coefficients follow from the carried positions on the next sample.
             self.last = [f32::NAN; 3];
             self.amp_stale = true;

@@ -64,6 +64,20 @@ impl Delay {
     }
 }
 
+/// Whole samples and fraction of the delay for a time of `t` ms, with
+/// `spms` samples per millisecond and at most `max_delay` samples.
+#[inline]
+fn offset(t: f32, spms: f64, max_delay: f64) -> (usize, f32) {
+    let mut d = t as f64 * spms;
+    if d.is_nan() || d < 1.0 {
+        d = 1.0;
+    } else if d > max_delay {
+        d = max_delay;
+    }
+    let di = d as usize;
+    (di, (d - di as f64) as f32)
+}
+
 impl Module for Delay {
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
@@ -95,18 +109,59 @@ impl Module for Delay {
         let mask = self.mask;
         let buf = &mut self.buf[..];
         let mut w = self.w;
+        let still = !self.time.is_moving()
+            && !self.feedback.is_moving()
+            && !self.mix.is_moving()
+            && tm.is_none()
+            && fm.is_none()
+            && mm.is_none();
+        if still {
+            // Parameters hold for the whole call: the read offset, its
+            // fraction and the gains are computed once (same arithmetic as
+            // the general loop below).
+            let fb = self.feedback.current.clamp(0.0, 0.99);
+            let mix = self.mix.current.clamp(0.0, 1.0);
+            let (di, frac) = offset(self.time.current, self.spms, self.max_delay);
+            let dry = 1.0 - mix;
+            if di >= n && w + n <= buf.len() {
+                // Every read is older than this call's writes, and the
+                // writes do not wrap: read the (at most two) contiguous
+                // pieces of the line behind the write position.
+                let (mut ra, mut rb) = (w.wrapping_sub(di) & mask, w.wrapping_sub(di + 1) & mask);
+                let mut i = 0;
+                while i < n {
+                    // Longest run where neither read index wraps.
+                    let k = (n - i).min(buf.len() - ra).min(buf.len() - rb);
+                    for j in 0..k {
+                        let a = buf[ra + j];
+                        let b = buf[rb + j];
+                        let delayed = a + (b - a) * frac;
+                        buf[w + i + j] = x[i + j] + fb * delayed;
+                        out[i + j] = x[i + j] * dry + delayed * mix;
+                    }
+                    i += k;
+                    ra = (ra + k) & mask;
+                    rb = (rb + k) & mask;
+                }
+                self.w = (w + n) & mask;
+                return;
+            }
+            for i in 0..n {
+                let a = buf[w.wrapping_sub(di) & mask];
+                let b = buf[w.wrapping_sub(di + 1) & mask];
+                let delayed = a + (b - a) * frac;
+                buf[w & mask] = x[i] + fb * delayed;
+                w = (w + 1) & mask;
+                out[i] = x[i] * dry + delayed * mix;
+            }
+            self.w = w;
+            return;
+        }
         for i in 0..n {
             let t = self.time.next() + tm.map_or(0.0, |m| m[i]);
             let fb = (self.feedback.next() + fm.map_or(0.0, |m| m[i])).clamp(0.0, 0.99);
             let mix = (self.mix.next() + mm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
-            let mut d = t as f64 * self.spms;
-            if d.is_nan() || d < 1.0 {
-                d = 1.0;
-            } else if d > self.max_delay {
-                d = self.max_delay;
-            }
-            let di = d as usize;
-            let frac = (d - di as f64) as f32;
+            let (di, frac) = offset(t, self.spms, self.max_delay);
             let a = buf[w.wrapping_sub(di) & mask];
             let b = buf[w.wrapping_sub(di + 1) & mask];
             let delayed = a + (b - a) * frac;

@@ -5,7 +5,7 @@ use super::osc::ZERO;
 use crate::module::{same_type, Module, ProcessIo, Smoother};
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use crate::table::{phase_inc, sin_fixed};
+use crate::table::{phase_inc, sin_fixed, sin_fixed_in, sin_table_ref};
 use std::any::Any;
 
 /// Metadata of `lfo`.
@@ -66,6 +66,18 @@ impl Lfo {
             rng,
             held,
         }
+    }
+}
+
+impl Lfo {
+    /// Phase increment for rate `r` Hz.
+    #[inline]
+    fn inc(r: f32, inv_sr: f64) -> u64 {
+        let mut c = (r as f64 * inv_sr).clamp(-0.5, 0.5);
+        if c.is_nan() {
+            c = 0.0;
+        }
+        phase_inc(c)
     }
 }
 
@@ -131,6 +143,48 @@ impl Module for Lfo {
         let om = io.modulation_of(2).unwrap_or(&ZERO[..n]);
         let out = &mut io.outputs[0][..n];
         let sh = self.shape >= 4;
+        let still = !self.rate.is_moving()
+            && !self.depth.is_moving()
+            && !self.offset.is_moving()
+            && !io.modulated.iter().take(3).any(|&m| m);
+        if still {
+            // Nothing moves during this call: hoist the parameters and the
+            // increment (same arithmetic as the general loop below).
+            let inc = Self::inc(self.rate.current, self.inv_sr);
+            let (d, o) = (self.depth.current, self.offset.current);
+            let back = (inc as i64) < 0;
+            let mut p = self.phase;
+            macro_rules! run {
+                ($w:expr) => {
+                    for y in out.iter_mut() {
+                        *y = o + d * $w(p);
+                        let (q, carry) = p.overflowing_add(inc);
+                        if carry != back {
+                            self.held = self.rng.next_bipolar();
+                        }
+                        p = q;
+                    }
+                };
+            }
+            if sh {
+                for y in out.iter_mut() {
+                    *y = o + d * self.held;
+                    let (q, carry) = p.overflowing_add(inc);
+                    if carry != back {
+                        self.held = self.rng.next_bipolar();
+                    }
+                    p = q;
+                }
+            } else if self.shape == 0 {
+                let t = sin_table_ref();
+                run!(|p| sin_fixed_in(t, p));
+            } else {
+                let shape = self.shape;
+                run!(|p| wave(shape, p));
+            }
+            self.phase = p;
+            return;
+        }
         let mut p = self.phase;
         let mut last_r = f32::NAN;
         let mut inc = 0u64;
@@ -138,11 +192,7 @@ impl Module for Lfo {
             let r = self.rate.next() + rm[i];
             if r != last_r {
                 last_r = r;
-                let mut c = (r as f64 * self.inv_sr).clamp(-0.5, 0.5);
-                if c.is_nan() {
-                    c = 0.0;
-                }
-                inc = phase_inc(c);
+                inc = Self::inc(r, self.inv_sr);
             }
             let d = self.depth.next() + dm[i];
             let o = self.offset.next() + om[i];

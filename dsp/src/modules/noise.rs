@@ -72,9 +72,97 @@ impl XorShift {
     }
 }
 
+/// Number of interleaved xorshift generators in a [`NoiseBlock`].
+const LANES: usize = 8;
+/// Samples a [`NoiseBlock`] makes at a time.
+const CHUNK: usize = 64;
+
+/// White noise in `[-1, 1)` from [`LANES`] xorshift generators run side by
+/// side (so the compiler can vectorize them) and interleaved, made
+/// [`CHUNK`] samples at a time into a buffer the module reads from. The
+/// stream does not depend on how it is read, so block sizes never matter.
+#[derive(Debug, Clone, Copy)]
+pub struct NoiseBlock {
+    lanes: [u32; LANES],
+    buf: [f32; CHUNK],
+    /// Next sample of `buf` to hand out (`CHUNK`: refill first).
+    pos: usize,
+}
+
+impl NoiseBlock {
+    /// Lanes seeded from hashed outputs of `rng` (never zero). The hash
+    /// matters: raw successive outputs would make each lane the previous one
+    /// delayed by a sample.
+    fn from_rng(mut rng: XorShift) -> Self {
+        NoiseBlock {
+            lanes: std::array::from_fn(|_| {
+                let mut z = rng.next_u32();
+                z = (z ^ (z >> 16)).wrapping_mul(0x85EB_CA6B);
+                z = (z ^ (z >> 13)).wrapping_mul(0xC2B2_AE35);
+                z ^= z >> 16;
+                if z == 0 {
+                    0x1234_5678
+                } else {
+                    z
+                }
+            }),
+            buf: [0.0; CHUNK],
+            pos: CHUNK,
+        }
+    }
+
+    /// Makes the next [`CHUNK`] samples.
+    #[inline]
+    fn refill(&mut self) {
+        let mut lanes = self.lanes;
+        for chunk in self.buf.chunks_exact_mut(LANES) {
+            for (x, o) in lanes.iter_mut().zip(chunk) {
+                *x ^= *x << 13;
+                *x ^= *x >> 17;
+                *x ^= *x << 5;
+                // 23 random mantissa bits: a float in [2, 4), moved to [-1, 1).
+                *o = f32::from_bits(0x4000_0000 | (*x >> 9)) - 3.0;
+            }
+        }
+        self.lanes = lanes;
+        self.pos = 0;
+    }
+
+    /// The next sample.
+    #[inline]
+    fn next(&mut self) -> f32 {
+        if self.pos == CHUNK {
+            self.refill();
+        }
+        let w = self.buf[self.pos];
+        self.pos += 1;
+        w
+    }
+
+    /// Writes the next `out.len()` samples times `g` to `out`.
+    #[inline]
+    fn fill_scaled(&mut self, out: &mut [f32], g: f32) {
+        let mut i = 0;
+        while i < out.len() {
+            if self.pos == CHUNK {
+                self.refill();
+            }
+            let k = (out.len() - i).min(CHUNK - self.pos);
+            for (o, w) in out[i..i + k]
+                .iter_mut()
+                .zip(&self.buf[self.pos..self.pos + k])
+            {
+                *o = g * *w;
+            }
+            i += k;
+            self.pos += k;
+        }
+    }
+}
+
 /// Noise generator state.
 pub struct Noise {
-    rng: XorShift,
+    rng: NoiseBlock,
     color: usize,
     gain: Smoother,
     /// Paul Kellet's pink filter state ("refined" version, seven terms).
@@ -85,7 +173,7 @@ impl Noise {
     /// White noise at the default gain, with a fresh seed.
     pub fn new(sample_rate: f32) -> Self {
         Noise {
-            rng: XorShift::new_unique(),
+            rng: NoiseBlock::from_rng(XorShift::new_unique()),
             color: 0,
             gain: Smoother::new(0.5, SPEC.params[1].smoothing_ms, sample_rate),
             pink: [0.0; 7],
@@ -95,7 +183,7 @@ impl Noise {
 
 impl Module for Noise {
     fn seed(&mut self, seed: u64) {
-        self.rng = XorShift::from_seed(seed);
+        self.rng = NoiseBlock::from_rng(XorShift::from_seed(seed));
     }
 
     fn spec(&self) -> &'static ModuleSpec {
@@ -120,9 +208,14 @@ impl Module for Noise {
         let gm = io.modulation_of(1);
         let out = &mut io.outputs[0];
         let pink = self.color == 1;
+        if !pink && !self.gain.is_moving() && gm.is_none() {
+            self.rng
+                .fill_scaled(&mut out[..io.frames], self.gain.current);
+            return;
+        }
         for i in 0..io.frames {
             let g = self.gain.next() + gm.map_or(0.0, |m| m[i]);
-            let w = self.rng.next_bipolar();
+            let w = self.rng.next();
             let v = if pink {
                 let b = &mut self.pink;
                 b[0] = 0.99886 * b[0] + w * 0.055_517_9;

@@ -29,6 +29,8 @@ pub const TYPE: ModuleType = ModuleType {
 /// Panner state.
 pub struct Pan {
     pos: Smoother,
+    /// Last position given to [`gains`] in the static path, and its result.
+    cached: Option<(f32, f32, f32)>,
 }
 
 impl Pan {
@@ -36,6 +38,7 @@ impl Pan {
     pub fn new(sample_rate: f32) -> Self {
         Pan {
             pos: Smoother::new(0.0, SPEC.params[0].smoothing_ms, sample_rate),
+            cached: None,
         }
     }
 }
@@ -69,7 +72,15 @@ impl Module for Pan {
         let (lo, ro) = io.outputs.split_at_mut(1);
         let (l, r) = (&mut lo[0][..n], &mut ro[0][..n]);
         if !self.pos.is_moving() && pm.is_none() {
-            let (gl, gr) = gains(self.pos.current);
+            let p = self.pos.current;
+            let (gl, gr) = match self.cached {
+                Some((c, gl, gr)) if c.to_bits() == p.to_bits() => (gl, gr),
+                _ => {
+                    let (gl, gr) = gains(p);
+                    self.cached = Some((p, gl, gr));
+                    (gl, gr)
+                }
+            };
             for i in 0..n {
                 l[i] = x[i] * gl;
                 r[i] = x[i] * gr;
