@@ -101,10 +101,7 @@ fn modules_lists_every_type_with_parameters() {
         "reverb",
         "output",
     ] {
-        assert!(
-            text.lines().any(|l| l.starts_with(&format!("{t}"))),
-            "{t} missing"
-        );
+        assert!(text.lines().any(|l| l.starts_with(t)), "{t} missing");
     }
     assert!(text.contains("simple_sine"), "prior engine alias listed");
     assert!(text.contains("cutoff"));
