@@ -335,6 +335,7 @@ pub struct Scsynth {
     /// OSC client talking to it.
     pub osc: Osc,
     log: PathBuf,
+    port: u16,
 }
 
 impl Scsynth {
@@ -381,6 +382,7 @@ impl Scsynth {
             child,
             osc: Osc::new(port)?,
             log,
+            port,
         })
     }
 
@@ -393,6 +395,9 @@ impl Scsynth {
 impl Drop for Scsynth {
     fn drop(&mut self) {
         stop_child(&mut self.child);
+        // scsynth leaves its shared-memory segment (named after its UDP
+        // port) behind even after a clean SIGTERM.
+        let _ = std::fs::remove_file(format!("/dev/shm/SuperColliderServer_{}", self.port));
     }
 }
 
