@@ -27,7 +27,17 @@ struct Wire {
     /// First wire into its destination: copies instead of adding, so no
     /// buffer needs clearing first.
     first: bool,
+    /// The only wire into an audio input: the module reads the source's
+    /// output block directly and nothing is copied.
+    direct: bool,
 }
+
+/// Most audio inputs a module type may declare (the graph passes them to
+/// `process` through a fixed array on the stack).
+pub const MAX_INPUTS: usize = 8;
+
+/// What unconnected inputs read.
+static SILENCE: Block = [0.0; MAX_BLOCK];
 
 struct Node {
     id: Name,
@@ -55,6 +65,8 @@ pub struct Graph {
     by_id: Vec<(Name, u32)>,
     wires: Vec<Wire>,
     inputs: Vec<Block>,
+    /// Per input: the output block it reads directly, when one wire feeds it.
+    direct: Vec<Option<u32>>,
     input_connected: Vec<bool>,
     outputs: Vec<Block>,
     modulation: Vec<Block>,
@@ -122,6 +134,12 @@ impl Graph {
                     });
                 }
             }
+            if t.spec.inputs.len() > MAX_INPUTS {
+                return Err(PatchError::OverCapacity {
+                    what: "audio inputs in one module type",
+                    limit: MAX_INPUTS,
+                });
+            }
             let mut module = (t.build)(sample_rate);
             module.seed(id_hash(&decl.id));
             for (i, p) in t.spec.params.iter().enumerate() {
@@ -183,15 +201,29 @@ impl Graph {
                     to: (nodes[b].in_base + i) as u32,
                     to_param: false,
                     first: !std::mem::replace(&mut input_connected[nodes[b].in_base + i], true),
+                    direct: false,
                 },
                 Target::Param(p) => Wire {
                     from,
                     to: (nodes[b].mod_base + p) as u32,
                     to_param: true,
                     first: !std::mem::replace(&mut modulated[nodes[b].mod_base + p], true),
+                    direct: false,
                 },
             };
             per_node[b].push(w);
+        }
+        // An input fed by exactly one wire reads that wire's source directly.
+        let mut feeding = vec![0u32; n_in];
+        for w in per_node.iter().flatten().filter(|w| !w.to_param) {
+            feeding[w.to as usize] += 1;
+        }
+        let mut direct = vec![None; n_in];
+        for w in per_node.iter_mut().flatten().filter(|w| !w.to_param) {
+            if feeding[w.to as usize] == 1 {
+                w.direct = true;
+                direct[w.to as usize] = Some(w.from);
+            }
         }
         let mut wires = Vec::with_capacity(patch.connections.len());
         for (i, ws) in per_node.into_iter().enumerate() {
@@ -222,6 +254,7 @@ impl Graph {
             by_id,
             wires,
             inputs: vec![[0.0; MAX_BLOCK]; n_in],
+            direct,
             input_connected,
             outputs: vec![[0.0; MAX_BLOCK]; n_out],
             modulation: vec![[0.0; MAX_BLOCK]; n_mod],
@@ -361,8 +394,12 @@ impl Graph {
             let no = node.spec.outputs.len();
             let np = node.spec.params.len();
             let (ib, ob, mb) = (node.in_base, node.out_base, node.mod_base);
-            // Gather: the first wire into a buffer copies, later ones add.
+            // Gather: the first wire into a buffer copies, later ones add;
+            // a lone wire into an input is read in place instead.
             for w in &self.wires[node.wires.clone()] {
+                if w.direct {
+                    continue;
+                }
                 let src = &self.outputs[w.from as usize][..n];
                 let dst = if w.to_param {
                     &mut self.modulation[w.to as usize][..n]
@@ -377,11 +414,21 @@ impl Graph {
                     }
                 }
             }
+            // Sources come earlier in topological order, so their outputs
+            // lie below this node's: split there to borrow both.
+            let (earlier, mine) = self.outputs.split_at_mut(ob);
+            let mut inputs: [&Block; MAX_INPUTS] = [&SILENCE; MAX_INPUTS];
+            for (k, slot) in inputs.iter_mut().enumerate().take(ni) {
+                *slot = match self.direct[ib + k] {
+                    Some(f) => &earlier[f as usize],
+                    None => &self.inputs[ib + k],
+                };
+            }
             let mut io = ProcessIo {
                 frames: n,
-                inputs: &self.inputs[ib..ib + ni],
+                inputs: &inputs[..ni],
                 input_connected: &self.input_connected[ib..ib + ni],
-                outputs: &mut self.outputs[ob..ob + no],
+                outputs: &mut mine[..no],
                 modulation: &self.modulation[mb..mb + np],
                 modulated: &self.modulated[mb..mb + np],
             };
@@ -412,7 +459,10 @@ impl Graph {
                     for (c, ch) in out.iter_mut().enumerate() {
                         let k = if only_first { 0 } else { c };
                         if k < ni && connected[k] {
-                            let src = &self.inputs[node.in_base + k];
+                            let src = match self.direct[node.in_base + k] {
+                                Some(f) => &self.outputs[f as usize],
+                                None => &self.inputs[node.in_base + k],
+                            };
                             for (d, s) in ch[pos..pos + n].iter_mut().zip(&src[..n]) {
                                 *d += *s;
                             }

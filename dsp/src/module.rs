@@ -15,8 +15,9 @@ pub type Block = [f32; MAX_BLOCK];
 pub struct ProcessIo<'a> {
     /// Frames to produce, `1..=MAX_BLOCK`.
     pub frames: usize,
-    /// Audio inputs (sums of everything connected), in spec order.
-    pub inputs: &'a [Block],
+    /// Audio inputs in spec order: the sum of everything connected (the
+    /// source's own block when one wire feeds it; silence when none does).
+    pub inputs: &'a [&'a Block],
     /// Whether anything is connected to each input.
     pub input_connected: &'a [bool],
     /// Audio outputs, in spec order. Modules write `[..frames]` of each.

@@ -121,9 +121,10 @@ fn drive(
         for (p, buf) in mods {
             mb[*p][..n].copy_from_slice(&buf[pos..pos + n]);
         }
+        let refs: Vec<&Block> = ib.iter().collect();
         let mut io = ProcessIo {
             frames: n,
-            inputs: &ib,
+            inputs: &refs,
             input_connected: &connected,
             outputs: &mut ob,
             modulation: &mb,
