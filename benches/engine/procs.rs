@@ -253,6 +253,16 @@ impl Jackd {
 impl Drop for Jackd {
     fn drop(&mut self) {
         stop_child(&mut self.child);
+        // jackd removes its segments on SIGTERM, but not after a SIGKILL or
+        // when a client died with it: sweep what carries this server's name.
+        if let Ok(dir) = std::fs::read_dir("/dev/shm") {
+            for e in dir.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.contains(&self.name) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
     }
 }
 
