@@ -346,15 +346,8 @@ fn delete_removes_a_module_and_its_connections() {
 #[test]
 fn set_changes_pending_values_heard_after_commit() {
     let server = JackServer::start();
-    let mut synth = Synth::with_patch(&server, "create osc1 sine freq=440 gain=0.5\n");
+    let (mut synth, mut capture) = playing_sine(&server);
     let osc = &synth.osc;
-    let mut capture = Capture::start(&server, &OUTS);
-    assert_tone(
-        &listen_steady(&mut capture, osc, 0.05, 0.4),
-        440.0,
-        SINE_RMS,
-        "start",
-    );
 
     let r = osc.ok("/patch/set", vec![s("osc1"), s("freq"), f(330.0)]);
     assert_eq!(r.args, vec![s("/patch/set")], "{r:?}");
@@ -558,15 +551,8 @@ fn abort_discards_pending_edits() {
 #[test]
 fn clear_then_commit_is_silence() {
     let server = JackServer::start();
-    let mut synth = Synth::with_patch(&server, "create osc1 sine freq=440 gain=0.5\n");
+    let (mut synth, mut capture) = playing_sine(&server);
     let osc = &synth.osc;
-    let mut capture = Capture::start(&server, &OUTS);
-    assert_tone(
-        &listen_steady(&mut capture, osc, 0.05, 0.4),
-        440.0,
-        SINE_RMS,
-        "start",
-    );
 
     let reason = osc.fails("/patch/clear", vec![i(1)]);
     assert_mentions(&reason, &["expected 0 arguments, got 1"]);

@@ -174,6 +174,19 @@ pub fn listen_steady(
     rec
 }
 
+/// A synth playing a 440 Hz sine at 0.5 and a capture that has heard it.
+pub fn playing_sine(server: &JackServer) -> (Synth, Capture<'_>) {
+    let synth = Synth::with_patch(server, "create osc1 sine freq=440 gain=0.5\n");
+    let mut capture = Capture::start(server, &OUTS);
+    assert_tone(
+        &listen_steady(&mut capture, &synth.osc, 0.05, 0.4),
+        440.0,
+        SINE_RMS,
+        "start",
+    );
+    (synth, capture)
+}
+
 /// Asserts every channel is a tone of `freq` Hz (±0.5) with RMS `want_rms` (±3 %). On failure
 /// the audio is kept as a WAV file in the temp directory (the path is in the message).
 pub fn assert_tone(rec: &[Vec<f32>], freq: f64, want_rms: f64, what: &str) {
