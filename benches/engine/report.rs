@@ -112,12 +112,9 @@ fn get_num(m: &BTreeMap<String, Val>, k: &str) -> f64 {
     }
 }
 
-/// Writes engine.json: one metric per line.
-pub fn write_engine_json(path: &Path, metrics: &[Metric], secs: f64) {
-    let mut s = format!(
-        "{{\n  \"suite\": \"engine\",\n  \"unix_time\": {},\n  \"seconds\": {secs:.0},\n  \"items\": [\n",
-        unix_now()
-    );
+/// The metrics as JSON array items, one per line.
+fn metric_items(metrics: &[Metric]) -> String {
+    let mut s = String::new();
     for (k, m) in metrics.iter().enumerate() {
         s += &format!(
             "    {{\"name\": {}, \"label\": {}, \"value\": {}, \"unit\": {}, \"note\": {}}}{}\n",
@@ -129,6 +126,16 @@ pub fn write_engine_json(path: &Path, metrics: &[Metric], secs: f64) {
             if k + 1 < metrics.len() { "," } else { "" }
         );
     }
+    s
+}
+
+/// Writes engine.json: one metric per line.
+pub fn write_engine_json(path: &Path, metrics: &[Metric], secs: f64) {
+    let mut s = format!(
+        "{{\n  \"suite\": \"engine\",\n  \"unix_time\": {},\n  \"seconds\": {secs:.0},\n  \"items\": [\n",
+        unix_now()
+    );
+    s += &metric_items(metrics);
     s += "  ]\n}\n";
     if let Err(e) = std::fs::write(path, s) {
         eprintln!("cannot write {}: {e}", path.display());
@@ -286,17 +293,7 @@ pub fn write(ctx: &Ctx, metrics: &[Metric]) {
         js(&machine()),
         js(&load)
     );
-    for (k, m) in metrics.iter().enumerate() {
-        json += &format!(
-            "    {{\"name\": {}, \"label\": {}, \"value\": {}, \"unit\": {}, \"note\": {}}}{}\n",
-            js(&m.name),
-            js(&m.label),
-            jn(m.value),
-            js(&m.unit),
-            js(&m.note),
-            if k + 1 < metrics.len() { "," } else { "" }
-        );
-    }
+    json += &metric_items(metrics);
     json += "  ],\n  \"dsp\": ";
     json += if dsp_text.trim().is_empty() {
         "null"

@@ -1,8 +1,8 @@
 //! `saw`: band-limited rising sawtooth from mip-mapped wavetables.
 
-use super::wavetable::TableOsc;
+use super::wavetable::{TableOsc, PARAMS};
 use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::{ModuleSpec, PortSpec};
 use crate::table::saw_tables;
 
 /// Metadata of `saw`.
@@ -12,10 +12,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
     description: "band-limited rising sawtooth oscillator (alias-free wavetables)",
     inputs: &[],
     outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("freq", 0.0, 20000.0, 440.0, "Hz", 5.0).with_aliases(&["frequency"]),
-        ParamSpec::new("gain", 0.0, 4.0, 0.5, "", 5.0).with_aliases(&["amp", "amplitude"]),
-    ],
+    params: PARAMS,
     gate: false,
 };
 

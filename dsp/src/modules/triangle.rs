@@ -1,8 +1,8 @@
 //! `triangle`: band-limited triangle from its own mip-mapped wavetables.
 
-use super::wavetable::TableOsc;
+use super::wavetable::{TableOsc, PARAMS};
 use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::{ModuleSpec, PortSpec};
 use crate::table::triangle_tables;
 
 /// Metadata of `triangle`.
@@ -12,10 +12,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
     description: "band-limited triangle oscillator (alias-free wavetables)",
     inputs: &[],
     outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("freq", 0.0, 20000.0, 440.0, "Hz", 5.0).with_aliases(&["frequency"]),
-        ParamSpec::new("gain", 0.0, 4.0, 0.5, "", 5.0).with_aliases(&["amp", "amplitude"]),
-    ],
+    params: PARAMS,
     gate: false,
 };
 

@@ -3,11 +3,17 @@
 
 use super::osc::OscCore;
 use crate::module::{same_type, Module, ProcessIo};
-use crate::spec::ModuleSpec;
+use crate::spec::{ModuleSpec, ParamSpec};
 use crate::table::{read_cycle_fixed, BandTables};
 use std::any::Any;
 
-/// A wavetable oscillator (params: freq, gain).
+/// The parameters every wavetable oscillator has, in index order.
+pub const PARAMS: &[ParamSpec] = &[
+    ParamSpec::new("freq", 0.0, 20000.0, 440.0, "Hz", 5.0).with_aliases(&["frequency"]),
+    ParamSpec::new("gain", 0.0, 4.0, 0.5, "", 5.0).with_aliases(&["amp", "amplitude"]),
+];
+
+/// A wavetable oscillator (params: [`PARAMS`]).
 pub struct TableOsc {
     spec: &'static ModuleSpec,
     core: OscCore,
