@@ -22,7 +22,37 @@ pub fn main(cli: Cli) -> i32 {
             }
         },
         Some(Command::Send(args)) => crate::osc::send::run(&args),
+        Some(Command::Graph(args)) => graph(&args),
         None => run(cli.run),
+    }
+}
+
+/// `synth-jack graph`: draws a patch file; returns the exit code.
+fn graph(args: &crate::cli::GraphArgs) -> i32 {
+    let reg = crate::registry();
+    let drawn = std::fs::read_to_string(&args.patch)
+        .map_err(|e| format!("cannot read {}: {e}", args.patch.display()))
+        .and_then(|text| {
+            dsp::Patch::parse(&reg, &text).map_err(|e| format!("{}: {e}", args.patch.display()))
+        })
+        .and_then(|(patch, _)| {
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| args.patch.with_extension("dot"));
+            crate::graph_dot::write(&crate::graph_dot::dot(&patch, &reg), &out)
+        });
+    match drawn {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("synth-jack graph: {e}");
+            1
+        }
     }
 }
 

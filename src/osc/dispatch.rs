@@ -3,13 +3,13 @@
 //! JACK (see `tests.rs`).
 
 use super::decode::{flatten, When};
+use super::peer::Peer;
 use super::request::{check_name, parse, Request};
 use crate::control::Notice;
 use crate::control::Ticket;
 use dsp::{ParamArg, Patch, PatchError, Registry};
 use rosc::{OscMessage, OscPacket, OscType};
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 /// frame holds back every later commit).
 pub const MAX_AHEAD_SECS: f64 = 3600.0;
 /// Longest reply text (`/patch.dump`) sent over UDP.
-pub const MAX_REPLY_TEXT: usize = 60_000;
+pub const MAX_REPLY_TEXT: usize = super::peer::MAX_UDP_REPLY_TEXT;
 /// Most clients registered with `/notify`.
 pub const MAX_NOTIFY: usize = 64;
 /// `/sync` waits at most this long for the worker to render past earlier
@@ -111,13 +111,13 @@ pub trait Backend: Progress {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     /// Recipient.
-    pub to: SocketAddr,
+    pub to: Peer,
     /// The message.
     pub msg: OscMessage,
 }
 
 struct SyncWait {
-    to: SocketAddr,
+    to: Peer,
     id: OscType,
     /// Rendered frame when the sync arrived, if events were sent before it.
     rendered: Option<u64>,
@@ -158,8 +158,8 @@ impl WarnLimit {
 pub struct Dispatcher {
     patch_dir: PathBuf,
     record_dir: PathBuf,
-    notify: Vec<SocketAddr>,
-    commits: VecDeque<(Ticket, SocketAddr)>,
+    notify: Vec<Peer>,
+    commits: VecDeque<(Ticket, Peer)>,
     syncs: VecDeque<SyncWait>,
     late_bundles: u64,
     /// Datagrams handled (decoded or not).
@@ -228,24 +228,31 @@ impl Dispatcher {
     }
 
     /// Clients registered with `/notify`.
-    pub fn notified(&self) -> &[SocketAddr] {
+    pub fn notified(&self) -> &[Peer] {
         &self.notify
     }
 
-    fn reply(&mut self, to: SocketAddr, addr: &str, args: Vec<OscType>) {
+    /// Forgets a peer that has gone (a closed TCP connection): no more
+    /// notifications or `/synced` for it.
+    pub fn forget(&mut self, peer: Peer) {
+        self.notify.retain(|p| *p != peer);
+        self.syncs.retain(|w| w.to != peer);
+    }
+
+    fn reply(&mut self, to: Peer, addr: &str, args: Vec<OscType>) {
         self.out.push(Reply {
             to,
             msg: msg(addr, args),
         });
     }
 
-    fn done(&mut self, to: SocketAddr, what: &str, mut args: Vec<OscType>) {
+    fn done(&mut self, to: Peer, what: &str, mut args: Vec<OscType>) {
         args.insert(0, s(what));
         self.reply(to, "/done", args);
     }
 
     /// Sends `/fail address reason` and logs it.
-    pub fn fail(&mut self, to: SocketAddr, addr: &str, reason: &str) {
+    pub fn fail(&mut self, to: Peer, addr: &str, reason: &str) {
         self.failures += 1;
         if self.warn.allow() {
             let shown = if addr.is_empty() { "(malformed)" } else { addr };
@@ -262,12 +269,7 @@ impl Dispatcher {
     }
 
     /// Handles one datagram (or the reason it could not be decoded) from `from`.
-    pub fn handle(
-        &mut self,
-        b: &mut dyn Backend,
-        from: SocketAddr,
-        packet: Result<OscPacket, String>,
-    ) {
+    pub fn handle(&mut self, b: &mut dyn Backend, from: Peer, packet: Result<OscPacket, String>) {
         self.packets += 1;
         let packet = match packet {
             Ok(p) => p,
@@ -336,13 +338,7 @@ impl Dispatcher {
     }
 
     /// Carries out one message at `frame` (`None`: at once).
-    pub fn execute(
-        &mut self,
-        b: &mut dyn Backend,
-        from: SocketAddr,
-        m: &OscMessage,
-        frame: Option<u64>,
-    ) {
+    pub fn execute(&mut self, b: &mut dyn Backend, from: Peer, m: &OscMessage, frame: Option<u64>) {
         self.messages += 1;
         let result = parse(m).and_then(|req| self.run(b, from, req, frame));
         if let Err(reason) = result {
@@ -353,7 +349,7 @@ impl Dispatcher {
     fn run(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         req: Request,
         frame: Option<u64>,
     ) -> Result<(), String> {
@@ -404,10 +400,15 @@ impl Dispatcher {
             Request::Dump { pending } => {
                 let p = if pending { b.pending() } else { b.committed() };
                 let text = p.to_text(b.registry());
-                if text.len() > MAX_REPLY_TEXT {
+                if text.len() > from.max_reply_text() {
                     return Err(format!(
-                        "the patch is {} bytes of text, too long for one UDP reply; use /patch/save",
-                        text.len()
+                        "the patch is {} bytes of text, too long for one reply; use /patch/save{}",
+                        text.len(),
+                        if matches!(from, Peer::Udp(_)) {
+                            " or OSC over TCP"
+                        } else {
+                            ""
+                        }
                     ));
                 }
                 self.reply(from, "/patch.dump", vec![s(text)]);
