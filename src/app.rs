@@ -116,6 +116,20 @@ pub fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
+    let mut oscquery = match crate::oscquery::OscQuery::start(
+        &args.name,
+        &args.osc_bind,
+        args.oscquery_port,
+        osc.local_addr(),
+    ) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("synth-jack: {e}");
+            osc.stop();
+            engine.shutdown();
+            return 1;
+        }
+    };
     let tty = status::stdout_is_tty();
     let mut last_status = Instant::now();
     let mut last_remember = Instant::now();
@@ -129,6 +143,9 @@ pub fn run(args: RunArgs) -> i32 {
         osc.serve(&mut control, &mut engine, Duration::from_millis(2));
         control.poll(&mut engine);
         osc.deliver(&mut control, &engine);
+        if let Some(q) = &mut oscquery {
+            q.publish(&control);
+        }
         if engine.server_gone() {
             log::error!("JACK server shut down");
             if args.no_reconnect {
@@ -178,6 +195,9 @@ pub fn run(args: RunArgs) -> i32 {
         println!();
     }
     log::info!("shutting down");
+    if let Some(mut q) = oscquery {
+        q.stop();
+    }
     osc.stop();
     engine.shutdown();
     code

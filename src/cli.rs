@@ -52,6 +52,9 @@ pub struct RunArgs {
     /// Also serve OSC over TCP on the same port number (`--osc-tcp false`: UDP only).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub osc_tcp: bool,
+    /// HTTP port for OSCQuery (default: the OSC port + 1, or a free one; 0: off).
+    #[arg(long)]
+    pub oscquery_port: Option<u16>,
     /// Start a JACK server if none is running.
     #[arg(long)]
     pub start_server: bool,

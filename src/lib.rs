@@ -19,6 +19,7 @@ pub mod fault;
 pub mod graph_dot;
 pub mod latency;
 pub mod osc;
+pub mod oscquery;
 pub mod ports;
 pub mod record;
 pub mod render_cmd;
