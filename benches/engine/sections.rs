@@ -11,6 +11,7 @@ use crate::Ctx;
 use rosc::{OscPacket, OscType};
 use std::path::Path;
 use std::time::{Duration, Instant};
+use synth_jack::osc::StatusReply;
 
 const SEC: Duration = Duration::from_secs(1);
 
@@ -91,30 +92,10 @@ fn gates_on(o: &mut Osc, n: u32) -> R<()> {
     o.sync(7, 10 * SEC)
 }
 
-/// synth-jack's `/status.reply`, the fields the benchmarks use.
-#[derive(Debug, Clone, Copy)]
-pub struct SjStatus {
-    pub load_avg: f64,
-    pub load_peak: f64,
-    pub underruns: f64,
-    pub xruns: f64,
-    pub lead: f64,
-}
-
-/// `/status` (also resets the DSP load peak).
-pub fn sj_status(o: &mut Osc) -> R<SjStatus> {
-    let r = o.ask("/status", vec![], "/status.reply")?;
-    if r.args.len() < 15 {
-        return Err(format!("short /status.reply: {}", show(&r)));
-    }
-    let n = |k: usize| num(r.args.get(k)).unwrap_or(f64::NAN);
-    Ok(SjStatus {
-        load_avg: n(3),
-        load_peak: n(4),
-        underruns: n(5),
-        xruns: n(6),
-        lead: n(13),
-    })
+/// synth-jack's `/status` (also resets the DSP load peak).
+pub fn sj_status(o: &mut Osc) -> R<StatusReply> {
+    let r = o.ask("/status", vec![], StatusReply::ADDR)?;
+    StatusReply::decode(&r).map_err(|e| format!("{e}: {}", show(&r)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,7 +331,11 @@ fn sj_voice_trial(synth: &mut Synth, jack: &Jackd, dir: &Path, n: u32, secs: f64
     sj_status(o)?; // resets the load peak
     watch(secs, jack, "synth-jack", || {
         let st = sj_status(o)?;
-        Ok((st.underruns, st.load_avg, st.load_peak))
+        Ok((
+            st.underruns as f64,
+            st.dsp_load_avg as f64,
+            st.dsp_load_peak as f64,
+        ))
     })
 }
 
@@ -678,7 +663,7 @@ pub fn commit_to_switch(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
             }
         }
         let pms = p as f64 * 1000.0 / RATE as f64;
-        let lead = st.lead;
+        let lead = st.lead as f64;
         let fade = 10.0;
         let target_frame = (lead + 1.0) * pms;
         let target_done = target_frame + fade;

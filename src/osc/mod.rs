@@ -12,8 +12,11 @@ pub mod dispatch;
 pub mod request;
 pub mod send;
 pub mod server;
+pub mod status_reply;
 #[cfg(test)]
 mod tests;
+
+pub use status_reply::StatusReply;
 
 use crate::cli::RunArgs;
 use crate::control::{clock, Control, Ticket};
