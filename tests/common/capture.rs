@@ -77,10 +77,26 @@ impl<'s> Capture<'s> {
         Self::start_with_capacity(server, sources, Self::DEFAULT_MAX_SECONDS)
     }
 
+    /// Opens client `capture` with inputs `in_1..in_N` and activates it without connecting
+    /// anything: for tests where someone else (synth-jack restoring its connections) does.
+    pub fn unconnected(server: &'s JackServer, channels: usize) -> Capture<'s> {
+        let none = vec![""; channels];
+        Self::open(server, &none, Self::DEFAULT_MAX_SECONDS, false)
+    }
+
     pub fn start_with_capacity(
         server: &'s JackServer,
         sources: &[&str],
         max_seconds: f64,
+    ) -> Capture<'s> {
+        Self::open(server, sources, max_seconds, true)
+    }
+
+    fn open(
+        server: &'s JackServer,
+        sources: &[&str],
+        max_seconds: f64,
+        connect: bool,
     ) -> Capture<'s> {
         assert!(
             !sources.is_empty(),
@@ -110,7 +126,7 @@ impl<'s> Capture<'s> {
             cycles: cycles.clone(),
         };
         let active = client.activate((), handler);
-        for (src, dst) in sources.iter().zip(&inputs) {
+        for (src, dst) in sources.iter().zip(&inputs).filter(|_| connect) {
             active
                 .as_client()
                 .connect_ports_by_name(src, dst)

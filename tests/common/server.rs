@@ -110,7 +110,15 @@ impl JackServer {
     /// in-process state belongs to the old server until they are gone. Returns the old
     /// server's exit status.
     pub fn restart(&mut self) -> Option<ExitStatus> {
+        let (rate, period) = (self.rate, self.period);
+        self.restart_with(rate, period)
+    }
+
+    /// Like [`restart`](Self::restart), at another sample rate and period.
+    pub fn restart_with(&mut self, rate: u32, period: u32) -> Option<ExitStatus> {
         let status = self.stop(); // also removes the old server's leftovers
+        self.rate = rate;
+        self.period = period;
         self.spawn_jackd();
         self.wait_until_ready();
         status
