@@ -70,6 +70,7 @@ pub fn run(args: RunArgs) -> i32 {
         fade_ms: args.fade_ms,
         connect: args.connect,
         start_server: args.start_server,
+        record_max_mib: args.record_max_mib,
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,
@@ -168,7 +169,7 @@ pub fn run(args: RunArgs) -> i32 {
             log::info!("waiting for a JACK server to come back");
             match engine.reconnect(&crate::signals::QUIT) {
                 Ok(()) => {
-                    control.clock.reset();
+                    control.after_reconnect(&mut engine);
                     log::info!("reconnected to JACK");
                 }
                 Err(_) => break,
@@ -181,6 +182,7 @@ pub fn run(args: RunArgs) -> i32 {
             engine.recompute_latency();
         }
         if last_remember.elapsed() > Duration::from_secs(1) {
+            engine.restore_connections();
             engine.remember_connections();
             last_remember = Instant::now();
             let sh = &engine.shared;

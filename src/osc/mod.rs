@@ -159,7 +159,7 @@ impl Backend for Live<'_> {
     }
 
     fn record_start(&mut self, path: &Path) -> Result<(), String> {
-        self.engine.recorder.start(path)
+        self.engine.recorder.start(path, false)
     }
 
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
