@@ -261,6 +261,11 @@ impl Surface {
         flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
     }
 
+    /// Where `/patch/load`, `/patch/save` and `/record/start` work from now on.
+    pub fn set_dirs(&mut self, patch_dir: PathBuf, record_dir: PathBuf) {
+        self.dispatcher.set_dirs(patch_dir, record_dir);
+    }
+
     /// True after `/quit`.
     pub fn quit_requested(&self) -> bool {
         self.dispatcher.quit_requested()
