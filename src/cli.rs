@@ -24,6 +24,11 @@ pub enum Command {
     Send(SendArgs),
     /// List the module types and their parameters.
     Modules,
+    /// List the installed LV2 plugins (honours LV2_PATH), or show one.
+    Plugins {
+        /// Plugin URI to show.
+        uri: Option<String>,
+    },
 }
 
 /// Options of the synthesizer.

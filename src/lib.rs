@@ -18,6 +18,7 @@ pub mod engine;
 pub mod fault;
 pub mod latency;
 pub mod osc;
+pub mod plugin;
 pub mod record;
 pub mod render_cmd;
 pub mod rt;
