@@ -7,6 +7,7 @@
 pub mod features;
 pub mod ffi;
 pub mod instance;
+pub mod module;
 pub mod world;
 
 pub use world::{world, PluginInfo, PortInfo, PortKind};
@@ -23,3 +24,6 @@ pub fn listing(uri: Option<&str>) -> Result<String, String> {
         None => Ok(w.plugins().iter().map(|p| p.describe()).collect()),
     }
 }
+
+#[cfg(test)]
+mod tests;
