@@ -152,7 +152,11 @@ unsafe extern "C" fn synth_jack_lv2_log(handle: *mut c_void, kind: u32, text: *c
         len: 0,
         text: [0; 320],
     };
-    for part in [&ids.name.as_bytes()[..], b": ", CStr::from_ptr(text).to_bytes()] {
+    for part in [
+        &ids.name.as_bytes()[..],
+        b": ",
+        CStr::from_ptr(text).to_bytes(),
+    ] {
         let n = part.len().min(line.text.len() - line.len);
         line.text[line.len..line.len + n].copy_from_slice(&part[..n]);
         line.len += n;
@@ -239,7 +243,10 @@ impl WorkerChannel {
             handle,
             alive: Mutex::new(true),
         });
-        channels().lock().unwrap_or_else(|e| e.into_inner()).push(c.clone());
+        channels()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(c.clone());
         start_worker();
         c
     }
@@ -320,10 +327,8 @@ fn worker_loop() {
             let text = String::from_utf8_lossy(&line.text[..line.len]);
             log::log!(line.level, "lv2 {}", text.trim_end());
         }
-        let list: Vec<Arc<WorkerChannel>> = channels()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let list: Vec<Arc<WorkerChannel>> =
+            channels().lock().unwrap_or_else(|e| e.into_inner()).clone();
         for ch in list {
             let alive = ch.alive.lock().unwrap_or_else(|e| e.into_inner());
             if !*alive {
@@ -332,7 +337,15 @@ fn worker_loop() {
             while let Some(m) = ch.requests.pop() {
                 let ptr = Arc::as_ptr(&ch) as *mut c_void;
                 // SAFETY: the instance lives while `alive` is held true.
-                unsafe { ((*ch.iface).work)(ch.handle, respond, ptr, m.len as u32, m.data.as_ptr().cast()) };
+                unsafe {
+                    ((*ch.iface).work)(
+                        ch.handle,
+                        respond,
+                        ptr,
+                        m.len as u32,
+                        m.data.as_ptr().cast(),
+                    )
+                };
             }
         }
     }
@@ -370,9 +383,21 @@ pub fn options(sample_rate: f32, max_block: usize) -> Box<OptionValues> {
     let float = urid("http://lv2plug.in/ns/ext/atom#Float");
     let bs = "http://lv2plug.in/ns/ext/buf-size#";
     let entries: [(String, u32, *const c_void); 4] = [
-        (format!("{bs}minBlockLength"), int, &v.min_block as *const i32 as _),
-        (format!("{bs}maxBlockLength"), int, &v.max_block as *const i32 as _),
-        (format!("{bs}nominalBlockLength"), int, &v.nominal_block as *const i32 as _),
+        (
+            format!("{bs}minBlockLength"),
+            int,
+            &v.min_block as *const i32 as _,
+        ),
+        (
+            format!("{bs}maxBlockLength"),
+            int,
+            &v.max_block as *const i32 as _,
+        ),
+        (
+            format!("{bs}nominalBlockLength"),
+            int,
+            &v.nominal_block as *const i32 as _,
+        ),
         (
             "http://lv2plug.in/ns/ext/parameters#sampleRate".into(),
             float,

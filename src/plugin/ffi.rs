@@ -115,7 +115,8 @@ pub struct LV2_Atom_Event {
 
 /// `LilvSetPortValueFunc` / `LilvGetPortValueFunc` for state.
 pub type SetPortValueFn = unsafe extern "C" fn(*const c_char, *mut c_void, *const c_void, u32, u32);
-pub type GetPortValueFn = unsafe extern "C" fn(*const c_char, *mut c_void, *mut u32, *mut u32) -> *const c_void;
+pub type GetPortValueFn =
+    unsafe extern "C" fn(*const c_char, *mut c_void, *mut u32, *mut u32) -> *const c_void;
 
 /// `LV2_WORKER_SUCCESS` and `LV2_WORKER_ERR_NO_SPACE`.
 pub const WORKER_SUCCESS: u32 = 0;
@@ -146,8 +147,10 @@ extern "C" {
     pub fn lilv_plugins_next(c: *const LilvPlugins, i: *mut LilvIter) -> *mut LilvIter;
     pub fn lilv_plugins_is_end(c: *const LilvPlugins, i: *mut LilvIter) -> bool;
     pub fn lilv_plugins_get(c: *const LilvPlugins, i: *mut LilvIter) -> *const LilvPlugin;
-    pub fn lilv_plugins_get_by_uri(c: *const LilvPlugins, uri: *const LilvNode)
-        -> *const LilvPlugin;
+    pub fn lilv_plugins_get_by_uri(
+        c: *const LilvPlugins,
+        uri: *const LilvNode,
+    ) -> *const LilvPlugin;
 
     pub fn lilv_nodes_begin(c: *const LilvNodes) -> *mut LilvIter;
     pub fn lilv_nodes_next(c: *const LilvNodes, i: *mut LilvIter) -> *mut LilvIter;
@@ -177,8 +180,11 @@ extern "C" {
 
     pub fn lilv_port_get_symbol(p: *const LilvPlugin, port: *const LilvPort) -> *const LilvNode;
     pub fn lilv_port_get_name(p: *const LilvPlugin, port: *const LilvPort) -> *mut LilvNode;
-    pub fn lilv_port_is_a(p: *const LilvPlugin, port: *const LilvPort, class: *const LilvNode)
-        -> bool;
+    pub fn lilv_port_is_a(
+        p: *const LilvPlugin,
+        port: *const LilvPort,
+        class: *const LilvNode,
+    ) -> bool;
     pub fn lilv_port_has_property(
         p: *const LilvPlugin,
         port: *const LilvPort,

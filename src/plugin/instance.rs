@@ -78,6 +78,8 @@ pub struct Instance {
     pub controls: Box<[f32]>,
     /// Atom buffers, connected once (inputs hold an empty sequence).
     atoms: Vec<(u32, bool, Box<[u64]>)>,
+    /// Index in `atoms` of the MIDI input, for instruments.
+    midi_in: Option<usize>,
     worker: Option<Arc<WorkerChannel>>,
     /// Control output port indices, in `shared.outputs` order.
     control_outs: Vec<u32>,
@@ -100,7 +102,10 @@ impl Instance {
         max_block: usize,
     ) -> Result<Instance, String> {
         if let Some(f) = features::missing(&info.required) {
-            return Err(format!("{} requires feature {f}, which synth-jack lacks", info.uri));
+            return Err(format!(
+                "{} requires feature {f}, which synth-jack lacks",
+                info.uri
+            ));
         }
         let plugin = world
             .plugin(&info.uri)
@@ -112,14 +117,26 @@ impl Instance {
             schedule_work: features::schedule_work,
         });
         let items: [(&str, *mut c_void); 6] = [
-            ("http://lv2plug.in/ns/ext/urid#map", features::map_ptr().cast()),
-            ("http://lv2plug.in/ns/ext/urid#unmap", features::unmap_ptr().cast()),
+            (
+                "http://lv2plug.in/ns/ext/urid#map",
+                features::map_ptr().cast(),
+            ),
+            (
+                "http://lv2plug.in/ns/ext/urid#unmap",
+                features::unmap_ptr().cast(),
+            ),
             (
                 "http://lv2plug.in/ns/ext/options#options",
                 options.options.as_ptr() as *mut c_void,
             ),
-            ("http://lv2plug.in/ns/ext/buf-size#boundedBlockLength", std::ptr::null_mut()),
-            ("http://lv2plug.in/ns/ext/log#log", &mut *log as *mut LogFeature as _),
+            (
+                "http://lv2plug.in/ns/ext/buf-size#boundedBlockLength",
+                std::ptr::null_mut(),
+            ),
+            (
+                "http://lv2plug.in/ns/ext/log#log",
+                &mut *log as *mut LogFeature as _,
+            ),
             (
                 "http://lv2plug.in/ns/ext/worker#schedule",
                 &mut *schedule as *mut LV2_Worker_Schedule as _,
@@ -150,7 +167,8 @@ impl Instance {
         });
         let guard = INSTANTIATION.lock().unwrap_or_else(|e| e.into_inner());
         // SAFETY: features live in `feats` for the instance's whole life.
-        let raw = unsafe { lilv_plugin_instantiate(plugin, sample_rate as f64, feats.ptrs.as_ptr()) };
+        let raw =
+            unsafe { lilv_plugin_instantiate(plugin, sample_rate as f64, feats.ptrs.as_ptr()) };
         drop(guard);
         if raw.is_null() {
             return Err(format!("{} failed to instantiate", info.uri));
@@ -178,9 +196,22 @@ impl Instance {
             .map(|p| p.index)
             .collect();
         let mut atoms = Vec::new();
-        for p in info.ports.iter().filter(|p| matches!(p.kind, PortKind::Midi | PortKind::Atom)) {
-            atoms.push((p.index, p.input, vec![0u64; ATOM_BYTES / 8].into_boxed_slice()));
+        for p in info
+            .ports
+            .iter()
+            .filter(|p| matches!(p.kind, PortKind::Midi | PortKind::Atom))
+        {
+            atoms.push((
+                p.index,
+                p.input,
+                vec![0u64; ATOM_BYTES / 8].into_boxed_slice(),
+            ));
         }
+        let midi_in = info
+            .ports
+            .iter()
+            .filter(|p| matches!(p.kind, PortKind::Midi | PortKind::Atom))
+            .position(|p| p.kind == PortKind::Midi && p.input);
         let shared = Arc::new(PluginShared {
             id: id.to_string(),
             uri: info.uri.clone(),
@@ -203,6 +234,7 @@ impl Instance {
             info,
             controls: Box::new([]),
             atoms,
+            midi_in,
             worker,
             control_outs,
             shared,
@@ -211,7 +243,12 @@ impl Instance {
         // SAFETY: every control port is connected to a slot of `controls`,
         // which lives (boxed, never reallocated) as long as the instance.
         unsafe {
-            for p in inst.info.ports.iter().filter(|p| p.kind == PortKind::Control) {
+            for p in inst
+                .info
+                .ports
+                .iter()
+                .filter(|p| p.kind == PortKind::Control)
+            {
                 ((*desc).connect_port)(
                     handle,
                     p.index,
@@ -221,6 +258,7 @@ impl Instance {
         }
         inst.controls = controls;
         inst.reset_atoms();
+        features_urid_midi();
         let _g = INSTANTIATION.lock().unwrap_or_else(|e| e.into_inner());
         // SAFETY: a valid, freshly instantiated instance.
         if let Some(activate) = unsafe { (*desc).activate } {
@@ -256,7 +294,10 @@ impl Instance {
             unsafe {
                 *head = if *input {
                     LV2_Atom_Sequence {
-                        atom: LV2_Atom { size: 8, type_: seq },
+                        atom: LV2_Atom {
+                            size: 8,
+                            type_: seq,
+                        },
                         unit: 0,
                         pad: 0,
                     }
@@ -283,6 +324,42 @@ impl Instance {
     #[inline]
     pub unsafe fn connect(&mut self, index: u32, buf: *const f32) {
         (self.desc().connect_port)(self.handle(), index, buf as *mut c_void);
+    }
+
+    /// Whether the plugin takes MIDI (an instrument or a MIDI effect).
+    pub fn takes_midi(&self) -> bool {
+        self.midi_in.is_some()
+    }
+
+    /// Queues a MIDI message for the start of the next `run()` (real-time
+    /// safe). False when the plugin has no MIDI input or the buffer is full.
+    pub fn push_midi(&mut self, msg: &[u8]) -> bool {
+        let Some(k) = self.midi_in else {
+            return false;
+        };
+        let buf = &mut self.atoms[k].2;
+        let bytes = buf.len() * 8;
+        let base = buf.as_mut_ptr() as *mut u8;
+        // SAFETY: everything written stays inside the buffer (checked below).
+        unsafe {
+            let head = base as *mut LV2_Atom_Sequence;
+            let used = 8 + (*head).atom.size as usize; // atom header + body
+            let need = 16 + msg.len().div_ceil(8) * 8;
+            if used + need > bytes {
+                return false;
+            }
+            let ev = base.add(used) as *mut LV2_Atom_Event;
+            *ev = LV2_Atom_Event {
+                frames: 0,
+                body: LV2_Atom {
+                    size: msg.len() as u32,
+                    type_: features_urid_midi(),
+                },
+            };
+            std::ptr::copy_nonoverlapping(msg.as_ptr(), base.add(used + 16), msg.len());
+            (*head).atom.size += need as u32;
+        }
+        true
     }
 
     /// Runs `frames` frames, then serves worker responses, publishes the
@@ -336,4 +413,9 @@ fn features_urid_chunk() -> u32 {
 fn features_urid_sequence() -> u32 {
     static U: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     *U.get_or_init(|| features::urid("http://lv2plug.in/ns/ext/atom#Sequence"))
+}
+
+fn features_urid_midi() -> u32 {
+    static U: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *U.get_or_init(|| features::urid("http://lv2plug.in/ns/ext/midi#MidiEvent"))
 }

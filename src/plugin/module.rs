@@ -60,7 +60,9 @@ pub fn not_hard_rt(uri: &str) -> bool {
 fn entry(uri: &str) -> Result<(Arc<PluginInfo>, &'static ModuleType), String> {
     let mut t = types().lock().unwrap_or_else(|e| e.into_inner());
     let e = t.entry(uri.to_string()).or_insert_with(|| make(uri));
-    e.as_ref().map(|e| (e.info.clone(), e.ty)).map_err(|s| s.clone())
+    e.as_ref()
+        .map(|e| (e.info.clone(), e.ty))
+        .map_err(|s| s.clone())
 }
 
 fn make(uri: &str) -> Result<Entry, String> {
@@ -69,10 +71,15 @@ fn make(uri: &str) -> Result<Entry, String> {
         .cloned()
         .ok_or_else(|| format!("unknown plugin {uri} (see `synth-jack plugins`)"))?;
     if let Some(f) = super::features::missing(&info.required) {
-        return Err(format!("plugin {uri} requires feature {f}, which synth-jack lacks"));
+        return Err(format!(
+            "plugin {uri} requires feature {f}, which synth-jack lacks"
+        ));
     }
     if let Some(p) = info.ports.iter().find(|p| p.kind == PortKind::Other) {
-        return Err(format!("plugin {uri}: port {} has a type synth-jack cannot connect", p.symbol));
+        return Err(format!(
+            "plugin {uri}: port {} has a type synth-jack cannot connect",
+            p.symbol
+        ));
     }
     let ports = |kinds: &[PortKind], input: bool| -> Vec<PortSpec> {
         info.ports
@@ -84,7 +91,9 @@ fn make(uri: &str) -> Result<Entry, String> {
     let inputs = ports(&[PortKind::Audio, PortKind::Cv], true);
     let outputs = ports(&[PortKind::Audio, PortKind::Cv], false);
     if inputs.len() > MAX_AUDIO_PORTS || outputs.len() > MAX_AUDIO_PORTS {
-        return Err(format!("plugin {uri} has more than {MAX_AUDIO_PORTS} audio inputs or outputs"));
+        return Err(format!(
+            "plugin {uri} has more than {MAX_AUDIO_PORTS} audio inputs or outputs"
+        ));
     }
     let params: Vec<ParamSpec> = info
         .ports_of(PortKind::Control, true)
@@ -93,7 +102,11 @@ fn make(uri: &str) -> Result<Entry, String> {
                 (false, false) => (p.min, p.max),
                 _ => (-1e9, 1e9),
             };
-            let def = if p.default.is_nan() { min.max(0.0).min(max) } else { p.default };
+            let def = if p.default.is_nan() {
+                min.max(0.0).min(max)
+            } else {
+                p.default
+            };
             let smooth = if p.stepped { 0.0 } else { SMOOTHING_MS };
             ParamSpec::new(leak(&p.symbol), min, max, def, leak(&p.unit), smooth)
         })
@@ -135,6 +148,11 @@ pub struct PluginModule {
 
 /// Builds the module of type `spec` for module `id` (control thread).
 pub fn build_module(spec: &'static ModuleSpec, id: &str, sample_rate: f32) -> Box<dyn Module> {
+    Box::new(build_plugin(spec, id, sample_rate))
+}
+
+/// [`build_module`] without the box.
+pub fn build_plugin(spec: &'static ModuleSpec, id: &str, sample_rate: f32) -> PluginModule {
     let uri = spec.name.strip_prefix(PREFIX).unwrap_or(spec.name);
     let (info, _) = entry(uri).expect("the type was resolved, so its entry exists");
     let idx = |kinds: &[PortKind], input: bool| -> Vec<u32> {
@@ -149,7 +167,12 @@ pub fn build_module(spec: &'static ModuleSpec, id: &str, sample_rate: f32) -> Bo
     let params = info
         .ports_of(PortKind::Control, true)
         .zip(spec.params)
-        .map(|(p, ps)| (p.index, Smoother::new(ps.default, ps.smoothing_ms, sample_rate)))
+        .map(|(p, ps)| {
+            (
+                p.index,
+                Smoother::new(ps.default, ps.smoothing_ms, sample_rate),
+            )
+        })
         .collect();
     let inst = match Instance::new(&world(), info.clone(), id, sample_rate, MAX_BLOCK) {
         Ok(i) => Box::into_raw(Box::new(i)),
@@ -158,18 +181,31 @@ pub fn build_module(spec: &'static ModuleSpec, id: &str, sample_rate: f32) -> Bo
             std::ptr::null_mut()
         }
     };
-    Box::new(PluginModule {
+    PluginModule {
         spec,
         inst: AtomicPtr::new(inst),
         ins,
         outs,
         params,
         frame_ns: 1e9 / sample_rate as f64,
-    })
+    }
 }
 
 fn build(_sample_rate: f32) -> Box<dyn Module> {
     unreachable!("plugin modules are built by build_module")
+}
+
+impl PluginModule {
+    /// Queues a MIDI message for the start of the next `process` call, so a
+    /// note applied at an event's offset sounds from exactly that frame.
+    /// False when the plugin takes no MIDI (or its buffer is full).
+    pub fn midi(&mut self, msg: &[u8]) -> bool {
+        // SAFETY: owned pointer, one thread at a time.
+        match unsafe { self.inst.load(Relaxed).as_mut() } {
+            Some(i) => i.push_midi(msg),
+            None => false,
+        }
+    }
 }
 
 impl Module for PluginModule {
@@ -198,8 +234,8 @@ impl Module for PluginModule {
             }
             return;
         };
-        let gliding = self.params.iter().any(|(_, s)| s.is_moving())
-            || io.modulated.iter().any(|&m| m);
+        let gliding =
+            self.params.iter().any(|(_, s)| s.is_moving()) || io.modulated.iter().any(|&m| m);
         let step = if gliding { GLIDE_CHUNK } else { n };
         let mut off = 0;
         while off < n {

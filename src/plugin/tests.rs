@@ -34,7 +34,9 @@ fn run(m: &mut dyn Module, inputs: &[Block], frames: usize) -> Vec<Block> {
 }
 
 fn sine_block(start: usize) -> Block {
-    std::array::from_fn(|i| 0.5 * ((start + i) as f32 * 440.0 * std::f32::consts::TAU / 48000.0).sin())
+    std::array::from_fn(|i| {
+        0.5 * ((start + i) as f32 * 440.0 * std::f32::consts::TAU / 48000.0).sin()
+    })
 }
 
 #[test]
@@ -48,7 +50,10 @@ fn eg_amp_at_plus_6_db_doubles_the_signal() {
         let x = sine_block(b * MAX_BLOCK);
         let y = run(&mut *m, &[x], MAX_BLOCK);
         for (a, b) in x.iter().zip(&y[0]) {
-            assert!((b - 2.0 * a).abs() <= 0.01 * a.abs() + 1e-6, "{b} vs 2 x {a}");
+            assert!(
+                (b - 2.0 * a).abs() <= 0.01 * a.abs() + 1e-6,
+                "{b} vs 2 x {a}"
+            );
         }
     }
 }
@@ -64,7 +69,10 @@ fn a_live_gain_change_glides() {
     for _ in 0..100 {
         levels.extend_from_slice(&run(&mut *m, &[dc], MAX_BLOCK)[0]);
     }
-    let largest = levels.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
+    let largest = levels
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max);
     assert!(largest < 0.01, "largest step {largest}: not smoothed");
     assert!((levels.last().unwrap() - 0.5 * 10f32.powf(0.3)).abs() < 1e-3);
 }
@@ -105,3 +113,34 @@ fn unknown_and_unusable_plugins_are_explained() {
     assert!(resolve("sine").is_none());
 }
 
+/// Period in samples of the strongest autocorrelation peak between 2 and 1000 Hz.
+pub fn pitch_hz(x: &[f32], rate: f32) -> f32 {
+    let (lo, hi) = ((rate / 1000.0) as usize, (rate / 2.0) as usize);
+    let ac = |lag: usize| -> f32 { x.iter().zip(&x[lag..]).map(|(a, b)| a * b).sum() };
+    let best = (lo..hi.min(x.len() / 2))
+        .max_by(|&a, &b| ac(a).total_cmp(&ac(b)))
+        .unwrap();
+    rate / best as f32
+}
+
+#[test]
+fn an_instrument_plays_the_note_it_is_sent() {
+    let ty = resolve(&format!("{PREFIX}http://drobilla.net/plugins/mda/EPiano")).unwrap();
+    let mut m = super::module::build_plugin(ty.spec, "piano", 48000.0);
+    let silence = run(&mut m, &[], MAX_BLOCK);
+    assert!(silence[0].iter().all(|&x| x == 0.0), "silent before a note");
+    assert!(m.midi(&[0x90, 69, 100]));
+    let mut out = Vec::new();
+    for _ in 0..150 {
+        out.extend_from_slice(&run(&mut m, &[], MAX_BLOCK)[0]);
+    }
+    assert!(
+        out[0] != 0.0 || out[1] != 0.0,
+        "sounds from the first frame"
+    );
+    let f = pitch_hz(&out[2000..8000], 48000.0);
+    assert!((f - 440.0).abs() < 440.0 * 0.02, "pitch {f} Hz, want 440");
+    let ty = resolve(&format!("{PREFIX}{AMP}")).unwrap();
+    let mut amp = super::module::build_plugin(ty.spec, "a", 48000.0);
+    assert!(!amp.midi(&[0x90, 60, 100]), "eg-amp takes no MIDI");
+}
