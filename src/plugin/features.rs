@@ -20,6 +20,7 @@ pub const SUPPORTED: &[&str] = &[
     "http://lv2plug.in/ns/ext/buf-size#boundedBlockLength",
     "http://lv2plug.in/ns/ext/worker#schedule",
     "http://lv2plug.in/ns/ext/log#log",
+    "http://lv2plug.in/ns/ext/state#loadDefaultState",
     "http://lv2plug.in/ns/lv2core#isLive",
     "http://lv2plug.in/ns/lv2core#inPlaceBroken",
     "http://lv2plug.in/ns/lv2core#hardRTCapable",

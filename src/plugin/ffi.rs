@@ -214,6 +214,11 @@ extern "C" {
         flags: u32,
         features: *const *const LV2_Feature,
     ) -> *mut LilvState;
+    pub fn lilv_state_new_from_world(
+        world: *mut LilvWorld,
+        map: *mut LV2_URID_Map,
+        subject: *const LilvNode,
+    ) -> *mut LilvState;
     pub fn lilv_state_new_from_string(
         world: *mut LilvWorld,
         map: *mut LV2_URID_Map,

@@ -7,8 +7,8 @@ use super::features::{self, LogFeature, LogIds, OptionValues, WorkerChannel};
 use super::ffi::*;
 use super::world::{PluginInfo, PortKind, World};
 use std::ffi::{c_void, CString};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// Instantiation-class calls (instantiate, activate, deactivate, cleanup)
 /// never run concurrently: lilv and some plugins keep global state.
@@ -36,6 +36,14 @@ pub struct PluginShared {
     pub max_ns: AtomicU64,
     /// True while inside `run()` (a hang shows as true for good).
     pub in_run: AtomicBool,
+    /// The lilv instance, null once freed; read only under [`instantiation`]
+    /// (saving state may run beside `run()`, never beside freeing).
+    pub raw: AtomicPtr<LilvInstance>,
+}
+
+/// The lock serialising instantiation-class calls (and state saves against frees).
+pub fn instantiation() -> MutexGuard<'static, ()> {
+    INSTANTIATION.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn live() -> &'static Mutex<Vec<Weak<PluginShared>>> {
@@ -116,7 +124,11 @@ impl Instance {
             handle: std::ptr::null_mut(),
             schedule_work: features::schedule_work,
         });
-        let items: [(&str, *mut c_void); 6] = [
+        let items: [(&str, *mut c_void); 7] = [
+            (
+                "http://lv2plug.in/ns/ext/state#loadDefaultState",
+                std::ptr::null_mut(),
+            ),
             (
                 "http://lv2plug.in/ns/ext/urid#map",
                 features::map_ptr().cast(),
@@ -165,7 +177,7 @@ impl Instance {
             _list: list,
             ptrs,
         });
-        let guard = INSTANTIATION.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = instantiation();
         // SAFETY: features live in `feats` for the instance's whole life.
         let raw =
             unsafe { lilv_plugin_instantiate(plugin, sample_rate as f64, feats.ptrs.as_ptr()) };
@@ -224,6 +236,7 @@ impl Instance {
             overruns: AtomicU64::new(0),
             max_ns: AtomicU64::new(0),
             in_run: AtomicBool::new(false),
+            raw: AtomicPtr::new(raw),
         });
         live()
             .lock()
@@ -259,7 +272,8 @@ impl Instance {
         inst.controls = controls;
         inst.reset_atoms();
         features_urid_midi();
-        let _g = INSTANTIATION.lock().unwrap_or_else(|e| e.into_inner());
+        super::state::restore_staged(world, &inst);
+        let _g = instantiation();
         // SAFETY: a valid, freshly instantiated instance.
         if let Some(activate) = unsafe { (*desc).activate } {
             unsafe { activate(handle) };
@@ -277,9 +291,9 @@ impl Instance {
         unsafe { (*self.raw).handle }
     }
 
-    /// The raw lilv instance (state save and restore).
-    pub fn raw(&self) -> *mut LilvInstance {
-        self.raw
+    /// The raw lilv instance (state restore) and the feature list.
+    pub fn raw(&self) -> (*mut LilvInstance, *const *const LV2_Feature) {
+        (self.raw, self._features.ptrs.as_ptr())
     }
 
     /// Connects the atom buffers: inputs as empty sequences, outputs as
@@ -394,7 +408,8 @@ impl Drop for Instance {
         if let Some(w) = &self.worker {
             w.close();
         }
-        let _g = INSTANTIATION.lock().unwrap_or_else(|e| e.into_inner());
+        let _g = instantiation();
+        self.shared.raw.store(std::ptr::null_mut(), Release);
         // SAFETY: the instance is valid and no longer run anywhere.
         unsafe {
             if let Some(deactivate) = self.desc().deactivate {

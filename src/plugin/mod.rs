@@ -8,6 +8,7 @@ pub mod features;
 pub mod ffi;
 pub mod instance;
 pub mod module;
+pub mod state;
 pub mod world;
 
 pub use world::{world, PluginInfo, PortInfo, PortKind};

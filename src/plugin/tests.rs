@@ -144,3 +144,34 @@ fn an_instrument_plays_the_note_it_is_sent() {
     let mut amp = super::module::build_plugin(ty.spec, "a", 48000.0);
     assert!(!amp.midi(&[0x90, 60, 100]), "eg-amp takes no MIDI");
 }
+
+#[test]
+fn sampler_state_saves_and_restores_beside_a_patch() {
+    let uri = "http://lv2plug.in/plugins/eg-sampler";
+    assert!(super::world().info(uri).unwrap().has_state);
+    let dir = std::env::temp_dir().join(format!("sj-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("p.patch");
+    let mut patch = dsp::Patch::new();
+    patch.modules.push(dsp::patch::ModuleDecl {
+        id: "smp".into(),
+        kind: format!("{PREFIX}{uri}"),
+        params: vec![],
+    });
+    patch.reindex();
+    let text = {
+        let mut m = module(uri, "smp");
+        run(&mut *m, &[], MAX_BLOCK);
+        assert_eq!(super::state::save_beside(&file, &patch), Ok(1));
+        std::fs::read_to_string(dir.join("p.lv2state/smp.ttl")).unwrap()
+    };
+    assert!(text.contains("sample"), "{text}");
+    assert_eq!(super::state::load_beside(&file, &patch), 1);
+    let mut m = module(uri, "smp");
+    run(&mut *m, &[], MAX_BLOCK);
+    assert_eq!(
+        super::state::save_one("smp", uri).unwrap().as_deref(),
+        Some(&*text)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
