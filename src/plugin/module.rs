@@ -128,13 +128,12 @@ fn make(uri: &str) -> Result<Entry, String> {
 }
 
 /// The registry resolver: `lv2:URI` names the module type of plugin URI.
-pub fn resolve(name: &str) -> Option<&'static ModuleType> {
+pub fn resolve(name: &str) -> Option<Result<&'static ModuleType, String>> {
     let uri = name.strip_prefix(PREFIX)?;
-    entry(uri).ok().map(|(_, t)| t)
+    Some(entry(uri).map(|(_, t)| t))
 }
 
-/// A plugin module; its instance is owned through `inst` (null when
-/// instantiation failed: the module then outputs silence).
+/// A plugin module; its instance is owned through `inst`.
 pub struct PluginModule {
     spec: &'static ModuleSpec,
     inst: AtomicPtr<Instance>,
@@ -146,15 +145,24 @@ pub struct PluginModule {
     frame_ns: f64,
 }
 
-/// Builds the module of type `spec` for module `id` (control thread).
-pub fn build_module(spec: &'static ModuleSpec, id: &str, sample_rate: f32) -> Box<dyn Module> {
-    Box::new(build_plugin(spec, id, sample_rate))
+/// Builds the module of type `spec` for module `id`: instantiates and
+/// activates the plugin (control thread).
+pub fn build_module(
+    spec: &'static ModuleSpec,
+    id: &str,
+    sample_rate: f32,
+) -> Result<Box<dyn Module>, String> {
+    Ok(Box::new(build_plugin(spec, id, sample_rate)?))
 }
 
 /// [`build_module`] without the box.
-pub fn build_plugin(spec: &'static ModuleSpec, id: &str, sample_rate: f32) -> PluginModule {
+pub fn build_plugin(
+    spec: &'static ModuleSpec,
+    id: &str,
+    sample_rate: f32,
+) -> Result<PluginModule, String> {
     let uri = spec.name.strip_prefix(PREFIX).unwrap_or(spec.name);
-    let (info, _) = entry(uri).expect("the type was resolved, so its entry exists");
+    let (info, _) = entry(uri)?;
     let idx = |kinds: &[PortKind], input: bool| -> Vec<u32> {
         info.ports
             .iter()
@@ -174,25 +182,21 @@ pub fn build_plugin(spec: &'static ModuleSpec, id: &str, sample_rate: f32) -> Pl
             )
         })
         .collect();
-    let inst = match Instance::new(&world(), info.clone(), id, sample_rate, MAX_BLOCK) {
-        Ok(i) => Box::into_raw(Box::new(i)),
-        Err(e) => {
-            log::error!("{id}: {e}; it stays silent");
-            std::ptr::null_mut()
-        }
-    };
-    PluginModule {
+    let inst = Instance::new(&world(), info.clone(), id, sample_rate, MAX_BLOCK)?;
+    Ok(PluginModule {
         spec,
-        inst: AtomicPtr::new(inst),
+        inst: AtomicPtr::new(Box::into_raw(Box::new(inst))),
         ins,
         outs,
         params,
         frame_ns: 1e9 / sample_rate as f64,
-    }
+    })
 }
 
+/// Plugin types are built through [`build_module`], the registry's dynamic
+/// constructor (`Registry::build`); nothing calls this one.
 fn build(_sample_rate: f32) -> Box<dyn Module> {
-    unreachable!("plugin modules are built by build_module")
+    unreachable!("plugin modules are built by plugin::module::build_module")
 }
 
 impl PluginModule {
