@@ -153,11 +153,7 @@ unsafe extern "C" fn synth_jack_lv2_log(handle: *mut c_void, kind: u32, text: *c
         len: 0,
         text: [0; 320],
     };
-    for part in [
-        &ids.name.as_bytes()[..],
-        b": ",
-        CStr::from_ptr(text).to_bytes(),
-    ] {
+    for part in [ids.name.as_bytes(), b": ", CStr::from_ptr(text).to_bytes()] {
         let n = part.len().min(line.text.len() - line.len);
         line.text[line.len..line.len + n].copy_from_slice(&part[..n]);
         line.len += n;
@@ -276,22 +272,31 @@ impl WorkerChannel {
 }
 
 /// The schedule feature's callback: queues a copy of the request (real-time safe).
+///
+/// # Safety
+/// `handle` is the instance's [`WorkerChannel`]; `data` holds `size` bytes.
 pub unsafe extern "C" fn schedule_work(handle: *mut c_void, size: u32, data: *const c_void) -> u32 {
     let ch = &*(handle as *const WorkerChannel);
-    match WorkMsg::copy(size, data).map(|m| ch.requests.push(m)) {
-        Some(Ok(())) => {
+    match WorkMsg::copy(size, data) {
+        Some(m) => {
+            if ch.requests.push(m).is_err() {
+                return WORKER_ERR_NO_SPACE;
+            }
             wake_worker();
             WORKER_SUCCESS
         }
-        _ => WORKER_ERR_NO_SPACE,
+        None => WORKER_ERR_NO_SPACE,
     }
 }
 
 unsafe extern "C" fn respond(handle: *mut c_void, size: u32, data: *const c_void) -> u32 {
     let ch = &*(handle as *const WorkerChannel);
-    match WorkMsg::copy(size, data).map(|m| ch.responses.push(m)) {
-        Some(Ok(())) => WORKER_SUCCESS,
-        _ => WORKER_ERR_NO_SPACE,
+    match WorkMsg::copy(size, data) {
+        Some(m) => match ch.responses.push(m) {
+            Ok(()) => WORKER_SUCCESS,
+            Err(_) => WORKER_ERR_NO_SPACE,
+        },
+        None => WORKER_ERR_NO_SPACE,
     }
 }
 
