@@ -36,6 +36,8 @@ pub fn run(args: RunArgs) -> i32 {
         fade_ms: args.fade_ms,
         connect: args.connect,
         start_server: args.start_server,
+        bpm: args.bpm,
+        timebase_master: args.timebase_master,
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,

@@ -358,7 +358,10 @@ impl Worker {
             let ch = block.channel_count();
             block.channels_mut(frames, &mut outs);
             match self.graph.as_mut() {
-                Some(g) => g.process(&mut outs[..ch], &self.block_events),
+                Some(g) => {
+                    g.set_time(shared.transport.time_at(start));
+                    g.process(&mut outs[..ch], &self.block_events)
+                }
                 None => outs[..ch].iter_mut().for_each(|c| c.fill(0.0)),
             }
         }
