@@ -66,6 +66,7 @@ pub fn run(args: RunArgs) -> i32 {
         crate::registry(),
         Duration::from_millis(args.failover_ms),
     );
+    control.quant_now = args.quant_when_stopped == crate::cli::QuantWhenStopped::Now;
     if let Some(path) = &args.patch {
         match load_patch_file(&mut control, path) {
             Ok(()) => {

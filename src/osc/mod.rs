@@ -8,6 +8,7 @@
 //! from the same socket to each sender. [`send`] is `synth-jack send`.
 
 pub mod decode;
+pub mod musical;
 pub mod dispatch;
 pub mod request;
 pub mod send;
@@ -16,7 +17,7 @@ pub mod server;
 mod tests;
 
 use crate::cli::RunArgs;
-use crate::control::{clock, Control, Ticket};
+use crate::control::{clock, transport, Control, Ticket};
 use crate::engine::Engine;
 use crate::status::Snapshot;
 use dispatch::{Backend, Dispatcher, Progress, Reply, Status};
@@ -155,6 +156,30 @@ impl Backend for Live<'_> {
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
         self.engine.recorder.stop()
     }
+
+    fn transport(&self) -> Option<transport::TransportInfo> {
+        Some(transport::info(self.engine))
+    }
+
+    fn commit_quantized(&mut self, q: transport::Quantum) -> Result<Ticket, PatchError> {
+        self.control.commit_quantized(self.engine, q)
+    }
+
+    fn set_tempo(&mut self, bpm: f64) -> Result<(), String> {
+        transport::set_tempo(self.engine, bpm)
+    }
+
+    fn transport_command(&mut self, c: transport::Command) -> Result<(), String> {
+        transport::command(self.engine, c)
+    }
+
+    fn frame_of_beat(&self, beat: f64) -> Result<Option<u64>, f64> {
+        transport::frame_of_beat(self.engine, beat)
+    }
+
+    fn beat_now(&self) -> f64 {
+        transport::beat_now(self.engine)
+    }
 }
 
 impl Surface {
@@ -219,6 +244,7 @@ impl Surface {
             }
             next = rx.try_recv().ok();
         }
+        self.dispatcher.poll_at(&mut backend);
         flush(&self.socket, &mut self.dispatcher.out);
     }
 

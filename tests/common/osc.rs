@@ -218,7 +218,7 @@ impl OscClient {
     pub fn status(&self) -> Status {
         let r = self.request("/status", vec![]);
         assert_eq!(r.addr, "/status.reply", "{r:?}");
-        assert_eq!(r.args.len(), 15, "{r:?}");
+        assert_eq!(r.args.len(), 22, "{r:?}");
         let int = |k: usize| match r.args[k] {
             OscType::Int(v) => v,
             ref x => panic!("status arg {k} not int: {x:?}"),

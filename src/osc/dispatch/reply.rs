@@ -122,10 +122,8 @@ impl Dispatcher {
     pub(super) fn status(&mut self, b: &mut dyn Backend, from: SocketAddr) {
         let st = b.status();
         let late = st.late.saturating_add(self.late_bundles);
-        self.reply(
-            from,
-            "/status.reply",
-            vec![
+        let transport = b.transport();
+        let mut args = vec![
                 OscType::Int(st.active_slot as i32),
                 OscType::Int(st.version.min(i32::MAX as u32) as i32),
                 int(st.modules as u64),
@@ -141,8 +139,12 @@ impl Dispatcher {
                 int(st.buffer_size as u64),
                 int(st.lead as u64),
                 OscType::Float(st.ring),
-            ],
-        );
+            ];
+        if let Some(t) = transport {
+            // The transport: state, bpm, bar, beat, frame, beats per bar, master.
+            args.extend(super::transport_args(&t));
+        }
+        self.reply(from, "/status.reply", args);
     }
 
     pub(super) fn telemetry(&mut self, b: &mut dyn Backend, from: SocketAddr) {
