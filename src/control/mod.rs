@@ -258,10 +258,20 @@ impl Control {
             return;
         };
         let mut landed = None;
+        let mut on_beat = None;
         if let Some(quant) = q.quant {
             match transport::next_boundary(engine, quant) {
-                transport::Landing::At { frame, bar, beat } => {
+                transport::Landing::At {
+                    frame,
+                    beats,
+                    bar,
+                    beat,
+                } => {
+                    log::info!(
+                        "commit quantized to bar {bar} beat {beat} (timeline frame {frame})"
+                    );
                     q.at = Some(frame);
+                    on_beat = Some(beats);
                     landed = Some((bar, beat));
                 }
                 transport::Landing::Wait if self.quant_now => {}
@@ -293,6 +303,7 @@ impl Control {
             to: 1 - active,
             at,
             version,
+            beat: on_beat,
         };
         if sh.slots[active].cmds.push(cmd).is_err() {
             self.notices.push(Notice::CommitFailed {

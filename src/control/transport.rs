@@ -65,10 +65,13 @@ pub enum Quantum {
 pub enum Landing {
     /// The transport is stopped: wait.
     Wait,
-    /// On timeline frame `frame`, which is bar `bar`, beat `beat`.
+    /// On timeline frame `frame` (as the transport runs now), which is
+    /// absolute beat `beats`, bar `bar`, beat `beat`.
     At {
         /// Timeline frame.
         frame: u64,
+        /// Beat position from the transport's origin.
+        beats: f64,
         /// Bar, from 1.
         bar: i64,
         /// Beat in the bar, from 1.
@@ -108,8 +111,14 @@ pub fn next_boundary(engine: &Engine, q: Quantum) -> Landing {
         let f = time.frame_of(beat).round();
         if f >= time.frame as f64 {
             let frame = earliest + (f as u64 - time.frame);
-            let (bar, beat) = time.bar_beat(beat);
-            return Landing::At { frame, bar, beat };
+            let beats = beat;
+            let (bar, beat) = time.bar_beat(beats);
+            return Landing::At {
+                frame,
+                beats,
+                bar,
+                beat,
+            };
         }
         k += 1.0;
     }
@@ -183,7 +192,9 @@ pub fn command(engine: &Engine, c: Command) -> Result<(), String> {
             let time = engine.shared.transport.read().time;
             let f = time.frame_of(beat).round();
             if !(0.0..=u32::MAX as f64).contains(&f) {
-                return Err(format!("beat {beat} is outside the transport's frame range"));
+                return Err(format!(
+                    "beat {beat} is outside the transport's frame range"
+                ));
             }
             t.locate(f as u32)
         }

@@ -8,8 +8,8 @@
 //! from the same socket to each sender. [`send`] is `synth-jack send`.
 
 pub mod decode;
-pub mod musical;
 pub mod dispatch;
+pub mod musical;
 pub mod request;
 pub mod send;
 pub mod server;

@@ -122,15 +122,13 @@ pub fn parse(msg: &OscMessage) -> Option<Result<Musical, String>> {
                 Err(e) => return Some(Err(format!("/at: {e}"))),
             };
             match &args[1] {
-                OscType::String(addr) if addr.starts_with('/') && addr != "/at" => Ok(
-                    Musical::At(
-                        w,
-                        OscMessage {
-                            addr: addr.clone(),
-                            args: args[2..].to_vec(),
-                        },
-                    ),
-                ),
+                OscType::String(addr) if addr.starts_with('/') && addr != "/at" => Ok(Musical::At(
+                    w,
+                    OscMessage {
+                        addr: addr.clone(),
+                        args: args[2..].to_vec(),
+                    },
+                )),
                 a => Err(format!(
                     "/at: bad address {a:?}: the second argument is the message's address (not /at)"
                 )),

@@ -21,7 +21,7 @@
 //! sequence lock of atomics (one writer: the process thread).
 
 use dsp::Time;
-use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering::*};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, Ordering::*};
 
 /// Who provides tempo and meter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,8 @@ pub struct TransportShared {
     pub changes: AtomicU64,
     /// Bumped each time JACK calls our timebase callback.
     pub timebase_calls: AtomicU64,
+    /// Set once JACK accepted synth-jack as timebase master.
+    pub master: AtomicBool,
 }
 
 fn f(x: &AtomicU64) -> f64 {
@@ -110,6 +112,7 @@ impl TransportShared {
             internal_bpb: AtomicU64::new(beats_per_bar.to_bits()),
             changes: AtomicU64::new(0),
             timebase_calls: AtomicU64::new(0),
+            master: AtomicBool::new(false),
         };
         let mut time = Time::new(sample_rate, bpm, beats_per_bar);
         time.rolling = false;
@@ -134,9 +137,11 @@ impl TransportShared {
         self.t.store(s.t, Relaxed);
         self.frame.store(s.time.frame, Relaxed);
         self.anchor_frame.store(s.time.anchor_frame, Relaxed);
-        self.anchor_beat.store(s.time.anchor_beat.to_bits(), Relaxed);
+        self.anchor_beat
+            .store(s.time.anchor_beat.to_bits(), Relaxed);
         self.bpm.store(s.time.bpm.to_bits(), Relaxed);
-        self.beats_per_bar.store(s.time.beats_per_bar.to_bits(), Relaxed);
+        self.beats_per_bar
+            .store(s.time.beats_per_bar.to_bits(), Relaxed);
         self.rate.store(s.time.sample_rate.to_bits(), Relaxed);
         let m = match s.master {
             Master::Internal => 0,
@@ -198,6 +203,8 @@ pub struct Follower {
     time: Time,
     master: Master,
     timebase_seen: u64,
+    /// Rolling cycles in a row without a call of our timebase callback.
+    quiet: u32,
 }
 
 impl Follower {
@@ -209,15 +216,23 @@ impl Follower {
             time: s.time,
             master: s.master,
             timebase_seen: shared.timebase_calls.load(Relaxed),
+            quiet: 0,
         }
     }
 
     /// Takes in the transport at the start of the cycle at timeline `t` and
     /// publishes the snapshot.
     pub fn cycle(&mut self, shared: &TransportShared, t: u64, sample_rate: u32, r: Reading) {
+        // JACK calls a master's timebase callback every rolling cycle (and
+        // on relocation): silence while rolling means another client took over.
         let calls = shared.timebase_calls.load(Relaxed);
-        let us = calls != self.timebase_seen;
+        if r.rolling && calls == self.timebase_seen {
+            self.quiet = self.quiet.saturating_add(1);
+        } else {
+            self.quiet = 0;
+        }
         self.timebase_seen = calls;
+        let us = shared.master.load(Relaxed) && self.quiet < 8;
         let mut time = self.time;
         let mut changed = false;
         if let Some((last_t, last)) = self.last {
@@ -239,10 +254,19 @@ impl Follower {
                 f(&shared.internal_bpb),
             ),
         };
-        let bpm = if bpm.is_finite() && bpm > 0.0 { bpm } else { time.bpm };
-        let bpb = if bpb.is_finite() && bpb > 0.0 { bpb } else { time.beats_per_bar };
-        if master == Master::External {
-            // The master's own rule: position from the frame at its tempo.
+        let bpm = if bpm.is_finite() && bpm > 0.0 {
+            bpm
+        } else {
+            time.bpm
+        };
+        let bpb = if bpb.is_finite() && bpb > 0.0 {
+            bpb
+        } else {
+            time.beats_per_bar
+        };
+        if master == Master::External || self.last.is_none() {
+            // The master's own rule (and the internal clock's until its
+            // first tempo change): position from the frame at the tempo.
             time.anchor_frame = 0;
             time.anchor_beat = 0.0;
         } else if bpm != time.bpm || rate != time.sample_rate {
@@ -271,8 +295,8 @@ pub fn query(client: &jack::Client) -> Reading {
     let mut pos = jack_sys::jack_position_t::default();
     // SAFETY: `client.raw()` is a live client; `pos` is a valid out-pointer.
     let state = unsafe { jack_sys::jack_transport_query(client.raw(), &mut pos) };
-    let bbt = (pos.valid & jack_sys::JackPositionBBT != 0 && pos.beats_per_minute > 0.0)
-        .then(|| {
+    let bbt =
+        (pos.valid & jack_sys::JackPositionBBT != 0 && pos.beats_per_minute > 0.0).then(|| {
             (
                 pos.beats_per_minute.to_bits(),
                 pos.beats_per_bar.max(1.0) as u32,
@@ -342,6 +366,7 @@ pub fn become_master(client: &jack::Client, shared: &TransportShared) -> Result<
         )
     };
     if rc == 0 {
+        shared.master.store(true, Relaxed);
         Ok(())
     } else {
         Err(format!(

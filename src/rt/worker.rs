@@ -29,6 +29,7 @@ struct Pending {
     to: usize,
     at: Option<u64>,
     version: u32,
+    beat: Option<f64>,
 }
 
 /// The state a worker thread owns.
@@ -159,12 +160,14 @@ impl Worker {
                 to,
                 at,
                 version,
+                beat,
             } => {
                 self.handover = Some(Pending {
                     graph,
                     to,
                     at,
                     version,
+                    beat,
                 });
                 if !self.rendering {
                     // Nothing plays here: hand over at once, from the present.
@@ -273,8 +276,28 @@ impl Worker {
         interrupted
     }
 
+    /// For a handover on a beat: the frame where that beat falls, from the
+    /// musical time of what is rendered next (never due while stopped; at
+    /// once if a relocation jumped past it).
+    fn place_on_beat(&mut self) {
+        let Some(h) = self.handover.as_mut() else {
+            return;
+        };
+        let Some(beat) = h.beat else {
+            return;
+        };
+        let time = self.shared.transport.time_at(self.produced);
+        h.at = Some(if time.rolling {
+            let ahead = (time.frame_of(beat).round() - time.frame as f64).max(0.0);
+            self.produced + ahead as u64
+        } else {
+            u64::MAX
+        });
+    }
+
     /// Performs a pending handover if its frame has come. True if it did.
     fn try_handover(&mut self) -> bool {
+        self.place_on_beat();
         let due = match &self.handover {
             Some(h) => h.at.is_none_or(|at| at <= self.produced),
             None => return false,
@@ -313,6 +336,7 @@ impl Worker {
                     to: h.to,
                     at: Some(start),
                     version: h.version,
+                    beat: None,
                 });
                 false
             }

@@ -27,6 +27,7 @@
 
 pub mod engine;
 pub mod osc;
+pub mod transport;
 
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, CString};

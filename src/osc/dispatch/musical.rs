@@ -58,7 +58,9 @@ impl Dispatcher {
                 self.done(from, "/tempo", vec![OscType::Float(bpm as f32)]);
             }
             Musical::Query => {
-                let t = b.transport().ok_or("no transport (not connected to JACK)")?;
+                let t = b
+                    .transport()
+                    .ok_or("no transport (not connected to JACK)")?;
                 self.reply(from, "/transport.reply", transport_args(&t));
             }
             Musical::Start | Musical::Stop | Musical::Locate(_) => {
@@ -93,7 +95,9 @@ impl Dispatcher {
             When::Beat(x) => x,
             When::After(x) => b.beat_now() + x,
             When::BarBeat(bar, beat) => {
-                let t = b.transport().ok_or("no transport (not connected to JACK)")?;
+                let t = b
+                    .transport()
+                    .ok_or("no transport (not connected to JACK)")?;
                 (bar - 1) as f64 * t.beats_per_bar + (beat - 1.0)
             }
         })

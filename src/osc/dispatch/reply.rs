@@ -124,22 +124,22 @@ impl Dispatcher {
         let late = st.late.saturating_add(self.late_bundles);
         let transport = b.transport();
         let mut args = vec![
-                OscType::Int(st.active_slot as i32),
-                OscType::Int(st.version.min(i32::MAX as u32) as i32),
-                int(st.modules as u64),
-                OscType::Float(st.load_avg),
-                OscType::Float(st.load_peak),
-                int(st.underruns),
-                int(st.xruns),
-                int(st.drops),
-                int(late),
-                int(st.switches),
-                int(st.failovers),
-                OscType::Float(st.sample_rate),
-                int(st.buffer_size as u64),
-                int(st.lead as u64),
-                OscType::Float(st.ring),
-            ];
+            OscType::Int(st.active_slot as i32),
+            OscType::Int(st.version.min(i32::MAX as u32) as i32),
+            int(st.modules as u64),
+            OscType::Float(st.load_avg),
+            OscType::Float(st.load_peak),
+            int(st.underruns),
+            int(st.xruns),
+            int(st.drops),
+            int(late),
+            int(st.switches),
+            int(st.failovers),
+            OscType::Float(st.sample_rate),
+            int(st.buffer_size as u64),
+            int(st.lead as u64),
+            OscType::Float(st.ring),
+        ];
         if let Some(t) = transport {
             // The transport: state, bpm, bar, beat, frame, beats per bar, master.
             args.extend(super::transport_args(&t));
