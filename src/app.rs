@@ -22,7 +22,37 @@ pub fn main(cli: Cli) -> i32 {
             }
         },
         Some(Command::Send(args)) => crate::osc::send::run(&args),
+        Some(Command::Graph(args)) => graph(&args),
         None => run(cli.run),
+    }
+}
+
+/// `synth-jack graph`: draws a patch file; returns the exit code.
+fn graph(args: &crate::cli::GraphArgs) -> i32 {
+    let reg = crate::registry();
+    let drawn = std::fs::read_to_string(&args.patch)
+        .map_err(|e| format!("cannot read {}: {e}", args.patch.display()))
+        .and_then(|text| {
+            dsp::Patch::parse(&reg, &text).map_err(|e| format!("{}: {e}", args.patch.display()))
+        })
+        .and_then(|(patch, _)| {
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| args.patch.with_extension("dot"));
+            crate::graph_dot::write(&crate::graph_dot::dot(&patch, &reg), &out)
+        });
+    match drawn {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("synth-jack graph: {e}");
+            1
+        }
     }
 }
 
@@ -89,6 +119,20 @@ pub fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
+    let mut oscquery = match crate::oscquery::OscQuery::start(
+        &args.name,
+        &args.osc_bind,
+        args.oscquery_port,
+        osc.local_addr(),
+    ) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("synth-jack: {e}");
+            osc.stop();
+            engine.shutdown();
+            return 1;
+        }
+    };
     let tty = status::stdout_is_tty();
     let mut last_status = Instant::now();
     let mut last_remember = Instant::now();
@@ -102,6 +146,9 @@ pub fn run(args: RunArgs) -> i32 {
         osc.serve(&mut control, &mut engine, Duration::from_millis(2));
         control.poll(&mut engine);
         osc.deliver(&mut control, &engine);
+        if let Some(q) = &mut oscquery {
+            q.publish(&control);
+        }
         if engine.server_gone() {
             log::error!("JACK server shut down");
             if args.no_reconnect {
@@ -151,6 +198,9 @@ pub fn run(args: RunArgs) -> i32 {
         println!();
     }
     log::info!("shutting down");
+    if let Some(mut q) = oscquery {
+        q.stop();
+    }
     osc.stop();
     engine.shutdown();
     code

@@ -184,6 +184,7 @@ impl Engine {
                 })?;
             ports.push(p);
         }
+        crate::ports::describe_outputs(&client, &ports);
         self.latency = Some(LatencyReporter::install(
             &client,
             &ports,

@@ -10,8 +10,8 @@ use super::reply::{int, s};
 use super::{Backend, Dispatcher};
 use crate::control::transport::{Command, TransportInfo};
 use crate::osc::musical::{Musical, When};
+use crate::osc::peer::Peer;
 use rosc::{OscMessage, OscType};
-use std::net::SocketAddr;
 
 /// Most `/at` messages waiting at once.
 pub const MAX_AT: usize = 4096;
@@ -23,7 +23,7 @@ pub const AT_HORIZON_SECS: f64 = 0.25;
 #[derive(Debug, Clone)]
 pub(super) struct AtWait {
     beat: f64,
-    from: SocketAddr,
+    from: Peer,
     msg: OscMessage,
 }
 
@@ -45,7 +45,7 @@ impl Dispatcher {
     pub(super) fn musical(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         req: Musical,
     ) -> Result<(), String> {
         match req {
