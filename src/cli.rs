@@ -126,6 +126,15 @@ pub struct RenderArgs {
     /// Channels.
     #[arg(long, default_value_t = 2)]
     pub channels: u16,
+    /// Tempo of the transport the patch's clocks and sequencers follow.
+    #[arg(long, default_value_t = 120.0, value_parser = parse_bpm)]
+    pub bpm: f64,
+    /// Beats in a bar.
+    #[arg(long, default_value_t = 4.0)]
+    pub beats_per_bar: f64,
+    /// Transport position of the first frame, in beats (0 = bar 1, beat 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub start_beat: f64,
     /// Output WAV file.
     pub out: PathBuf,
 }

@@ -2,7 +2,7 @@
 //! drift over 10 minutes), `seq` steps on them, `euclid` matches the
 //! reference table, relocation and a stopped transport, tempo sync.
 
-use dsp::render::{render_from, TimedEvent};
+use dsp::render::render_from;
 use dsp::{Graph, Patch, Registry, Time};
 
 /// A patch from lines `TYPE ID [param=value]...` and `SRC -> DST`.
@@ -273,5 +273,22 @@ fn lfo_and_delay_follow_the_tempo() {
     let out = render_from(&p, &Registry::standard(), &[], t2, 1, 30000, 64).unwrap();
     let first = out[0].iter().position(|&x| x > 0.5);
     assert_eq!(first, Some(18000));
-    let _ = TimedEvent::gate; // the events API is shared with `render`
+}
+
+#[test]
+fn seq_gate_opens_an_envelope_on_the_step_frame() {
+    let t = Time::new(48000.0, 120.0, 4.0); // a step every 6000 frames
+    let p = patch(
+        "seq s length=2 div=4 g2=0\nadsr e attack=1 decay=1 sustain=1 release=1\n\
+         output o\ns.gate -> e.gate\ne -> o.in1\n",
+    );
+    let out = render_from(&p, &Registry::standard(), &[], t, 1, 24000, 100).unwrap();
+    let x = &out[0];
+    // Opens on frame 0 (rising from the next sample), closes at half a step,
+    // stays closed through step 2, opens again on step 3's frame.
+    assert_eq!(x[0], 0.0);
+    assert!(x[1] > 0.0 && x[2000] == 1.0);
+    assert!(x[3000 + 100] < 0.01, "{}", x[3100]);
+    assert!(x[6000..12001].iter().all(|&v| v < 0.01));
+    assert!(x[12002] > 0.0);
 }
