@@ -59,6 +59,10 @@ fn graph(args: &crate::cli::GraphArgs) -> i32 {
 /// Plays until Ctrl-C, `/quit`, or (with `--no-reconnect`) server loss.
 pub fn run(args: RunArgs) -> i32 {
     crate::signals::install();
+    let (args, mut nsm) = match crate::nsm::from_env(args) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     let cfg = Config {
         name: args.name.clone(),
         channels: args.channels as usize,
@@ -68,6 +72,7 @@ pub fn run(args: RunArgs) -> i32 {
         start_server: args.start_server,
         bpm: args.bpm,
         timebase_master: args.timebase_master,
+        record_max_mib: args.record_max_mib,
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,
@@ -133,6 +138,9 @@ pub fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
+    if let Some(n) = &mut nsm {
+        n.opened(Ok(&control.pending));
+    }
     let tty = status::stdout_is_tty();
     let mut last_status = Instant::now();
     let mut last_remember = Instant::now();
@@ -149,6 +157,12 @@ pub fn run(args: RunArgs) -> i32 {
         if let Some(q) = &mut oscquery {
             q.publish(&control);
         }
+        if let Some(session) = nsm.as_mut().and_then(|n| n.poll(&control)) {
+            let r = switch_session(&session, &mut control, &mut engine, &mut osc);
+            if let Some(n) = &mut nsm {
+                n.opened(r.as_ref().map_err(Clone::clone));
+            }
+        }
         if engine.server_gone() {
             log::error!("JACK server shut down");
             if args.no_reconnect {
@@ -158,7 +172,7 @@ pub fn run(args: RunArgs) -> i32 {
             log::info!("waiting for a JACK server to come back");
             match engine.reconnect(&crate::signals::QUIT) {
                 Ok(()) => {
-                    control.clock.reset();
+                    control.after_reconnect(&mut engine);
                     log::info!("reconnected to JACK");
                 }
                 Err(_) => break,
@@ -171,6 +185,7 @@ pub fn run(args: RunArgs) -> i32 {
             engine.recompute_latency();
         }
         if last_remember.elapsed() > Duration::from_secs(1) {
+            engine.restore_connections();
             engine.remember_connections();
             last_remember = Instant::now();
             let sh = &engine.shared;
@@ -204,6 +219,25 @@ pub fn run(args: RunArgs) -> i32 {
     osc.stop();
     engine.shutdown();
     code
+}
+
+/// Opens another NSM session (`:switch:`): its directories, and its
+/// patch (or an empty one) committed; returns the patch.
+fn switch_session(
+    session: &crate::nsm::Session,
+    control: &mut Control,
+    engine: &mut Engine,
+    osc: &mut crate::osc::Surface,
+) -> Result<dsp::Patch, String> {
+    let file = session.patch_file();
+    if file.exists() {
+        load_patch_file(control, &file)?;
+    } else {
+        control.pending = dsp::Patch::new();
+    }
+    control.commit(engine, None).map_err(|e| e.to_string())?;
+    osc.set_dirs(session.patch_dir(), session.record_dir());
+    Ok(control.pending.clone())
 }
 
 /// Reads a patch file into the pending patch.

@@ -76,6 +76,12 @@ pub struct RunArgs {
     /// Directory for /record/start.
     #[arg(long, default_value = "recordings")]
     pub record_dir: PathBuf,
+    /// Size limit of one recording in MiB; it stops there.
+    #[arg(long, default_value_t = crate::record::DEFAULT_MAX_MIB)]
+    pub record_max_mib: u64,
+    /// Timed bundles further ahead than this many seconds are refused.
+    #[arg(long, default_value_t = 60.0)]
+    pub max_ahead: f64,
     /// Tempo of the internal clock (used while no JACK timebase master sets one).
     #[arg(long, default_value_t = 120.0, value_parser = parse_bpm)]
     pub bpm: f64,

@@ -3,6 +3,7 @@
 //! real-time threads, and hands them over through the workers' queues.
 
 pub mod clock;
+mod recover;
 pub mod transport;
 
 use crate::engine::Engine;
@@ -80,9 +81,11 @@ enum Phase {
         sent: Instant,
         /// Bar and beat of a quantized switch.
         landed: Option<(i64, f64)>,
+        /// Timeline frame it was scheduled for.
+        at: Option<u64>,
     },
     /// Switched; waiting for the old slot to stop so it can be reloaded.
-    Reloading { slot: usize },
+    Reloading { slot: usize, since: Instant },
 }
 
 /// Patch editing and commit state.
@@ -319,6 +322,7 @@ impl Control {
             version,
             sent: Instant::now(),
             landed,
+            at,
         };
     }
 
@@ -441,6 +445,27 @@ impl Control {
     /// Handles what the real-time side reported; supervises the active worker.
     pub fn poll(&mut self, engine: &mut Engine) {
         let sh = engine.shared.clone();
+        self.take_events(engine);
+        self.supervise(engine);
+        self.bound_phases(engine);
+        let changes = sh.transport.changes.load(Relaxed);
+        if changes != self.transport_changes {
+            self.transport_changes = changes;
+            self.notices
+                .push(Notice::Transport(transport::info(engine)));
+        }
+        let x = sh.stats.xruns.load(Relaxed);
+        if x != self.last_xruns {
+            self.last_xruns = x;
+            self.clock.reset();
+            self.notices.push(Notice::Xrun(x));
+        }
+        self.pump(engine);
+    }
+
+    /// Handles the events the real-time side posted.
+    fn take_events(&mut self, engine: &mut Engine) {
+        let sh = engine.shared.clone();
         while let Some(e) = sh.events.pop() {
             match e {
                 EngineEvent::Switched {
@@ -463,8 +488,14 @@ impl Control {
                         version: v,
                         sent,
                         landed,
-                    } = std::mem::replace(&mut self.phase, Phase::Reloading { slot: from })
-                    {
+                        ..
+                    } = std::mem::replace(
+                        &mut self.phase,
+                        Phase::Reloading {
+                            slot: from,
+                            since: Instant::now(),
+                        },
+                    ) {
                         self.committed = *patch;
                         self.version = v;
                         log::info!(
@@ -483,7 +514,7 @@ impl Control {
                 }
                 EngineEvent::Stopped { slot } => {
                     self.load_standby(engine, slot);
-                    if matches!(self.phase, Phase::Reloading { slot: s } if s == slot) {
+                    if matches!(self.phase, Phase::Reloading { slot: s, .. } if s == slot) {
                         self.phase = Phase::Idle;
                     }
                 }
@@ -493,20 +524,6 @@ impl Control {
                 }
             }
         }
-        self.supervise(engine);
-        let changes = sh.transport.changes.load(Relaxed);
-        if changes != self.transport_changes {
-            self.transport_changes = changes;
-            self.notices
-                .push(Notice::Transport(transport::info(engine)));
-        }
-        let x = sh.stats.xruns.load(Relaxed);
-        if x != self.last_xruns {
-            self.last_xruns = x;
-            self.clock.reset();
-            self.notices.push(Notice::Xrun(x));
-        }
-        self.pump(engine);
     }
 
     /// Fails over when the active worker lags the callback by more than the timeout.
@@ -575,7 +592,10 @@ impl Control {
         } else {
             // A stalled worker stops when it wakes; commits wait for that.
             let _ = sh.slots[dead].cmds.push(WorkerCmd::Stop);
-            self.phase = Phase::Reloading { slot: dead };
+            self.phase = Phase::Reloading {
+                slot: dead,
+                since: Instant::now(),
+            };
         }
     }
 }

@@ -160,7 +160,7 @@ impl Backend for Live<'_> {
     }
 
     fn record_start(&mut self, path: &Path) -> Result<(), String> {
-        self.engine.recorder.start(path)
+        self.engine.recorder.start(path, false)
     }
 
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
@@ -282,6 +282,11 @@ impl Surface {
         let view = View { control, engine };
         self.dispatcher.notices(&view, notices);
         flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
+    }
+
+    /// Where `/patch/load`, `/patch/save` and `/record/start` work from now on.
+    pub fn set_dirs(&mut self, patch_dir: PathBuf, record_dir: PathBuf) {
+        self.dispatcher.set_dirs(patch_dir, record_dir);
     }
 
     /// True after `/quit`.
