@@ -11,6 +11,7 @@ use crate::registry::ModuleType;
 // Shared machinery (no type of their own).
 pub mod osc;
 pub mod shared;
+pub mod steps;
 pub mod wavetable;
 
 /// Declares each listed file as a module type and lists its `TYPE`.
@@ -43,4 +44,8 @@ types! {
     distortion,
     reverb,
     output,
+    clock,
+    seq,
+    euclid,
+    clockdiv,
 }
