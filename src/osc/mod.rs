@@ -17,10 +17,13 @@ pub mod peer;
 pub mod request;
 pub mod send;
 pub mod server;
+pub mod status_reply;
 pub mod stream;
 pub mod tcp;
 #[cfg(test)]
 mod tests;
+
+pub use status_reply::StatusReply;
 
 use crate::cli::RunArgs;
 use crate::control::{clock, Control, Ticket};
