@@ -35,7 +35,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "synth-jack")]
     pub name: String,
     /// Number of output ports (out_1..out_N).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=8))]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=dsp::graph::MAX_CHANNELS as i64))]
     pub channels: u16,
     /// Connect the outputs to the first physical playback ports.
     #[arg(long)]

@@ -31,7 +31,7 @@ pub fn run(args: &RenderArgs) -> Result<(), String> {
         return Err(format!("--rate {} is out of range 8000..384000", args.rate));
     }
     let frames = (args.seconds * args.rate as f64).round() as usize;
-    let channels = args.channels.clamp(1, 8) as usize;
+    let channels = (args.channels as usize).clamp(1, dsp::graph::MAX_CHANNELS);
     let out = dsp::render::render(
         &patch,
         &reg,
