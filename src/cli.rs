@@ -15,7 +15,7 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
-/// Subcommands.
+/// What to do instead of playing live: render offline, send one OSC message, list module types.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Render a patch offline to a WAV file (no JACK server needed).
@@ -99,7 +99,7 @@ pub struct RenderArgs {
     /// Sample rate.
     #[arg(long, default_value_t = 48000)]
     pub rate: u32,
-    /// Channels.
+    /// Output channels in the WAV file (1 to 8).
     #[arg(long, default_value_t = 2)]
     pub channels: u16,
     /// Output WAV file.

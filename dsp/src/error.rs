@@ -37,7 +37,7 @@ pub enum PatchError {
     BadValue {
         /// Module id.
         module: String,
-        /// Parameter.
+        /// The parameter's canonical name.
         param: String,
         /// The text given.
         value: String,

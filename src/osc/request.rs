@@ -43,7 +43,7 @@ pub enum Request {
         id: String,
         /// Parameter name.
         param: String,
-        /// Value.
+        /// The value: a number, or text (a choice name or a number written as text).
         value: ParamArg,
     },
     /// `/patch/commit`
@@ -78,7 +78,7 @@ pub enum Request {
         id: String,
         /// Parameter name.
         param: String,
-        /// Value.
+        /// The value: a number, or text (a choice name or a number written as text).
         value: ParamArg,
     },
     /// `/gate/<id> on|off`

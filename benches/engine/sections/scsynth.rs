@@ -5,6 +5,7 @@ use crate::procs::{Jackd, Monitor, Scsynth, RATE};
 use crate::synthdef;
 use crate::Ctx;
 use rosc::{OscPacket, OscType};
+use support::signal::rms;
 
 use super::*;
 
@@ -22,12 +23,6 @@ const AUDIBLE_RMS: f64 = 1e-4;
 /// Why an anchor trial cannot count: its synths do not exist or its output
 /// is silent. The whole run is then refused (no figure is reported).
 pub(super) const INVALID: &str = "anchor trial invalid";
-
-/// Root mean square of `x` (0 for none).
-fn rms(x: &[f32]) -> f64 {
-    let sum: f64 = x.iter().map(|&v| v as f64 * v as f64).sum();
-    (sum / x.len().max(1) as f64).sqrt()
-}
 
 /// One trial of `n` voices. It counts only if scsynth reports `n` synths
 /// throughout (`/status.reply`) and its output, captured for the whole
