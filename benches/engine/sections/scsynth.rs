@@ -69,7 +69,7 @@ pub(super) fn sc_voice_trial(sc: &mut Scsynth, jack: &Jackd, n: u32, secs: f64) 
     mon.record(false);
     let rec = mon.finish()?;
     let level = rms(&rec.samples);
-    if !(level >= AUDIBLE_RMS) {
+    if level.is_nan() || level < AUDIBLE_RMS {
         return Err(format!(
             "{INVALID}: scsynth's output is silent with {n} synths (RMS {level:.1e} over {:.1} s, want ≥ {AUDIBLE_RMS:.0e})",
             rec.samples.len() as f64 / RATE as f64
