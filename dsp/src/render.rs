@@ -92,6 +92,9 @@ pub fn parse_events(text: &str, sample_rate: f32) -> Result<Vec<TimedEvent>, Pat
         let kind = match words[1] {
             "set" => {
                 // `set id param value`, `set id param=value` or `set id.param value`.
+                if !(4..=5).contains(&words.len()) {
+                    return Err(err(format!("wrong number of words: {usage}")));
+                }
                 let mut one = match word_assignments(&words[3..]) {
                     Ok(v) if v.len() == 1 => v,
                     Err(_) => return Err(err(format!("missing value: {usage}"))),
