@@ -380,3 +380,35 @@ fn at_runs_a_message_on_the_frame_of_its_beat() {
         synth.output()
     );
 }
+
+#[test]
+fn quantized_commits_wait_while_stopped_unless_told_otherwise() {
+    let server = JackServer::start();
+    let (mut synth, osc) = start_synth(&server, &["--lead", LEAD]);
+    create(&osc, "a", "sine", &[]);
+    osc.send("/patch/commit", vec![s("bar")]);
+    assert!(
+        osc.recv(Duration::from_millis(1500)).is_none(),
+        "a quantized commit switched while the transport was stopped"
+    );
+    osc.ok("/transport", vec![s("start")]);
+    let done = osc.expect("/done", Duration::from_secs(5));
+    assert_eq!(done.args[0], s("/patch/commit"), "{done:?}");
+    assert_eq!(done.args.len(), 5, "{done:?}");
+    assert_eq!(done.args[4], f(1.0), "not on a bar line: {done:?}");
+    osc.ok("/transport", vec![s("stop")]);
+    drop(osc);
+    synth.terminate();
+
+    let (mut synth, osc) = start_synth(&server, &["--quant-when-stopped", "now"]);
+    create(&osc, "a", "sine", &[]);
+    let t0 = Instant::now();
+    let done = osc.request("/patch/commit", vec![s("bar")]);
+    assert_eq!(done.args[0], s("/patch/commit"), "{done:?}");
+    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+    assert!(
+        synth.try_wait().is_none(),
+        "synth-jack exited:\n{}",
+        synth.output()
+    );
+}
