@@ -68,7 +68,7 @@ fn commit_on_bar_fades_in_on_the_next_bar_line() {
     // first sample off the old level is the first frame of the fade. An
     // attempt with an xrun right before the switch is redone (the transport
     // moved under the audio there, see `settled`).
-    retry_disturbed(4, || {
+    retry_disturbed(6, || {
         let (old, new) = (level, level + 1.0);
         level = new;
         osc.ok("/patch/delete", vec![s(&format!("level{old}"))])
@@ -176,9 +176,9 @@ fn seq_follows_stop_and_locate() {
     let mut cap = TransportCapture::start(&server, &OUTS);
 
     // Rolling: every settled frame plays the step of its transport frame.
-    let take = cap.record(Duration::from_millis(600));
+    let take = cap.record(Duration::from_millis(1000));
     let ok = settled(&take);
-    assert!(ok.len() > 5_000, "{} settled frames", ok.len());
+    assert!(ok.len() > 1_000, "{} settled frames", ok.len());
     for &k in &ok {
         assert!(take.rolling[k]);
         assert_eq!(
@@ -196,7 +196,7 @@ fn seq_follows_stop_and_locate() {
         .into_iter()
         .filter(|&k| !take.rolling[k])
         .collect();
-    assert!(stopped.len() > 5_000, "{} stopped frames", stopped.len());
+    assert!(stopped.len() > 1_000, "{} stopped frames", stopped.len());
     let held = take.audio[0][stopped[0]];
     assert!(stopped.iter().all(|&k| take.audio[0][k] == held));
     assert!(stopped.iter().all(|&k| take.audio[1][k] == 0.0));
@@ -338,7 +338,7 @@ fn at_runs_a_message_on_the_frame_of_its_beat() {
     osc.commit();
     let mut cap = TransportCapture::start(&server, &OUTS);
     let mut level = 0.0f32;
-    retry_disturbed(4, || {
+    retry_disturbed(6, || {
         level += 1.0;
         cap.record(Duration::from_millis(100));
         // Two beats after the next bar line, as BAR:BEAT.
