@@ -109,6 +109,7 @@ pub fn run(args: RunArgs) -> i32 {
         crate::registry(),
         Duration::from_millis(args.failover_ms),
     );
+    control.quarantine_plugins = args.quarantine_plugins;
     if let Some(path) = &args.patch {
         match load_patch_file(&mut control, path) {
             Ok(()) => {
@@ -256,6 +257,7 @@ pub fn load_patch_file(control: &mut Control, path: &std::path::Path) -> Result<
     for w in warnings {
         log::warn!("{}: {w}", path.display());
     }
+    crate::plugin::state::load_beside(path, &patch);
     control.pending = patch;
     Ok(())
 }

@@ -91,6 +91,11 @@ pub struct Control {
     /// Frames of timed events sent and not yet rendered (min-heap), so
     /// their number never exceeds what a worker can hold.
     scheduled: BinaryHeap<Reverse<u64>>,
+    /// The cross-fade length to restore after a switch that cut instead
+    /// (it moved a plugin instance: see `plugin::keeps_instances`).
+    cut_restores: Option<u32>,
+    /// `--quarantine-plugins`: a failover drops plugins hanging in `run()`.
+    pub quarantine_plugins: bool,
 }
 
 impl Control {
@@ -111,6 +116,8 @@ impl Control {
             last_xruns: 0,
             clock: clock::Clock::default(),
             scheduled: BinaryHeap::new(),
+            cut_restores: None,
+            quarantine_plugins: false,
         };
         let sh = engine.shared.clone();
         if let Ok(g) = c.build(engine, &Patch::new()) {
@@ -231,6 +238,10 @@ impl Control {
         self.next_version += 1;
         let at =
             q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
+        if crate::plugin::keeps_instances(&self.committed, &q.patch) {
+            let f = sh.fade_frames.swap(1, AcqRel);
+            self.cut_restores.get_or_insert(f);
+        }
         let cmd = WorkerCmd::Handover {
             graph,
             to: 1 - active,
@@ -396,6 +407,9 @@ impl Control {
                     from,
                     failover,
                 } => {
+                    if let Some(f) = self.cut_restores.take() {
+                        sh.fade_frames.store(f, Release);
+                    }
                     if failover {
                         // The phase was set by fail_over: Idle when the failed
                         // worker was replaced, Reloading while a stalled one stops.
@@ -490,6 +504,9 @@ impl Control {
             let start = sh.cycle_frame.load(Acquire);
             // A fresh graph of what plays, with live changes; the loaded
             // standby graph is the fallback if that cannot be built.
+            if self.quarantine_plugins {
+                crate::plugin::quarantine(&mut [&mut self.committed, &mut self.pending]);
+            }
             let graph = self.build(engine, &self.committed).ok();
             let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
                 graph,
