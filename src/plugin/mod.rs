@@ -36,10 +36,13 @@ fn plugin_uri<'a>(kind: &'a str, params: &'a [(String, ParamArg)]) -> Option<&'a
     if kind != "lv2" {
         return None;
     }
-    params.iter().find(|(n, _)| n == "uri").and_then(|(_, v)| match v {
-        ParamArg::Text(t) => Some(t.as_str()),
-        ParamArg::Number(_) => None,
-    })
+    params
+        .iter()
+        .find(|(n, _)| n == "uri")
+        .and_then(|(_, v)| match v {
+            ParamArg::Text(t) => Some(t.as_str()),
+            ParamArg::Number(_) => None,
+        })
 }
 
 /// Checks the creation of a plugin module before the patch is edited: the
@@ -77,10 +80,14 @@ pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Resul
     };
     let w = world();
     let Some(port) = w.info(uri).and_then(|i| i.port(param)) else {
-        return Err(format!("plugin {uri} has no port '{param}' (module '{id}')"));
+        return Err(format!(
+            "plugin {uri} has no port '{param}' (module '{id}')"
+        ));
     };
     if port.kind != PortKind::Control || !port.input {
-        return Err(format!("{id}.{param} is not a control input of plugin {uri}"));
+        return Err(format!(
+            "{id}.{param} is not a control input of plugin {uri}"
+        ));
     }
     let v = match value {
         ParamArg::Number(v) => *v,
