@@ -14,6 +14,7 @@ pub mod world;
 pub use world::{world, PluginInfo, PortInfo, PortKind};
 
 use dsp::ParamArg;
+use std::sync::atomic::{AtomicU32, Ordering::*};
 
 /// The text of `synth-jack plugins [URI]`: every plugin (URI and name, then
 /// its ports), or one. Errors name an unknown URI.
@@ -104,6 +105,40 @@ pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Resul
     Ok(())
 }
 
+/// What the control thread does for plugins around switches and failovers.
+#[derive(Debug, Default)]
+pub struct Hooks {
+    /// The cross-fade length to restore after a switch that cut instead.
+    cut_restores: Option<u32>,
+    /// `--quarantine-plugins`: a failover drops plugins hanging in `run()`.
+    pub quarantine: bool,
+}
+
+impl Hooks {
+    /// Before sending a switch from `old` to `new`: a switch that moves a
+    /// plugin instance cuts at its frame instead of cross-fading.
+    pub fn before_switch(&mut self, fade_frames: &AtomicU32, old: &dsp::Patch, new: &dsp::Patch) {
+        if keeps_instances(old, new) {
+            let f = fade_frames.swap(1, AcqRel);
+            self.cut_restores.get_or_insert(f);
+        }
+    }
+
+    /// After any switch: the configured cross-fade again.
+    pub fn after_switch(&mut self, fade_frames: &AtomicU32) {
+        if let Some(f) = self.cut_restores.take() {
+            fade_frames.store(f, Release);
+        }
+    }
+
+    /// Before rebuilding what plays after a failover (see [`quarantine`]).
+    pub fn on_failover(&mut self, patches: &mut [&mut dsp::Patch]) {
+        if self.quarantine {
+            quarantine(patches);
+        }
+    }
+}
+
 /// True when a switch from `old` to `new` moves a plugin instance (same id
 /// and plugin in both): the instance cannot play in both graphs during a
 /// cross-fade, so such a switch cuts at its frame instead (every module that
@@ -120,7 +155,7 @@ pub fn keeps_instances(old: &dsp::Patch, new: &dsp::Patch) -> bool {
 pub fn quarantine(patches: &mut [&mut dsp::Patch]) -> Vec<String> {
     let stuck: Vec<String> = instance::live_instances()
         .into_iter()
-        .filter(|s| s.in_run.load(std::sync::atomic::Ordering::Acquire))
+        .filter(|s| s.in_run.load(Acquire))
         .map(|s| s.id.clone())
         .collect();
     for p in patches.iter_mut() {

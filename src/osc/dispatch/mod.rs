@@ -13,12 +13,14 @@ mod backend;
 mod edit;
 mod files;
 mod live;
+mod musical;
 mod plugins;
 mod reply;
 mod sync;
 
 pub use backend::{Backend, Progress, Status};
 pub use files::save_atomically;
+pub use musical::{transport_args, AT_HORIZON_SECS, MAX_AT};
 pub use reply::{modules_list, Reply};
 
 use super::decode::{flatten, When};
@@ -59,6 +61,10 @@ pub struct Dispatcher {
     warn: WarnLimit,
     /// Replies waiting to be sent, in order.
     pub out: Vec<Reply>,
+    /// `/at` messages waiting for their beat, sorted by beat.
+    at: Vec<musical::AtWait>,
+    /// Bar and beat of the quantized commit reported next.
+    landed: Option<(Ticket, i64, f64)>,
 }
 
 impl Dispatcher {
@@ -79,6 +85,8 @@ impl Dispatcher {
             quit: false,
             warn: WarnLimit::new(),
             out: Vec::new(),
+            at: Vec::new(),
+            landed: None,
         }
     }
 
@@ -214,6 +222,7 @@ impl Dispatcher {
             Request::PluginInfo { uri } => self.plugin_info(from, &uri)?,
             Request::PluginGet { id, symbol } => self.plugin_get(b, from, &id, &symbol)?,
             Request::PluginStats => self.plugin_stats(from),
+            Request::Musical(m) => self.musical(b, from, m)?,
             Request::Quit => {
                 log::info!("/quit from {from}");
                 self.done(from, "/quit", vec![]);
