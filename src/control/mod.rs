@@ -8,6 +8,7 @@ pub mod transport;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use crate::rt::shared::other_slot;
 use crate::rt::worker::EVENT_CAPACITY;
 use basedrop::Owned;
 use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
@@ -308,7 +309,7 @@ impl Control {
             .before_switch(&sh.fade_frames, &self.committed, &q.patch);
         let cmd = WorkerCmd::Handover {
             graph,
-            to: 1 - active,
+            to: other_slot(active),
             at,
             version,
             beat: on_beat,
@@ -570,7 +571,7 @@ impl Control {
         }
         let panicked = !sh.slots[dead].alive.load(Acquire);
         if dead == active {
-            let to = 1 - dead;
+            let to = other_slot(dead);
             self.failover_in_flight = true;
             let start = sh.cycle_frame.load(Acquire);
             // A fresh graph of what plays, with live changes; the loaded
