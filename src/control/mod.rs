@@ -69,6 +69,8 @@ struct Queued {
     at: Option<u64>,
     /// Switch on the next such boundary of the transport instead.
     quant: Option<transport::Quantum>,
+    /// The graph `commit` compiled (at this rate), kept only while it goes out at once.
+    graph: Option<(Owned<Graph>, f32)>,
 }
 
 enum Phase {
@@ -238,12 +240,7 @@ impl Control {
         quant: Option<transport::Quantum>,
     ) -> Result<Ticket, PatchError> {
         // Compile now so errors reach the sender at once.
-        Graph::compile(
-            &self.pending,
-            &self.registry,
-            engine.sample_rate(),
-            engine.config.channels,
-        )?;
+        let graph = self.build(engine, &self.pending)?;
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         self.queue.push_back(Queued {
@@ -251,8 +248,11 @@ impl Control {
             patch: self.pending.clone(),
             at,
             quant,
+            graph: Some((graph, engine.sample_rate())),
         });
         self.pump(engine);
+        // A commit left waiting keeps its patch only (bounded memory).
+        self.queue.iter_mut().for_each(|q| q.graph = None);
         Ok(ticket)
     }
 
@@ -289,7 +289,8 @@ impl Control {
                 }
             }
         }
-        let graph = match self.build(engine, &q.patch) {
+        let compiled = q.graph.take().filter(|(_, sr)| *sr == engine.sample_rate());
+        let graph = match compiled.map_or_else(|| self.build(engine, &q.patch), |(g, _)| Ok(g)) {
             Ok(g) => g,
             Err(e) => {
                 self.notices.push(Notice::CommitFailed {
@@ -567,6 +568,7 @@ impl Control {
                 patch: *patch,
                 at: None,
                 quant: None,
+                graph: None,
             });
         }
         let panicked = !sh.slots[dead].alive.load(Acquire);
