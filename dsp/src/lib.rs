@@ -16,9 +16,10 @@ pub mod registry;
 pub mod render;
 pub mod spec;
 pub mod table;
+pub mod voice;
 
 pub use error::PatchError;
-pub use event::{Event, EventKind};
+pub use event::{Event, EventKind, NoteEvent};
 pub use graph::Graph;
 pub use module::{Module, ProcessIo, MAX_BLOCK};
 pub use name::Name;
