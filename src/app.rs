@@ -36,6 +36,7 @@ pub fn run(args: RunArgs) -> i32 {
         fade_ms: args.fade_ms,
         connect: args.connect,
         start_server: args.start_server,
+        midi: !args.no_midi,
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,

@@ -30,6 +30,8 @@ pub struct Config {
     pub connect: bool,
     /// Start a JACK server if none runs.
     pub start_server: bool,
+    /// Register the MIDI input port `midi_in`.
+    pub midi: bool,
 }
 
 /// Why the engine could not start.
@@ -190,7 +192,13 @@ impl Engine {
             .store(client.buffer_size().min(MAX_PERIOD as u32), Release);
         self.shared.sample_rate.store(client.sample_rate(), Release);
         self.shared.server_gone.store(false, Release);
-        let cb = Callback::new(self.shared.clone(), ports, active, t, self.recorder.tap());
+        let mut cb = Callback::new(self.shared.clone(), ports, active, t, self.recorder.tap());
+        if self.config.midi {
+            let p = client
+                .register_port("midi_in", jack::MidiIn::default())
+                .map_err(|e| StartError::Other(format!("cannot register port midi_in: {e:?}")))?;
+            cb = cb.with_midi(p);
+        }
         let notes = Notifications {
             shared: self.shared.clone(),
         };

@@ -112,6 +112,8 @@ pub struct Callback {
     incoming: Option<Incoming>,
     last: [f32; 8],
     record: RecordTap,
+    /// The MIDI input, unless `--no-midi`.
+    midi: Option<super::midi::MidiInput>,
 }
 
 impl Callback {
@@ -134,7 +136,14 @@ impl Callback {
             incoming: None,
             last: [0.0; 8],
             record,
+            midi: None,
         }
+    }
+
+    /// Reads MIDI from `port` each cycle (see [`super::midi`]).
+    pub fn with_midi(mut self, port: jack::Port<jack::MidiIn>) -> Callback {
+        self.midi = Some(super::midi::MidiInput::new(port));
+        self
     }
 
     /// Returns blocks it holds to their rings and gives back the ports
@@ -298,6 +307,9 @@ impl jack::ProcessHandler for Callback {
         rt_guard(|| {
             let n = ps.n_frames() as usize;
             let usecs = ps.cycle_times().map(|c| c.current_usecs).unwrap_or(0);
+            if let Some(m) = &self.midi {
+                m.forward(ps, &self.shared, self.t);
+            }
             // Moving the Vec out and back allocates nothing.
             let mut ports = std::mem::take(&mut self.ports);
             {

@@ -4,6 +4,7 @@
 
 pub mod callback;
 pub mod command;
+pub mod midi;
 pub mod ring;
 pub mod shared;
 pub mod telemetry;
