@@ -81,12 +81,22 @@ pub struct Patch {
     pub modules: Vec<ModuleDecl>,
     /// Connections in creation order.
     pub connections: Vec<Connection>,
+    /// Voice templates of the instruments (see [`crate::voice`]).
+    pub voices: Vec<crate::voice::VoiceTemplate>,
+    /// MIDI channel routes (`midi 1 lead`).
+    pub midi: Vec<crate::voice::midi::ChannelRoute>,
+    /// MIDI controller routes (`cc 74 lead.filt.cutoff 200 8000`).
+    pub ccs: Vec<crate::voice::midi::CcRoute>,
     index: Index,
 }
 
 impl PartialEq for Patch {
     fn eq(&self, other: &Patch) -> bool {
-        self.modules == other.modules && self.connections == other.connections
+        self.modules == other.modules
+            && self.connections == other.connections
+            && self.voices == other.voices
+            && self.midi == other.midi
+            && self.ccs == other.ccs
     }
 }
 
@@ -95,6 +105,9 @@ impl fmt::Debug for Patch {
         f.debug_struct("Patch")
             .field("modules", &self.modules)
             .field("connections", &self.connections)
+            .field("voices", &self.voices)
+            .field("midi", &self.midi)
+            .field("ccs", &self.ccs)
             .finish()
     }
 }
@@ -281,6 +294,7 @@ impl Patch {
             modules,
             connections,
             index,
+            ..Patch::default()
         }
     }
 
@@ -358,6 +372,9 @@ impl Patch {
         kind: &str,
         params: &[(String, ParamArg)],
     ) -> Result<Vec<String>, PatchError> {
+        if let Some((inst, inner)) = crate::voice::edit::inner_id(id) {
+            return self.template_create(reg, inst, inner, kind, params);
+        }
         if !is_valid_name(id) {
             return Err(PatchError::BadName(id.to_string()));
         }
@@ -395,6 +412,9 @@ impl Patch {
         ix.mark.push(0);
         ix.parent.push(NONE);
         ix.built_for.0 += 1;
+        if t.spec.name == crate::voice::instrument::SPEC.name && self.template(id).is_none() {
+            self.voices.push(crate::voice::VoiceTemplate::new(id));
+        }
         Ok(warnings)
     }
 
@@ -406,6 +426,9 @@ impl Patch {
         param: &str,
         value: &ParamArg,
     ) -> Result<(f32, Vec<String>), PatchError> {
+        if let Some((inst, inner)) = crate::voice::edit::inner_id(id) {
+            return self.template_set(reg, inst, inner, param, value);
+        }
         let spec = self.spec_of(reg, id)?;
         let (pname, v, w) = resolve_value(spec, id, param, value)?;
         let i = self.module_index(id).expect("checked by spec_of");
@@ -415,6 +438,10 @@ impl Patch {
 
     /// Removes a module and every connection to or from it. O(modules + connections).
     pub fn delete(&mut self, id: &str) -> Result<(), PatchError> {
+        if let Some((inst, inner)) = crate::voice::edit::inner_id(id) {
+            return self.template_delete(inst, inner);
+        }
+        self.forget_module(id);
         let i = self
             .module_index(id)
             .ok_or_else(|| PatchError::UnknownModule(id.to_string()))?;
@@ -471,6 +498,9 @@ impl Patch {
     /// modules on the cycle) and going over capacity. The cycle check is
     /// incremental: it searches only the modules whose order must change.
     pub fn connect(&mut self, reg: &Registry, src: &str, dst: &str) -> Result<(), PatchError> {
+        if let Some((inst, s, d)) = self.template_endpoints(src, dst) {
+            return self.template_connect(reg, &inst, s, d, true);
+        }
         self.ensure_index();
         let c = self.resolve_connection(reg, src, dst)?;
         if self.index.conns.contains(&c) {
@@ -500,6 +530,9 @@ impl Patch {
 
     /// Removes the connection from `src` to `dst`.
     pub fn disconnect(&mut self, reg: &Registry, src: &str, dst: &str) -> Result<(), PatchError> {
+        if let Some((inst, s, d)) = self.template_endpoints(src, dst) {
+            return self.template_connect(reg, &inst, s, d, false);
+        }
         self.ensure_index();
         let c = self.resolve_connection(reg, src, dst)?;
         if !self.index.conns.remove(&c) {
@@ -597,15 +630,19 @@ impl Patch {
     pub fn to_text(&self, reg: &Registry) -> String {
         let mut s = String::new();
         for m in &self.modules {
-            s.push_str(&format!("create {} {}", m.id, m.kind));
             let spec = reg.find(&m.kind).map(|t| t.spec);
+            let mut params = String::new();
             for (p, v) in &m.params {
                 let text = spec
                     .and_then(|sp| sp.param_index(p).map(|i| sp.params[i].format_value(*v)))
                     .unwrap_or_else(|| format!("{v}"));
-                s.push_str(&format!(" {p}={text}"));
+                params.push_str(&format!(" {p}={text}"));
             }
-            s.push('\n');
+            if m.kind == crate::voice::instrument::SPEC.name {
+                s.push_str(&self.voice_text(reg, &m.id, &params));
+            } else {
+                s.push_str(&format!("create {} {}{params}\n", m.id, m.kind));
+            }
         }
         for c in &self.connections {
             s.push_str(&format!(
@@ -613,6 +650,7 @@ impl Patch {
                 c.from, c.from_port, c.to, c.to_port
             ));
         }
+        s.push_str(&self.midi_text());
         s
     }
 
@@ -621,11 +659,21 @@ impl Patch {
     pub fn parse(reg: &Registry, text: &str) -> Result<(Patch, Vec<String>), PatchError> {
         let mut p = Patch::new();
         let mut warnings = Vec::new();
+        // Inside `voice NAME ... end`, ids are prefixed `NAME.`.
+        let mut voice: Option<String> = None;
         for (n, raw) in text.lines().enumerate() {
             let line = raw.split('#').next().unwrap_or("").trim();
             if line.is_empty() {
                 continue;
             }
+            let owned;
+            let line = match (&voice, line.split_whitespace().next()) {
+                (_, Some("voice" | "end" | "midi" | "cc")) | (None, _) => line,
+                (Some(v), _) => {
+                    owned = crate::voice::edit::prefix_line(v, line);
+                    owned.as_str()
+                }
+            };
             let at = |e: PatchError| PatchError::Parse {
                 line: n + 1,
                 message: e.to_string(),
@@ -636,6 +684,12 @@ impl Patch {
                 message: format!("usage: {u}"),
             };
             match words[0] {
+                "voice" | "end" | "midi" | "cc" => {
+                    let w = p
+                        .parse_voice_line(reg, &words, &mut voice)
+                        .map_err(at)?;
+                    warnings.extend(w);
+                }
                 "create" => {
                     if words.len() < 3 {
                         return Err(usage("create ID TYPE [param=value]..."));
@@ -693,11 +747,17 @@ impl Patch {
                     return Err(PatchError::Parse {
                         line: n + 1,
                         message: format!(
-                        "unknown command '{other}' (use create, connect, disconnect, delete, set)"
+                        "unknown command '{other}' (use create, connect, disconnect, delete, set, voice, end, midi, cc)"
                     ),
                     })
                 }
             }
+        }
+        if let Some(v) = voice {
+            return Err(PatchError::Parse {
+                line: text.lines().count(),
+                message: format!("voice {v} has no `end`"),
+            });
         }
         Ok((p, warnings))
     }

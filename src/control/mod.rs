@@ -3,6 +3,7 @@
 //! real-time threads, and hands them over through the workers' queues.
 
 pub mod clock;
+mod notes;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};

@@ -9,6 +9,7 @@
 
 pub mod decode;
 pub mod dispatch;
+mod notes;
 pub mod request;
 pub mod send;
 pub mod server;

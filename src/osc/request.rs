@@ -99,12 +99,40 @@ pub enum Request {
     Modules,
     /// `/quit`
     Quit,
+    /// `/note/on`, `/note/off`, `/note`, `/note/bend`, `/note/pressure`, `/note/alloff`
+    Note {
+        /// Instrument id.
+        inst: String,
+        /// What to do.
+        ev: dsp::NoteEvent,
+        /// `/note`: the note-off follows this many ms after the note-on.
+        dur_ms: Option<f32>,
+    },
+    /// `/voice/create name [count] [key value]...`
+    VoiceCreate {
+        /// Instrument id.
+        name: String,
+        /// Voice settings (`count`, `mode`, `steal`, ...).
+        params: Vec<(String, ParamArg)>,
+    },
+    /// `/midi/map channel instrument`
+    MidiMap {
+        /// MIDI channel 1–16.
+        channel: u8,
+        /// Instrument id.
+        inst: String,
+    },
+    /// `/midi/cc channel cc target min max [lin|exp]`
+    MidiCc(dsp::voice::midi::CcRoute),
 }
 
 impl Request {
     /// True for requests answered only when they fail (`/mod`, `/gate`).
     pub fn silent(&self) -> bool {
-        matches!(self, Request::Mod { .. } | Request::Gate { .. })
+        matches!(
+            self,
+            Request::Mod { .. } | Request::Gate { .. } | Request::Note { .. }
+        )
     }
 }
 
@@ -149,10 +177,11 @@ impl<'a> Args<'a> {
         text(&self.args[i]).ok_or_else(|| self.wrong(i, what))
     }
 
-    /// A module id: a string of 1 to 64 characters of `[A-Za-z0-9_-]`.
+    /// A module id: a string of 1 to 64 characters of `[A-Za-z0-9_-]`, or
+    /// `INSTRUMENT.ID` for a module of a voice template.
     fn id(&self, i: usize) -> Result<String, String> {
         let s = self.text(i, "a module id (string)")?;
-        check_name(s, "module id")?;
+        check_id(s)?;
         Ok(s.to_string())
     }
 
@@ -181,6 +210,17 @@ pub fn check_name(s: &str, what: &str) -> Result<(), String> {
             "bad {what} '{}': use 1 to 64 characters of A-Z a-z 0-9 _ -",
             clip(s)
         ))
+    }
+}
+
+/// A module id, or `INSTRUMENT.ID` for a module of a voice template.
+fn check_id(s: &str) -> Result<(), String> {
+    match s.split_once('.') {
+        Some((inst, id)) => {
+            check_name(inst, "instrument id")?;
+            check_name(id, "module id")
+        }
+        None => check_name(s, "module id"),
     }
 }
 
@@ -320,13 +360,15 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
         "/modules" => a("/modules").count(0, 0).map(|_| Request::Modules),
         "/quit" => a("/quit").count(0, 0).map(|_| Request::Quit),
         _ => {
-            if let Some(rest) = addr.strip_prefix("/mod/") {
+            if let Some(r) = super::notes::parse(addr, args) {
+                r
+            } else if let Some(rest) = addr.strip_prefix("/mod/") {
                 let a = a("/mod/ID/PARAM VALUE");
                 let (id, p) = rest
                     .split_once('/')
                     .filter(|(_, p)| !p.is_empty() && !p.contains('/'))
                     .ok_or_else(|| format!("bad address '{}': use /mod/ID/PARAM", clip(addr)))?;
-                check_name(id, "module id")?;
+                check_id(id)?;
                 a.count(1, 1)?;
                 Ok(Request::Mod {
                     id: id.to_string(),

@@ -4,6 +4,7 @@
 //! edits and compiles the voice patch, `midi` routes MIDI messages.
 
 pub mod alloc;
+pub mod edit;
 pub mod instrument;
 pub mod midi;
 pub mod note;
@@ -22,7 +23,7 @@ use midi::{CcTarget, MidiMap};
 
 /// The voice template of instrument `id` in `patch`.
 pub fn template_of<'a>(patch: &'a Patch, id: &str) -> Option<&'a VoiceTemplate> {
-    patch_voices(patch).iter().find(|t| t.name == id)
+    patch.voices.iter().find(|t| t.name == id)
 }
 
 /// Builds instrument `decl` of `patch` from its template (control thread).
@@ -85,10 +86,10 @@ pub fn compile_midi(
     {
         map.channels = [instrument(&first.id)?; 16];
     }
-    for r in patch_midi(patch) {
+    for r in &patch.midi {
         map.channels[(r.channel.clamp(1, 16) - 1) as usize] = instrument(&r.instrument)?;
     }
-    for r in patch_ccs(patch) {
+    for r in &patch.ccs {
         let (outer, inner, param) = midi::split_target(&r.target)?;
         let (node, spec) = find(outer).ok_or_else(|| PatchError::UnknownModule(outer.into()))?;
         let spec = match inner {
@@ -121,15 +122,4 @@ pub fn compile_midi(
         map.ccs.push((r.clone(), target));
     }
     Ok(map)
-}
-
-// Interim until Patch gains these fields (after the patch.rs split).
-fn patch_voices(_p: &Patch) -> &'static [VoiceTemplate] {
-    &[]
-}
-fn patch_midi(_p: &Patch) -> &'static [midi::ChannelRoute] {
-    &[]
-}
-fn patch_ccs(_p: &Patch) -> &'static [midi::CcRoute] {
-    &[]
 }

@@ -136,7 +136,23 @@ impl VoiceTemplate {
         n: usize,
     ) -> Result<Vec<VoiceGraph>, PatchError> {
         let reg = registry(reg);
-        let first = Graph::compile(&self.patch, &reg, sample_rate, 1)
+        // A parameter fed by note.freq plays the note's frequency: its own
+        // value (an oscillator's default 440 Hz) would be added, so it is 0.
+        let mut patch = self.patch.clone();
+        for c in &self.patch.connections {
+            let Ok(spec) = self.patch.spec_of(&reg, &c.to) else {
+                continue;
+            };
+            let to_param = spec.input_index(&c.to_port).is_none();
+            if c.from == "note" && c.from_port == "freq" && to_param {
+                if let Some(i) = patch.module_index(&c.to) {
+                    let params = &mut patch.modules[i].params;
+                    params.retain(|(n, _)| *n != c.to_port);
+                    params.push((c.to_port.clone(), 0.0));
+                }
+            }
+        }
+        let first = Graph::compile(&patch, &reg, sample_rate, 1)
             .map_err(|e| in_template(&self.name, e))?;
         let note = Name::new("note").and_then(|n| first.find(&n));
         let note = note.ok_or_else(|| PatchError::UnknownModule(format!("{}.note", self.name)))?;
@@ -158,7 +174,7 @@ impl VoiceTemplate {
         });
         for _ in 1..n {
             voices.push(VoiceGraph {
-                graph: Graph::compile(&self.patch, &reg, sample_rate, 1)?,
+                graph: Graph::compile(&patch, &reg, sample_rate, 1)?,
                 note,
                 gates: gates.clone(),
             });
