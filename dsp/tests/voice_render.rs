@@ -58,7 +58,10 @@ fn render(g: &mut Graph, events: &[(u64, Event)], frames: usize) -> Vec<f32> {
 
 fn instrument<'a>(g: &'a mut Graph, id: &str) -> &'a Instrument {
     let i = g.find(&Name::new(id).unwrap()).unwrap();
-    g.module_mut(i).as_any().downcast_ref::<Instrument>().unwrap()
+    g.module_mut(i)
+        .as_any()
+        .downcast_ref::<Instrument>()
+        .unwrap()
 }
 
 /// Hann-windowed amplitude of the `f` Hz component.
@@ -135,7 +138,8 @@ fn c_major_chord_has_its_three_fundamentals_starting_at_their_event_frames() {
 #[test]
 fn glide_reaches_the_new_pitch_in_exactly_its_time() {
     // A template of `note` alone outputs the note's frequency.
-    let text = "voice keys count=1 mode=legato glide=10\nend\ncreate out output\nconnect keys out\n";
+    let text =
+        "voice keys count=1 mode=legato glide=10\nend\ncreate out output\nconnect keys out\n";
     let mut g = compile(text);
     let events = [on(100, 60.0), on(1000, 72.0)];
     let out = render(&mut g, &events, 3000);
@@ -158,7 +162,10 @@ fn unison_copies_are_detuned_by_the_given_cents() {
     for cents in [-50.0f64, 50.0] {
         let want = 440.0 * 2f64.powf(cents / 1200.0);
         let got = peak_near(tail, want, 3.0);
-        assert!((got - want).abs() <= 0.5, "{cents} cents: {got} Hz, want {want}");
+        assert!(
+            (got - want).abs() <= 0.5,
+            "{cents} cents: {got} Hz, want {want}"
+        );
     }
     assert!(amplitude(tail, 440.0) < 0.1 * amplitude(tail, 440.0 * 2f64.powf(0.5 / 12.0)));
 }
@@ -167,7 +174,9 @@ fn unison_copies_are_detuned_by_the_given_cents() {
 fn seventeen_notes_into_sixteen_voices_steal_one_without_a_click_or_allocation() {
     let text = sine_patch("count=16 steal=oldest", 5.0);
     let mut g = compile(&text);
-    let mut events: Vec<_> = (0..16).map(|k| on(k * 480, 48.0 + 2.0 * k as f32)).collect();
+    let mut events: Vec<_> = (0..16)
+        .map(|k| on(k * 480, 48.0 + 2.0 * k as f32))
+        .collect();
     let steal_at = 16 * 480 + 4800;
     events.push(on(steal_at, 84.0));
     let frames = steal_at as usize + 4800;
@@ -196,7 +205,11 @@ fn seventeen_notes_into_sixteen_voices_steal_one_without_a_click_or_allocation()
     assert_eq!(inst.busy_voices(), 16);
     assert_eq!(fading, 17, "the stolen voice fades in a copy of its own");
     assert_eq!(inst.rendered_slots(), 16, "and is gone within 2 ms");
-    let step = |x: &[f32]| x.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
+    let step = |x: &[f32]| {
+        x.windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f32::max)
+    };
     let s = steal_at as usize;
     let steady = step(&out[s - 2400..s]);
     let around = step(&out[s - 64..s + 480]);
@@ -250,7 +263,11 @@ fn midi_channels_play_their_instruments_and_unmapped_ones_the_first() {
     let text = "voice a count=2\nend\nvoice b count=2\nend\nmidi 2 b\n\
                 create out output\nconnect a out\n";
     let mut g = compile(text);
-    let events = [midi(0, [0x90, 60, 100]), midi(0, [0x91, 62, 100]), midi(0, [0x95, 64, 1])];
+    let events = [
+        midi(0, [0x90, 60, 100]),
+        midi(0, [0x91, 62, 100]),
+        midi(0, [0x95, 64, 1]),
+    ];
     render(&mut g, &events, 64);
     assert_eq!(instrument(&mut g, "a").busy_voices(), 2, "channels 1 and 6");
     assert_eq!(instrument(&mut g, "b").busy_voices(), 1, "channel 2");
@@ -294,7 +311,10 @@ fn midi_bend_pressure_sustain_and_cc_take_effect_at_their_frame() {
     assert_eq!(a[99], 440.0);
     assert!((a[100] - bent).abs() < 1e-3, "{} vs {bent}", a[100]);
     assert_eq!(a[199], a[100], "the CC has not acted before its frame");
-    assert!(a[200] > a[199] && a[220] > a[200], "gain glides from frame 200");
+    assert!(
+        a[200] > a[199] && a[220] > a[200],
+        "gain glides from frame 200"
+    );
     assert!(a[3999] > 1.99 * bent, "gain reached 2: {}", a[3999]);
     assert!(a[3999] > 0.0, "the pedal held the note from 310 on");
     assert_eq!(a[4000], 0.0, "the pedal came up at 4000");

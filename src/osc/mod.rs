@@ -100,6 +100,15 @@ impl Backend for Live<'_> {
         self.control.gate(self.engine, id, on, frame)
     }
 
+    fn note(
+        &mut self,
+        inst: &str,
+        ev: dsp::NoteEvent,
+        frame: Option<u64>,
+    ) -> Result<(), PatchError> {
+        self.control.note(self.engine, inst, ev, frame)
+    }
+
     fn unix_now(&self) -> f64 {
         clock::unix_now()
     }

@@ -263,7 +263,9 @@ impl Patch {
         match words[0] {
             "voice" => {
                 if let Some(open) = voice {
-                    return Err(bad(format!("voice {open} is still open: close it with `end`")));
+                    return Err(bad(format!(
+                        "voice {open} is still open: close it with `end`"
+                    )));
                 }
                 let name = words
                     .get(1)

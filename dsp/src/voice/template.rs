@@ -152,8 +152,8 @@ impl VoiceTemplate {
                 }
             }
         }
-        let first = Graph::compile(&patch, &reg, sample_rate, 1)
-            .map_err(|e| in_template(&self.name, e))?;
+        let first =
+            Graph::compile(&patch, &reg, sample_rate, 1).map_err(|e| in_template(&self.name, e))?;
         let note = Name::new("note").and_then(|n| first.find(&n));
         let note = note.ok_or_else(|| PatchError::UnknownModule(format!("{}.note", self.name)))?;
         let gates: Vec<usize> = if self.gates.is_empty() {
