@@ -215,13 +215,10 @@ pub fn check_name(s: &str, what: &str) -> Result<(), String> {
 
 /// A module id, or `INSTRUMENT.ID` for a module of a voice template.
 fn check_id(s: &str) -> Result<(), String> {
-    match s.split_once('.') {
-        Some((inst, id)) => {
-            check_name(inst, "instrument id")?;
-            check_name(id, "module id")
-        }
-        None => check_name(s, "module id"),
+    if dsp::voice::edit::inner_id(s).is_some() {
+        return Ok(());
     }
+    check_name(s, "module id")
 }
 
 /// An endpoint `id`, `id.port`: the id part must be a valid name; ports are

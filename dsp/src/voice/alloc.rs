@@ -357,12 +357,11 @@ impl Allocator {
         }
         match self.sounding_key() {
             // Back to a key still held: pitch only, in both mono and legato.
-            Some((n, _)) => {
-                if n != self.voices[0].note {
-                    self.voices[0].note = n;
-                    out(Action::Legato { voice: 0, note: n });
-                }
+            Some((n, _)) if n != self.voices[0].note => {
+                self.voices[0].note = n;
+                out(Action::Legato { voice: 0, note: n });
             }
+            Some(_) => {}
             None if self.voices[0].state == State::Held => self.release(0, out),
             None => {}
         }

@@ -49,7 +49,10 @@ fn an_instrument_built_over_osc_is_the_patch_file_one() {
     assert_eq!(t.gates, vec!["env".to_string()]);
     assert_eq!(t.patch.connections.len(), 3);
     let text = r.b.committed.to_text(&r.b.reg);
-    assert!(text.starts_with("voice lead count=16 mode=poly glide=0\n"), "{text}");
+    assert!(
+        text.starts_with("voice lead count=16 mode=poly glide=0\n"),
+        "{text}"
+    );
     let (again, _) = Patch::parse(&r.b.reg, &text).unwrap();
     assert_eq!(again, r.b.committed);
     Graph::compile(&r.b.committed, &r.b.reg, 48000.0, 2).unwrap();
@@ -59,17 +62,28 @@ fn an_instrument_built_over_osc_is_the_patch_file_one() {
 fn notes_are_silent_and_land_on_their_bundle_frame() {
     let mut r = Rig::new();
     lead(&mut r);
-    assert!(r.send(m("/note/on", vec![st("lead"), i(60), i(127)])).is_empty());
-    assert!(r.send(m("/note/on", vec![st("lead"), f(60.5), f(0.0)])).is_empty());
+    assert!(r
+        .send(m("/note/on", vec![st("lead"), i(60), i(127)]))
+        .is_empty());
+    assert!(r
+        .send(m("/note/on", vec![st("lead"), f(60.5), f(0.0)]))
+        .is_empty());
     assert!(r.send(m("/note/off", vec![st("lead"), i(60)])).is_empty());
-    assert!(r.send(m("/note/bend", vec![st("lead"), f(-1.5)])).is_empty());
-    assert!(r.send(m("/note/pressure", vec![st("lead"), f(0.25)])).is_empty());
+    assert!(r
+        .send(m("/note/bend", vec![st("lead"), f(-1.5)]))
+        .is_empty());
+    assert!(r
+        .send(m("/note/pressure", vec![st("lead"), f(0.25)]))
+        .is_empty());
     assert!(r.send(m("/note/alloff", vec![st("lead")])).is_empty());
     let note = |ev| Did::Note("lead".into(), ev, None);
     assert_eq!(
         r.b.did,
         vec![
-            note(NoteEvent::On { note: 60.0, vel: 1.0 }),
+            note(NoteEvent::On {
+                note: 60.0,
+                vel: 1.0
+            }),
             note(NoteEvent::Off { note: 60.5 }), // velocity 0 is a note-off
             note(NoteEvent::Off { note: 60.0 }),
             note(NoteEvent::Bend(-1.5)),
@@ -105,7 +119,9 @@ fn notes_are_silent_and_land_on_their_bundle_frame() {
     // Untimed `/note`: the note-off follows where the worker is now.
     r.b.did.clear();
     r.b.rendered = 1000;
-    assert!(r.send(m("/note", vec![st("lead"), i(70), i(1), f(10.0)])).is_empty());
+    assert!(r
+        .send(m("/note", vec![st("lead"), i(70), i(1), f(10.0)]))
+        .is_empty());
     assert_eq!(r.b.did[1], at(NoteEvent::Off { note: 70.0 }, 1480));
 }
 
@@ -136,7 +152,14 @@ fn midi_routes_are_patch_edits() {
     r.ok(m("/midi/map", vec![i(2), st("lead")]));
     r.ok(m(
         "/midi/cc",
-        vec![i(0), i(74), st("lead.filt.cutoff"), i(200), i(8000), st("exp")],
+        vec![
+            i(0),
+            i(74),
+            st("lead.filt.cutoff"),
+            i(200),
+            i(8000),
+            st("exp"),
+        ],
     ));
     r.ok(m("/midi/cc", vec![i(1), i(1), st("lead.gain"), i(0), i(1)]));
     let p = &r.b.pending;
@@ -145,7 +168,10 @@ fn midi_routes_are_patch_edits() {
     assert!(p.ccs[0].exp && !p.ccs[1].exp);
     let text = p.to_text(&r.b.reg);
     assert!(text.contains("midi 2 lead\n"), "{text}");
-    assert!(text.contains("cc 74 lead.filt.cutoff 200 8000 exp\n"), "{text}");
+    assert!(
+        text.contains("cc 74 lead.filt.cutoff 200 8000 exp\n"),
+        "{text}"
+    );
     assert!(text.contains("cc 1 lead.gain 0 1 channel=1\n"), "{text}");
     let (_, why) = r.fails(m("/midi/map", vec![i(17), st("lead")]));
     assert!(why.contains("1-16"), "{why}");
