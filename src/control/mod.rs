@@ -4,6 +4,7 @@
 
 pub mod clock;
 mod notes;
+mod recover;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
@@ -64,9 +65,11 @@ enum Phase {
         patch: Box<Patch>,
         version: u32,
         sent: Instant,
+        /// Timeline frame it was scheduled for.
+        at: Option<u64>,
     },
     /// Switched; waiting for the old slot to stop so it can be reloaded.
-    Reloading { slot: usize },
+    Reloading { slot: usize, since: Instant },
 }
 
 /// Patch editing and commit state.
@@ -248,6 +251,7 @@ impl Control {
             patch: Box::new(q.patch),
             version,
             sent: Instant::now(),
+            at,
         };
     }
 
@@ -370,6 +374,21 @@ impl Control {
     /// Handles what the real-time side reported; supervises the active worker.
     pub fn poll(&mut self, engine: &mut Engine) {
         let sh = engine.shared.clone();
+        self.take_events(engine);
+        self.supervise(engine);
+        self.bound_phases(engine);
+        let x = sh.stats.xruns.load(Relaxed);
+        if x != self.last_xruns {
+            self.last_xruns = x;
+            self.clock.reset();
+            self.notices.push(Notice::Xrun(x));
+        }
+        self.pump(engine);
+    }
+
+    /// Handles the events the real-time side posted.
+    fn take_events(&mut self, engine: &mut Engine) {
+        let sh = engine.shared.clone();
         while let Some(e) = sh.events.pop() {
             match e {
                 EngineEvent::Switched {
@@ -391,8 +410,14 @@ impl Control {
                         patch,
                         version: v,
                         sent,
-                    } = std::mem::replace(&mut self.phase, Phase::Reloading { slot: from })
-                    {
+                        ..
+                    } = std::mem::replace(
+                        &mut self.phase,
+                        Phase::Reloading {
+                            slot: from,
+                            since: Instant::now(),
+                        },
+                    ) {
                         self.committed = *patch;
                         self.version = v;
                         log::info!(
@@ -408,7 +433,7 @@ impl Control {
                 }
                 EngineEvent::Stopped { slot } => {
                     self.load_standby(engine, slot);
-                    if matches!(self.phase, Phase::Reloading { slot: s } if s == slot) {
+                    if matches!(self.phase, Phase::Reloading { slot: s, .. } if s == slot) {
                         self.phase = Phase::Idle;
                     }
                 }
@@ -418,14 +443,6 @@ impl Control {
                 }
             }
         }
-        self.supervise(engine);
-        let x = sh.stats.xruns.load(Relaxed);
-        if x != self.last_xruns {
-            self.last_xruns = x;
-            self.clock.reset();
-            self.notices.push(Notice::Xrun(x));
-        }
-        self.pump(engine);
     }
 
     /// Fails over when the active worker lags the callback by more than the timeout.
@@ -493,7 +510,10 @@ impl Control {
         } else {
             // A stalled worker stops when it wakes; commits wait for that.
             let _ = sh.slots[dead].cmds.push(WorkerCmd::Stop);
-            self.phase = Phase::Reloading { slot: dead };
+            self.phase = Phase::Reloading {
+                slot: dead,
+                since: Instant::now(),
+            };
         }
     }
 }

@@ -2,9 +2,9 @@
 //! `delete`, `set`, `abort`, `clear` and `dump`.
 
 use super::reply::s;
-use super::{Backend, Dispatcher, MAX_REPLY_TEXT};
+use super::{Backend, Dispatcher};
+use crate::osc::peer::Peer;
 use dsp::{ParamArg, Patch, PatchError};
-use std::net::SocketAddr;
 
 fn e(e: PatchError) -> String {
     e.to_string()
@@ -14,7 +14,7 @@ impl Dispatcher {
     pub(super) fn create(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         id: String,
         kind: &str,
         params: &[(String, ParamArg)],
@@ -31,7 +31,7 @@ impl Dispatcher {
     pub(super) fn connect(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         src: &str,
         dst: &str,
     ) -> Result<(), String> {
@@ -44,7 +44,7 @@ impl Dispatcher {
     pub(super) fn disconnect(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         src: &str,
         dst: &str,
     ) -> Result<(), String> {
@@ -57,7 +57,7 @@ impl Dispatcher {
     pub(super) fn delete(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         id: &str,
     ) -> Result<(), String> {
         b.edit().1.delete(id).map_err(e)?;
@@ -68,7 +68,7 @@ impl Dispatcher {
     pub(super) fn set(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         id: &str,
         param: &str,
         value: &ParamArg,
@@ -82,12 +82,12 @@ impl Dispatcher {
         Ok(())
     }
 
-    pub(super) fn abort(&mut self, b: &mut dyn Backend, from: SocketAddr) {
+    pub(super) fn abort(&mut self, b: &mut dyn Backend, from: Peer) {
         b.abort();
         self.done(from, "/patch/abort", vec![]);
     }
 
-    pub(super) fn clear(&mut self, b: &mut dyn Backend, from: SocketAddr) {
+    pub(super) fn clear(&mut self, b: &mut dyn Backend, from: Peer) {
         *b.edit().1 = Patch::new();
         self.done(from, "/patch/clear", vec![]);
     }
@@ -95,15 +95,20 @@ impl Dispatcher {
     pub(super) fn dump(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         pending: bool,
     ) -> Result<(), String> {
         let p = if pending { b.pending() } else { b.committed() };
         let text = p.to_text(b.registry());
-        if text.len() > MAX_REPLY_TEXT {
+        if text.len() > from.max_reply_text() {
             return Err(format!(
-                "the patch is {} bytes of text, too long for one UDP reply; use /patch/save",
-                text.len()
+                "the patch is {} bytes of text, too long for one reply; use /patch/save{}",
+                text.len(),
+                if matches!(from, Peer::Udp(_)) {
+                    " or OSC over TCP"
+                } else {
+                    ""
+                }
             ));
         }
         self.reply(from, "/patch.dump", vec![s(text)]);

@@ -3,16 +3,16 @@
 
 use super::reply::{int, s};
 use super::{Backend, Dispatcher};
+use crate::osc::peer::Peer;
 use crate::osc::request::check_name;
 use dsp::Patch;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 impl Dispatcher {
     pub(super) fn load(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         name: String,
     ) -> Result<(), String> {
         let path = self.patch_dir.join(format!("{name}.patch"));
@@ -31,7 +31,7 @@ impl Dispatcher {
     pub(super) fn save(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         name: String,
     ) -> Result<(), String> {
         let text = b.committed().to_text(b.registry());
@@ -44,7 +44,7 @@ impl Dispatcher {
     pub(super) fn record_start(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         name: Option<String>,
     ) -> Result<(), String> {
         std::fs::create_dir_all(&self.record_dir).map_err(|err| {
@@ -64,11 +64,7 @@ impl Dispatcher {
         Ok(())
     }
 
-    pub(super) fn record_stop(
-        &mut self,
-        b: &mut dyn Backend,
-        from: SocketAddr,
-    ) -> Result<(), String> {
+    pub(super) fn record_stop(&mut self, b: &mut dyn Backend, from: Peer) -> Result<(), String> {
         let (path, frames) = b.record_stop()?;
         log::info!("recorded {frames} frames to {}", path.display());
         self.done(

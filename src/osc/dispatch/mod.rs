@@ -23,10 +23,10 @@ pub use reply::{modules_list, Reply};
 use super::decode::{flatten, When};
 use super::request::{parse, Request};
 use crate::control::Ticket;
+use crate::osc::peer::Peer;
 use reply::{s, WarnLimit};
 use rosc::{OscMessage, OscPacket, OscType};
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use sync::SyncWait;
 
@@ -34,7 +34,7 @@ use sync::SyncWait;
 /// frame holds back every later commit).
 pub const MAX_AHEAD_SECS: f64 = 3600.0;
 /// Longest reply text (`/patch.dump`) sent over UDP.
-pub const MAX_REPLY_TEXT: usize = 60_000;
+pub const MAX_REPLY_TEXT: usize = crate::osc::peer::MAX_UDP_REPLY_TEXT;
 /// Most clients registered with `/notify`.
 pub const MAX_NOTIFY: usize = 64;
 
@@ -42,8 +42,8 @@ pub const MAX_NOTIFY: usize = 64;
 pub struct Dispatcher {
     patch_dir: PathBuf,
     record_dir: PathBuf,
-    notify: Vec<SocketAddr>,
-    commits: VecDeque<(Ticket, SocketAddr)>,
+    notify: Vec<Peer>,
+    commits: VecDeque<(Ticket, Peer)>,
     syncs: VecDeque<SyncWait>,
     late_bundles: u64,
     /// Datagrams handled (decoded or not).
@@ -92,17 +92,12 @@ impl Dispatcher {
     }
 
     /// Clients registered with `/notify`.
-    pub fn notified(&self) -> &[SocketAddr] {
+    pub fn notified(&self) -> &[Peer] {
         &self.notify
     }
 
     /// Handles one datagram (or the reason it could not be decoded) from `from`.
-    pub fn handle(
-        &mut self,
-        b: &mut dyn Backend,
-        from: SocketAddr,
-        packet: Result<OscPacket, String>,
-    ) {
+    pub fn handle(&mut self, b: &mut dyn Backend, from: Peer, packet: Result<OscPacket, String>) {
         self.packets += 1;
         let packet = match packet {
             Ok(p) => p,
@@ -171,13 +166,7 @@ impl Dispatcher {
     }
 
     /// Carries out one message at `frame` (`None`: at once).
-    pub fn execute(
-        &mut self,
-        b: &mut dyn Backend,
-        from: SocketAddr,
-        m: &OscMessage,
-        frame: Option<u64>,
-    ) {
+    pub fn execute(&mut self, b: &mut dyn Backend, from: Peer, m: &OscMessage, frame: Option<u64>) {
         self.messages += 1;
         let result = parse(m).and_then(|req| self.run(b, from, req, frame));
         if let Err(reason) = result {
@@ -188,7 +177,7 @@ impl Dispatcher {
     fn run(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         req: Request,
         frame: Option<u64>,
     ) -> Result<(), String> {

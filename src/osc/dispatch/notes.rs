@@ -4,16 +4,16 @@
 
 use super::reply::s;
 use super::{Backend, Dispatcher};
+use crate::osc::peer::Peer;
 use crate::osc::request::Request;
 use dsp::NoteEvent;
-use std::net::SocketAddr;
 
 impl Dispatcher {
     /// Carries out an instrument request at `frame` (`None`: at once).
     pub(super) fn instrument(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         req: Request,
         frame: Option<u64>,
     ) -> Result<(), String> {

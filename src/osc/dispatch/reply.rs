@@ -3,16 +3,16 @@
 //! `/telemetry.reply` and `/modules.reply`.
 
 use super::{Backend, Dispatcher, MAX_NOTIFY};
+use crate::osc::peer::Peer;
 use dsp::Registry;
 use rosc::{OscMessage, OscType};
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// A message to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     /// Recipient.
-    pub to: SocketAddr,
+    pub to: Peer,
     /// The message.
     pub msg: OscMessage,
 }
@@ -73,20 +73,20 @@ pub(super) fn int(v: u64) -> OscType {
 }
 
 impl Dispatcher {
-    pub(super) fn reply(&mut self, to: SocketAddr, addr: &str, args: Vec<OscType>) {
+    pub(super) fn reply(&mut self, to: Peer, addr: &str, args: Vec<OscType>) {
         self.out.push(Reply {
             to,
             msg: msg(addr, args),
         });
     }
 
-    pub(super) fn done(&mut self, to: SocketAddr, what: &str, mut args: Vec<OscType>) {
+    pub(super) fn done(&mut self, to: Peer, what: &str, mut args: Vec<OscType>) {
         args.insert(0, s(what));
         self.reply(to, "/done", args);
     }
 
     /// Sends `/fail address reason` and logs it.
-    pub fn fail(&mut self, to: SocketAddr, addr: &str, reason: &str) {
+    pub fn fail(&mut self, to: Peer, addr: &str, reason: &str) {
         self.failures += 1;
         if self.warn.allow() {
             let shown = if addr.is_empty() { "(malformed)" } else { addr };
@@ -102,7 +102,7 @@ impl Dispatcher {
         }
     }
 
-    pub(super) fn set_notify(&mut self, from: SocketAddr, on: bool) -> Result<(), String> {
+    pub(super) fn set_notify(&mut self, from: Peer, on: bool) -> Result<(), String> {
         if on {
             if !self.notify.contains(&from) {
                 if self.notify.len() >= MAX_NOTIFY {
@@ -119,7 +119,7 @@ impl Dispatcher {
         Ok(())
     }
 
-    pub(super) fn status(&mut self, b: &mut dyn Backend, from: SocketAddr) {
+    pub(super) fn status(&mut self, b: &mut dyn Backend, from: Peer) {
         let st = b.status();
         let late = st.late.saturating_add(self.late_bundles);
         self.reply(
@@ -145,7 +145,7 @@ impl Dispatcher {
         );
     }
 
-    pub(super) fn telemetry(&mut self, b: &mut dyn Backend, from: SocketAddr) {
+    pub(super) fn telemetry(&mut self, b: &mut dyn Backend, from: Peer) {
         let mut all = b.telemetry();
         all.extend([
             ("osc.packets".to_string(), self.packets as f64),
@@ -161,7 +161,7 @@ impl Dispatcher {
         self.reply(from, "/telemetry.reply", args);
     }
 
-    pub(super) fn modules(&mut self, b: &mut dyn Backend, from: SocketAddr) {
+    pub(super) fn modules(&mut self, b: &mut dyn Backend, from: Peer) {
         let list = modules_list(b.registry());
         self.reply(from, "/modules.reply", list.into_iter().map(s).collect());
     }

@@ -4,8 +4,8 @@
 use super::reply::int;
 use super::{Backend, Dispatcher, Progress};
 use crate::control::Notice;
+use crate::osc::peer::Peer;
 use rosc::OscType;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// `/sync` waits at most this long for the worker to render past earlier
@@ -14,7 +14,7 @@ const SYNC_RENDER_WAIT: Duration = Duration::from_millis(500);
 
 /// A `/sync` not answered yet.
 pub(super) struct SyncWait {
-    to: SocketAddr,
+    to: Peer,
     id: OscType,
     /// Rendered frame when the sync arrived, if events were sent before it.
     rendered: Option<u64>,
@@ -22,10 +22,17 @@ pub(super) struct SyncWait {
 }
 
 impl Dispatcher {
+    /// Forgets a peer that has gone (a closed TCP connection): no more
+    /// notifications or `/synced` for it.
+    pub fn forget(&mut self, peer: Peer) {
+        self.notify.retain(|p| *p != peer);
+        self.syncs.retain(|w| w.to != peer);
+    }
+
     pub(super) fn commit(
         &mut self,
         b: &mut dyn Backend,
-        from: SocketAddr,
+        from: Peer,
         frame: Option<u64>,
     ) -> Result<(), String> {
         let ticket = b.commit(frame).map_err(|e| e.to_string())?;
@@ -33,7 +40,7 @@ impl Dispatcher {
         Ok(())
     }
 
-    pub(super) fn sync(&mut self, b: &mut dyn Backend, from: SocketAddr, id: OscType) {
+    pub(super) fn sync(&mut self, b: &mut dyn Backend, from: Peer, id: OscType) {
         self.syncs.push_back(SyncWait {
             to: from,
             id,

@@ -16,9 +16,9 @@ use super::dispatch::{modules_list, Backend, Dispatcher, Progress, Status};
 use super::request::{parse, Request};
 use super::send::{format_message, infer};
 use crate::control::{Notice, Ticket};
+use crate::osc::peer::Peer;
 use dsp::{Graph, ParamArg, Patch, PatchError, Registry};
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// What the mock engine was asked to do.
@@ -199,12 +199,12 @@ impl Backend for Mock {
     }
 }
 
-fn client() -> SocketAddr {
-    "127.0.0.1:40001".parse().unwrap()
+fn client() -> Peer {
+    Peer::Udp("127.0.0.1:40001".parse().unwrap())
 }
 
-fn other() -> SocketAddr {
-    "127.0.0.1:40002".parse().unwrap()
+fn other() -> Peer {
+    Peer::Udp("127.0.0.1:40002".parse().unwrap())
 }
 
 fn m(addr: &str, args: Vec<OscType>) -> OscPacket {
@@ -250,7 +250,7 @@ impl Rig {
 
     /// Sends a packet (encoded and decoded as on the wire) from `from`;
     /// returns every reply as (recipient, message).
-    fn send_from(&mut self, from: SocketAddr, p: OscPacket) -> Vec<(SocketAddr, OscMessage)> {
+    fn send_from(&mut self, from: Peer, p: OscPacket) -> Vec<(Peer, OscMessage)> {
         let packet = decode(&enc(&p));
         self.d.handle(&mut self.b, from, packet);
         self.d.out.drain(..).map(|r| (r.to, r.msg)).collect()
@@ -270,7 +270,7 @@ impl Rig {
         self.d.out.drain(..).map(|r| r.msg).collect()
     }
 
-    fn notices(&mut self, n: Vec<Notice>) -> Vec<(SocketAddr, OscMessage)> {
+    fn notices(&mut self, n: Vec<Notice>) -> Vec<(Peer, OscMessage)> {
         self.d.notices(&self.b, n);
         self.d.out.drain(..).map(|r| (r.to, r.msg)).collect()
     }
