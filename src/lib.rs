@@ -18,6 +18,7 @@ pub mod engine;
 pub mod fault;
 pub mod graph_dot;
 pub mod latency;
+pub mod nsm;
 pub mod osc;
 pub mod oscquery;
 pub mod ports;
