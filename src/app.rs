@@ -14,6 +14,16 @@ pub fn main(cli: Cli) -> i32 {
             print!("{}", crate::registry().describe());
             0
         }
+        Some(Command::Plugins { uri }) => match crate::plugin::listing(uri.as_deref()) {
+            Ok(text) => {
+                print!("{text}");
+                0
+            }
+            Err(e) => {
+                eprintln!("synth-jack plugins: {e}");
+                1
+            }
+        },
         Some(Command::Render(args)) => match crate::render_cmd::run(&args) {
             Ok(()) => 0,
             Err(e) => {

@@ -125,9 +125,7 @@ impl Graph {
         for &mi in &order {
             let decl = &patch.modules[mi];
             let id = Name::new(&decl.id).ok_or_else(|| PatchError::BadName(decl.id.clone()))?;
-            let t = reg
-                .find(&decl.kind)
-                .ok_or_else(|| PatchError::UnknownType(decl.kind.clone()))?;
+            let t = reg.lookup(&decl.kind)?;
             for (name, _) in &decl.params {
                 if t.spec.param_index(name).is_none() {
                     return Err(PatchError::UnknownParam {
@@ -146,7 +144,7 @@ impl Graph {
             let mut module = if t.spec.name == crate::voice::instrument::SPEC.name {
                 crate::voice::build_instrument(patch, decl, reg, sample_rate)?
             } else {
-                (t.build)(sample_rate)
+                reg.build(t, &decl.id, sample_rate)?
             };
             module.seed(id_hash(&decl.id));
             for (i, p) in t.spec.params.iter().enumerate() {
