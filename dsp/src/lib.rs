@@ -16,6 +16,7 @@ pub mod registry;
 pub mod render;
 pub mod spec;
 pub mod table;
+pub mod time;
 pub mod voice;
 
 pub use error::PatchError;
@@ -26,3 +27,4 @@ pub use name::Name;
 pub use patch::{ParamArg, Patch};
 pub use registry::{ModuleType, Registry};
 pub use spec::{ModuleSpec, ParamKind, ParamSpec, PortSpec};
+pub use time::Time;

@@ -114,6 +114,7 @@ pub struct Callback {
     record: RecordTap,
     /// The MIDI input, unless `--no-midi`.
     midi: Option<super::midi::MidiInput>,
+    transport: super::transport::Follower,
 }
 
 impl Callback {
@@ -126,6 +127,7 @@ impl Callback {
         record: RecordTap,
     ) -> Callback {
         let ch = shared.channels;
+        let transport = super::transport::Follower::new(&shared.transport);
         Callback {
             shared,
             ports,
@@ -135,6 +137,7 @@ impl Callback {
             active,
             incoming: None,
             last: [0.0; 8],
+            transport,
             record,
             midi: None,
         }
@@ -315,9 +318,13 @@ impl Drop for Callback {
 }
 
 impl jack::ProcessHandler for Callback {
-    fn process(&mut self, _: &jack::Client, ps: &jack::ProcessScope) -> jack::Control {
+    fn process(&mut self, client: &jack::Client, ps: &jack::ProcessScope) -> jack::Control {
         rt_guard(|| {
             let n = ps.n_frames() as usize;
+            let sh = &self.shared;
+            let rate = sh.sample_rate.load(Relaxed);
+            let reading = super::transport::query(client);
+            self.transport.cycle(&sh.transport, self.t, rate, reading);
             let usecs = ps.cycle_times().map(|c| c.current_usecs).unwrap_or(0);
             if let Some(m) = &self.midi {
                 m.forward(ps, &self.shared, self.t);
