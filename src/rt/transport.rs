@@ -324,15 +324,18 @@ unsafe extern "C" fn timebase(
 ) {
     // SAFETY: JACK passes the pointer given to `become_master`, and a valid `pos`.
     let (ts, pos) = unsafe { (&*(arg as *const TransportShared), &mut *pos) };
-    ts.timebase_calls.fetch_add(1, Relaxed);
-    let s = ts.read();
-    let mut time = s.time;
-    if s.master != Master::Us {
-        // Not yet followed as master: the internal clock's settings.
-        time.bpm = f(&ts.internal_bpm);
-        time.beats_per_bar = f(&ts.internal_bpb);
-    }
-    fill_bbt(&time, pos);
+    // On JACK's process thread: allocation-free like the callback.
+    super::worker::rt_guard(|| {
+        ts.timebase_calls.fetch_add(1, Relaxed);
+        let s = ts.read();
+        let mut time = s.time;
+        if s.master != Master::Us {
+            // Not yet followed as master: the internal clock's settings.
+            time.bpm = f(&ts.internal_bpm);
+            time.beats_per_bar = f(&ts.internal_bpb);
+        }
+        fill_bbt(&time, pos);
+    });
 }
 
 /// Writes the BBT fields of `pos` for its frame from `time`'s tempo map.

@@ -6,7 +6,8 @@
 //! which step plays is a function of the transport position, so a relocation
 //! jumps to the matching step and a stopped transport holds the value with
 //! the gate closed. With a `clock` input it advances on each rising edge
-//! there instead (and `reset` makes the next edge step 1). A step's value and
+//! there instead (and `reset` makes the next edge step 1); it then counts
+//! pulses, so a relocation does not realign it. A step's value and
 //! gate change on the step's first frame. Probability and the `random`
 //! direction draw from a hash of the module id and the step count, so they
 //! repeat identically live, offline and after a relocation.
