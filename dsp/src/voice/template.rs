@@ -2,10 +2,13 @@
 //! any patch (`voice NAME ... end` in patch files, `/voice/create` and
 //! `NAME.ID` ids over OSC) and compiled once per voice copy.
 //!
-//! Every template holds the built-in module `note`. `connect note.gate
-//! env.gate` makes a module with a gate (an envelope) follow the note's gate
-//! at the exact frame of each note-on and note-off; a template that links no
-//! gate that way gates every module that has one.
+//! Every template holds the built-in module `note`. Modules with a gate
+//! (envelopes) follow the note's gate at the exact frame of each note-on and
+//! note-off: `connect note.gate env.gate` wires it at audio rate (adsr has a
+//! `gate` input) and the instrument also sends the module gate events, so a
+//! mono retrigger restarts the envelope although `note.gate` stays high. For
+//! a gated module without a `gate` input, `connect note.gate ID.gate` makes
+//! a gate link; a template with no gate link gates every such module.
 
 use super::instrument::VoiceGraph;
 use crate::error::PatchError;

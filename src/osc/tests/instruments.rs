@@ -46,8 +46,7 @@ fn an_instrument_built_over_osc_is_the_patch_file_one() {
     let mut r = Rig::new();
     lead(&mut r);
     let t = r.b.committed.template("lead").unwrap();
-    assert_eq!(t.gates, vec!["env".to_string()]);
-    assert_eq!(t.patch.connections.len(), 3);
+    assert_eq!(t.patch.connections.len(), 4);
     let text = r.b.committed.to_text(&r.b.reg);
     assert!(
         text.starts_with("voice lead count=16 mode=poly glide=0\n"),
