@@ -352,6 +352,9 @@ impl Control {
         value: &ParamArg,
         frame: Option<u64>,
     ) -> Result<(f32, Vec<String>), PatchError> {
+        if let Some((inst, inner)) = dsp::voice::edit::inner_id(id) {
+            return self.set_voice_live(engine, (inst, inner), param, value, frame);
+        }
         let (name, pi, _) = self.resolve(id, param)?;
         self.reserve(engine, frame)?;
         let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
