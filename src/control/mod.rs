@@ -9,6 +9,7 @@ pub mod transport;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use crate::rt::shared::other_slot;
 use crate::rt::worker::EVENT_CAPACITY;
 use basedrop::Owned;
 use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
@@ -304,7 +305,7 @@ impl Control {
             q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
         let cmd = WorkerCmd::Handover {
             graph,
-            to: 1 - active,
+            to: other_slot(active),
             at,
             version,
             beat: on_beat,
@@ -568,7 +569,7 @@ impl Control {
         }
         let panicked = !sh.slots[dead].alive.load(Acquire);
         if dead == active {
-            let to = 1 - dead;
+            let to = other_slot(dead);
             self.failover_in_flight = true;
             let start = sh.cycle_frame.load(Acquire);
             // A fresh graph of what plays, with live changes; the loaded

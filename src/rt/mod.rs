@@ -4,7 +4,9 @@
 
 pub mod callback;
 pub mod command;
+pub mod guard;
 pub mod midi;
+pub mod record_tap;
 pub mod ring;
 pub mod shared;
 pub mod telemetry;
