@@ -70,6 +70,8 @@ struct Queued {
     at: Option<u64>,
     /// Switch on the next such boundary of the transport instead.
     quant: Option<transport::Quantum>,
+    /// The graph `commit` compiled (at this rate), kept only while it goes out at once.
+    graph: Option<(Owned<Graph>, f32)>,
 }
 
 enum Phase {
@@ -110,6 +112,8 @@ pub struct Control {
     /// Frames of timed events sent and not yet rendered (min-heap), so
     /// their number never exceeds what a worker can hold.
     scheduled: BinaryHeap<Reverse<u64>>,
+    /// Plugin hosting: switches that move instances, `--quarantine-plugins`.
+    pub plugins: crate::plugin::Hooks,
     /// Quantized commits switch at once while the transport is stopped
     /// (`--quant-when-stopped=now`) instead of waiting for it to roll.
     pub quant_now: bool,
@@ -135,6 +139,7 @@ impl Control {
             last_xruns: 0,
             clock: clock::Clock::default(),
             scheduled: BinaryHeap::new(),
+            plugins: Default::default(),
             quant_now: false,
             transport_changes: engine.shared.transport.changes.load(Relaxed),
         };
@@ -236,12 +241,7 @@ impl Control {
         quant: Option<transport::Quantum>,
     ) -> Result<Ticket, PatchError> {
         // Compile now so errors reach the sender at once.
-        Graph::compile(
-            &self.pending,
-            &self.registry,
-            engine.sample_rate(),
-            engine.config.channels,
-        )?;
+        let graph = self.build(engine, &self.pending)?;
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         self.queue.push_back(Queued {
@@ -249,8 +249,11 @@ impl Control {
             patch: self.pending.clone(),
             at,
             quant,
+            graph: Some((graph, engine.sample_rate())),
         });
         self.pump(engine);
+        // A commit left waiting keeps its patch only (bounded memory).
+        self.queue.iter_mut().for_each(|q| q.graph = None);
         Ok(ticket)
     }
 
@@ -287,7 +290,8 @@ impl Control {
                 }
             }
         }
-        let graph = match self.build(engine, &q.patch) {
+        let compiled = q.graph.take().filter(|(_, sr)| *sr == engine.sample_rate());
+        let graph = match compiled.map_or_else(|| self.build(engine, &q.patch), |(g, _)| Ok(g)) {
             Ok(g) => g,
             Err(e) => {
                 self.notices.push(Notice::CommitFailed {
@@ -303,6 +307,8 @@ impl Control {
         self.next_version += 1;
         let at =
             q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
+        self.plugins
+            .before_switch(&sh.fade_frames, &self.committed, &q.patch);
         let cmd = WorkerCmd::Handover {
             graph,
             to: other_slot(active),
@@ -475,6 +481,7 @@ impl Control {
                     from,
                     failover,
                 } => {
+                    self.plugins.after_switch(&sh.fade_frames);
                     if failover {
                         // The phase was set by fail_over: Idle when the failed
                         // worker was replaced, Reloading while a stalled one stops.
@@ -565,6 +572,7 @@ impl Control {
                 patch: *patch,
                 at: None,
                 quant: None,
+                graph: None,
             });
         }
         let panicked = !sh.slots[dead].alive.load(Acquire);
@@ -574,6 +582,8 @@ impl Control {
             let start = sh.cycle_frame.load(Acquire);
             // A fresh graph of what plays, with live changes; the loaded
             // standby graph is the fallback if that cannot be built.
+            self.plugins
+                .on_failover(&mut [&mut self.committed, &mut self.pending]);
             let graph = self.build(engine, &self.committed).ok();
             let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
                 graph,

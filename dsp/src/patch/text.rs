@@ -20,7 +20,15 @@ impl Patch {
             if m.kind == crate::voice::instrument::SPEC.name {
                 s.push_str(&self.voice_text(reg, &m.id, &params));
             } else {
-                s.push_str(&format!("create {} {}{params}\n", m.id, m.kind));
+                match m.kind.split_once(':') {
+                    // A run-time type `TYPE:ARG` reads back as `TYPE uri=ARG`.
+                    Some((family, arg)) => {
+                        s.push_str(&format!("create {} {family} uri={arg}", m.id))
+                    }
+                    None => s.push_str(&format!("create {} {}", m.id, m.kind)),
+                }
+                s.push_str(&params);
+                s.push('\n');
             }
         }
         for c in &self.connections {
