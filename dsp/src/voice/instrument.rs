@@ -16,7 +16,6 @@ use crate::graph::Graph;
 use crate::module::{same_type, Block, Module, ProcessIo, Smoother, MAX_BLOCK};
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use std::any::Any;
 
 /// Parameter indices of `instrument`.
 pub mod param {
@@ -78,7 +77,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
 /// templates with [`Instrument::new`].
 pub const TYPE: ModuleType = ModuleType {
     spec: &SPEC,
-    build: |sr| Box::new(Instrument::new(Vec::new(), 1, 1, sr)),
+    build: |cx| Box::new(Instrument::new(Vec::new(), 1, 1, cx.sample_rate)),
 };
 
 const NONE: u32 = u32::MAX;
@@ -369,8 +368,9 @@ pub fn unison_offset(k: usize, u: usize, cents: f32) -> f32 {
 }
 
 impl Module for Instrument {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
+    /// Parameters are forwarded to the voices (see `set_param`), not kept here.
+    fn params_mut(&mut self) -> &mut [crate::module::Smoother] {
+        &mut []
     }
 
     fn set_param(&mut self, index: usize, value: f32) {
@@ -567,9 +567,5 @@ impl Module for Instrument {
         self.levels.copy_from_slice(&o.levels);
         self.alloc.carry_from(&o.alloc);
         self.bend = o.bend;
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
