@@ -1,0 +1,73 @@
+//! `allpass`: Schroeder allpass delay, `H(z) = (−g + z^−d) / (1 − g·z^−d)`:
+//! flat magnitude, frequency-dependent phase (diffusers, reverbs, dispersion).
+
+use crate::knob_module;
+use crate::module::ProcessIo;
+use crate::modules::knobs::{ms_to_samples, sane, Knobs, Mods};
+use crate::modules::line::DelayLine;
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+
+/// Metadata of `allpass`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "allpass",
+    aliases: &["allpass_delay"],
+    description: "Schroeder allpass: w = in + g*w(delayed by time), out = w(delayed) - g*w; \
+                  unity gain at every frequency",
+    inputs: &[PortSpec::new("in")],
+    outputs: &[PortSpec::new("out")],
+    params: &[
+        ParamSpec::new("time", 0.02, 1000.0, 5.0, "ms", 20.0).with_aliases(&["delay"]),
+        ParamSpec::new("g", -0.99, 0.99, 0.5, "", 5.0).with_aliases(&["feedback", "fb", "gain"]),
+    ],
+    gate: false,
+};
+
+/// The `allpass` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Allpass::new(sr)),
+};
+
+/// `allpass` state; one second of line, allocated here.
+pub struct Allpass {
+    sr: f32,
+    knobs: Knobs<2>,
+    line: DelayLine,
+}
+
+impl Allpass {
+    /// An allpass at the parameter defaults.
+    pub fn new(sample_rate: f32) -> Self {
+        Allpass {
+            sr: sample_rate,
+            knobs: Knobs::new(&SPEC, sample_rate),
+            line: DelayLine::new((sample_rate as usize).max(1) + 1),
+        }
+    }
+
+    fn run(&mut self, io: &mut ProcessIo) {
+        let m = Mods::of(io);
+        let x = io.inputs[0];
+        let out = &mut io.outputs[0];
+        for i in 0..io.frames {
+            let [t, g] = self.knobs.tick(&m, i);
+            let d = ms_to_samples(t, self.sr, 1.0);
+            let g = sane(g, -0.99, 0.99, 0.0);
+            let delayed = self.line.read(d);
+            let w = x[i] + g * delayed;
+            self.line.write(w);
+            out[i] = delayed - g * w;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.line.clear();
+    }
+
+    fn carry(&mut self, o: &Self) {
+        self.line.carry_from(&o.line);
+    }
+}
+
+knob_module!(Allpass, SPEC);

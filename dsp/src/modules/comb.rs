@@ -1,0 +1,82 @@
+//! `comb`: feedback comb filter, `y[n] = x[n] + feedback·lp(y[n−d])`, with
+//! a one-pole damping lowpass in the loop (Freeverb style).
+
+use crate::knob_module;
+use crate::module::ProcessIo;
+use crate::modules::knobs::{ms_to_samples, sane, Knobs, Mods};
+use crate::modules::line::DelayLine;
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+
+/// Metadata of `comb`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "comb",
+    aliases: &["comb_filter"],
+    description: "feedback comb: y = in + feedback*lowpass(y delayed by time); \
+                  out = (1-mix)*in + mix*y; peaks at multiples of 1000/time Hz",
+    inputs: &[PortSpec::new("in")],
+    outputs: &[PortSpec::new("out")],
+    params: &[
+        ParamSpec::new("time", 0.02, 1000.0, 10.0, "ms", 20.0).with_aliases(&["delay"]),
+        ParamSpec::new("feedback", -0.99, 0.99, 0.7, "", 5.0).with_aliases(&["fb"]),
+        ParamSpec::new("damp", 0.0, 1.0, 0.0, "", 5.0),
+        ParamSpec::new("mix", 0.0, 1.0, 1.0, "", 5.0).with_aliases(&["wet"]),
+    ],
+    gate: false,
+};
+
+/// The `comb` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Comb::new(sr)),
+};
+
+/// `comb` state; one second of line, allocated here.
+pub struct Comb {
+    sr: f32,
+    knobs: Knobs<4>,
+    line: DelayLine,
+    /// Damping lowpass memory.
+    lp: f32,
+}
+
+impl Comb {
+    /// A comb at the parameter defaults.
+    pub fn new(sample_rate: f32) -> Self {
+        Comb {
+            sr: sample_rate,
+            knobs: Knobs::new(&SPEC, sample_rate),
+            line: DelayLine::new((sample_rate as usize).max(1) + 1),
+            lp: 0.0,
+        }
+    }
+
+    fn run(&mut self, io: &mut ProcessIo) {
+        let m = Mods::of(io);
+        let x = io.inputs[0];
+        let out = &mut io.outputs[0];
+        for i in 0..io.frames {
+            let [t, fb, damp, mix] = self.knobs.tick(&m, i);
+            let d = ms_to_samples(t, self.sr, 1.0);
+            let fb = sane(fb, -0.99, 0.99, 0.0);
+            let damp = sane(damp, 0.0, 1.0, 0.0);
+            let mix = sane(mix, 0.0, 1.0, 1.0);
+            self.lp += (1.0 - damp) * (self.line.read(d) - self.lp);
+            let y = x[i] + fb * self.lp;
+            self.line.write(y);
+            out[i] = x[i] + mix * (y - x[i]);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.line.clear();
+        self.lp = 0.0;
+    }
+
+    fn carry(&mut self, o: &Self) {
+        self.line.carry_from(&o.line);
+        self.lp = o.lp;
+    }
+}
+
+knob_module!(Comb, SPEC);

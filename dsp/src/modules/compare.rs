@@ -1,0 +1,77 @@
+//! `compare`: comparator with hysteresis: the gate output goes to 1 when
+//! `in` rises above `threshold + hysteresis/2` and back to 0 when it falls
+//! below `threshold − hysteresis/2`; `inv` is its complement.
+
+use crate::knob_module;
+use crate::module::ProcessIo;
+use crate::modules::knobs::{Knobs, Mods};
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+
+/// Metadata of `compare`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "compare",
+    aliases: &["comparator"],
+    description: "comparator: out = 1 while in > threshold (with hysteresis), else 0; \
+                  inv = 1 - out",
+    inputs: &[PortSpec::new("in")],
+    outputs: &[PortSpec::aliased("out", &["gate"]), PortSpec::new("inv")],
+    params: &[
+        ParamSpec::new("threshold", -20000.0, 20000.0, 0.0, "", 0.0)
+            .with_aliases(&["thresh", "level"]),
+        ParamSpec::new("hysteresis", 0.0, 10.0, 0.0, "", 0.0).with_aliases(&["hyst"]),
+    ],
+    gate: false,
+};
+
+/// The `compare` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Compare::new(sr)),
+};
+
+/// `compare` state.
+pub struct Compare {
+    knobs: Knobs<2>,
+    high: bool,
+}
+
+impl Compare {
+    /// A zero-crossing detector.
+    pub fn new(sample_rate: f32) -> Self {
+        Compare {
+            knobs: Knobs::new(&SPEC, sample_rate),
+            high: false,
+        }
+    }
+
+    fn run(&mut self, io: &mut ProcessIo) {
+        let m = Mods::of(io);
+        let x = io.inputs[0];
+        let [out, inv] = io.outputs else {
+            return;
+        };
+        for i in 0..io.frames {
+            let [t, h] = self.knobs.tick(&m, i);
+            let h = 0.5 * h.max(0.0);
+            if self.high {
+                self.high = !(x[i] < t - h);
+            } else {
+                self.high = x[i] > t + h;
+            }
+            let g = if self.high { 1.0 } else { 0.0 };
+            out[i] = g;
+            inv[i] = 1.0 - g;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.high = false;
+    }
+
+    fn carry(&mut self, o: &Self) {
+        self.high = o.high;
+    }
+}
+
+knob_module!(Compare, SPEC);

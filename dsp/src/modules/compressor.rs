@@ -1,0 +1,140 @@
+//! `compressor`: feed-forward RMS compressor with a soft knee and an
+//! optional sidechain.
+//!
+//! The detector is the mean square of the sidechain (or of `in` when nothing
+//! is connected to `sidechain`) over a fixed 5 ms one-pole window. Its level
+//! in dB goes through the static curve of [`static_curve`] (Giannoulis,
+//! Massberg & Reiss 2012, quadratic knee); the resulting gain change in dB
+//! is smoothed with the attack time constant while reduction grows and the
+//! release one while it shrinks, then applied with the makeup gain.
+
+use crate::knob_module;
+use crate::module::ProcessIo;
+use crate::modules::envfollow::{one_pole, Ballistics};
+use crate::modules::knobs::{sane, Knobs, Mods};
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+
+/// Time constant of the RMS detector, in milliseconds.
+pub const RMS_MS: f32 = 5.0;
+
+/// Metadata of `compressor`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "compressor",
+    aliases: &["comp"],
+    description: "RMS compressor (5 ms detector, soft knee); the detector listens to \
+                  sidechain when connected, else to in; gr = gain change in dB (<= 0, \
+                  before makeup)",
+    inputs: &[
+        PortSpec::new("in"),
+        PortSpec::aliased("sidechain", &["sc", "key"]),
+    ],
+    outputs: &[PortSpec::new("out"), PortSpec::new("gr")],
+    params: &[
+        ParamSpec::new("threshold", -60.0, 0.0, -20.0, "dB", 10.0).with_aliases(&["thresh"]),
+        ParamSpec::new("ratio", 1.0, 20.0, 4.0, ":1", 10.0),
+        ParamSpec::new("attack", 0.1, 500.0, 10.0, "ms", 0.0).with_aliases(&["a"]),
+        ParamSpec::new("release", 1.0, 5000.0, 100.0, "ms", 0.0).with_aliases(&["r"]),
+        ParamSpec::new("knee", 0.0, 24.0, 6.0, "dB", 10.0),
+        ParamSpec::new("makeup", 0.0, 40.0, 0.0, "dB", 10.0).with_aliases(&["gain"]),
+    ],
+    gate: false,
+};
+
+/// The `compressor` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Compressor::new(sr)),
+};
+
+/// Output level in dB for input level `x` dB: unity below the knee,
+/// `threshold + (x − threshold)/ratio` above it, and a quadratic blend
+/// across the `knee` dB around the threshold.
+pub fn static_curve(x: f32, threshold: f32, ratio: f32, knee: f32) -> f32 {
+    let over = x - threshold;
+    let slope = 1.0 / ratio - 1.0;
+    if 2.0 * over < -knee {
+        x
+    } else if knee > 0.0 && 2.0 * over.abs() <= knee {
+        let t = over + 0.5 * knee;
+        x + slope * t * t / (2.0 * knee)
+    } else {
+        threshold + over / ratio
+    }
+}
+
+/// `compressor` state.
+pub struct Compressor {
+    sr: f32,
+    knobs: Knobs<6>,
+    /// Detector coefficient.
+    rms: f32,
+    b: Ballistics,
+    /// Mean square of the detector input.
+    ms: f32,
+    /// Smoothed gain change in dB (≤ 0).
+    gr: f32,
+}
+
+impl Compressor {
+    /// A 4:1 compressor at −20 dB.
+    pub fn new(sample_rate: f32) -> Self {
+        Compressor {
+            sr: sample_rate,
+            knobs: Knobs::new(&SPEC, sample_rate),
+            rms: one_pole(RMS_MS, sample_rate),
+            b: Ballistics::default(),
+            ms: 0.0,
+            gr: 0.0,
+        }
+    }
+
+    fn run(&mut self, io: &mut ProcessIo) {
+        let m = Mods::of(io);
+        let x = io.inputs[0];
+        let key = if io.input_connected[1] {
+            io.inputs[1]
+        } else {
+            x
+        };
+        let [out, grs] = io.outputs else {
+            return;
+        };
+        for i in 0..io.frames {
+            let [t, ratio, a, r, knee, makeup] = self.knobs.tick(&m, i);
+            self.ms += self.rms * (key[i] * key[i] - self.ms);
+            let level = 10.0 * self.ms.max(1e-20).log10();
+            let ratio = sane(ratio, 1.0, 100.0, 1.0);
+            let knee = sane(knee, 0.0, 48.0, 0.0);
+            let t = sane(t, -120.0, 0.0, 0.0);
+            let target = if 2.0 * (level - t) < -knee {
+                0.0
+            } else {
+                static_curve(level, t, ratio, knee) - level
+            };
+            // Reduction growing (target below gr) is the attack.
+            self.b.update(a, r, self.sr);
+            let c = if target < self.gr {
+                self.b.coeff[0]
+            } else {
+                self.b.coeff[1]
+            };
+            self.gr += c * (target - self.gr);
+            let g = 10f32.powf((self.gr + sane(makeup, -60.0, 60.0, 0.0)) * 0.05);
+            out[i] = x[i] * g;
+            grs[i] = self.gr;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.ms = 0.0;
+        self.gr = 0.0;
+    }
+
+    fn carry(&mut self, o: &Self) {
+        self.ms = o.ms;
+        self.gr = o.gr;
+    }
+}
+
+knob_module!(Compressor, SPEC);

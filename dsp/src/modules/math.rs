@@ -1,0 +1,78 @@
+//! `math`: arithmetic on two signals, then scale and offset:
+//! `out = op(a, b)·scale + offset`, where `b` is the `b` input when
+//! connected and the `b` parameter otherwise.
+
+use crate::knob_module;
+use crate::module::ProcessIo;
+use crate::modules::knobs::{Knobs, Mods};
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+
+/// Metadata of `math`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "math",
+    aliases: &["arith"],
+    description: "out = op(a, b)*scale + offset; op add a+b, sub a-b, mul a*b, min, max, \
+                  abs |a|; b is the b input when connected, else the b parameter",
+    inputs: &[PortSpec::aliased("a", &["in"]), PortSpec::new("b")],
+    outputs: &[PortSpec::new("out")],
+    params: &[
+        ParamSpec::choice("op", &["add", "sub", "mul", "min", "max", "abs"], 0)
+            .with_aliases(&["mode"]),
+        ParamSpec::new("b", -20000.0, 20000.0, 0.0, "", 5.0).with_aliases(&["value"]),
+        ParamSpec::new("scale", -1000.0, 1000.0, 1.0, "", 5.0).with_aliases(&["gain"]),
+        ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
+    ],
+    gate: false,
+};
+
+/// The `math` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Math::new(sr)),
+};
+
+/// `op(a, b)` for operation index `op` (the order of the `op` choices).
+#[inline]
+pub fn apply(op: usize, a: f32, b: f32) -> f32 {
+    match op {
+        0 => a + b,
+        1 => a - b,
+        2 => a * b,
+        3 => a.min(b),
+        4 => a.max(b),
+        _ => a.abs(),
+    }
+}
+
+/// `math` state: parameters only.
+pub struct Math {
+    knobs: Knobs<4>,
+}
+
+impl Math {
+    /// `a + 0`.
+    pub fn new(sample_rate: f32) -> Self {
+        Math {
+            knobs: Knobs::new(&SPEC, sample_rate),
+        }
+    }
+
+    fn run(&mut self, io: &mut ProcessIo) {
+        let m = Mods::of(io);
+        let a = io.inputs[0];
+        let b_in = io.input_connected[1].then_some(io.inputs[1]);
+        let out = &mut io.outputs[0];
+        for i in 0..io.frames {
+            let [op, b, scale, offset] = self.knobs.tick(&m, i);
+            let b = b_in.map_or(b, |x| x[i]);
+            out[i] = apply(op.max(0.0) as usize, a[i], b) * scale + offset;
+        }
+    }
+
+    fn clear(&mut self) {}
+
+    fn carry(&mut self, _o: &Self) {}
+}
+
+knob_module!(Math, SPEC);

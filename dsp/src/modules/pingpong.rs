@@ -1,0 +1,94 @@
+//! `pingpong`: stereo delay whose echoes alternate between the channels:
+//! the input (both channels summed) enters the left line, each line feeds
+//! the other, and every echo is `feedback` times the one before.
+
+use crate::knob_module;
+use crate::module::ProcessIo;
+use crate::modules::knobs::{ms_to_samples, sane, Knobs, Mods};
+use crate::modules::line::DelayLine;
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+
+/// Longest delay, in seconds.
+const MAX_SECONDS: f32 = 2.0;
+
+/// Metadata of `pingpong`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "pingpong",
+    aliases: &["ping_pong"],
+    description: "ping-pong delay: echoes of left+right at time (left), 2*time (right), \
+                  3*time (left) ..., each feedback times the last; out = (1-mix)*in + mix*echoes",
+    inputs: &[
+        PortSpec::aliased("left", &["l", "in"]),
+        PortSpec::aliased("right", &["r"]),
+    ],
+    outputs: &[
+        PortSpec::aliased("left", &["l", "out"]),
+        PortSpec::aliased("right", &["r"]),
+    ],
+    params: &[
+        ParamSpec::new("time", 1.0, 2000.0, 375.0, "ms", 50.0).with_aliases(&["delay"]),
+        ParamSpec::new("feedback", 0.0, 0.95, 0.5, "", 5.0).with_aliases(&["fb"]),
+        ParamSpec::new("mix", 0.0, 1.0, 0.4, "", 5.0).with_aliases(&["wet"]),
+    ],
+    gate: false,
+};
+
+/// The `pingpong` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(PingPong::new(sr)),
+};
+
+/// `pingpong` state: two lines of 2 seconds, allocated here.
+pub struct PingPong {
+    sr: f32,
+    knobs: Knobs<3>,
+    left: DelayLine,
+    right: DelayLine,
+}
+
+impl PingPong {
+    /// A dotted-eighth echo at 120 BPM.
+    pub fn new(sample_rate: f32) -> Self {
+        let n = (MAX_SECONDS * sample_rate) as usize + 2;
+        PingPong {
+            sr: sample_rate,
+            knobs: Knobs::new(&SPEC, sample_rate),
+            left: DelayLine::new(n),
+            right: DelayLine::new(n),
+        }
+    }
+
+    fn run(&mut self, io: &mut ProcessIo) {
+        let m = Mods::of(io);
+        let (l, r) = (io.inputs[0], io.inputs[1]);
+        let [lo, ro] = io.outputs else {
+            return;
+        };
+        for i in 0..io.frames {
+            let [t, fb, mix] = self.knobs.tick(&m, i);
+            let d = ms_to_samples(t, self.sr, 1.0);
+            let fb = sane(fb, 0.0, 0.95, 0.0);
+            let mix = sane(mix, 0.0, 1.0, 0.4);
+            let yl = self.left.read(d);
+            let yr = self.right.read(d);
+            self.left.write(l[i] + r[i] + fb * yr);
+            self.right.write(fb * yl);
+            lo[i] = l[i] + mix * (yl - l[i]);
+            ro[i] = r[i] + mix * (yr - r[i]);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.left.clear();
+        self.right.clear();
+    }
+
+    fn carry(&mut self, o: &Self) {
+        self.left.carry_from(&o.left);
+        self.right.carry_from(&o.right);
+    }
+}
+
+knob_module!(PingPong, SPEC);

@@ -1,0 +1,163 @@
+//! `quantize`: snaps a pitch to the nearest note of a scale.
+//!
+//! The input is a pitch in one of three units: semitones (0 = C, so MIDI
+//! note numbers work), volts per octave (0 V = C4), or Hz (equal temperament,
+//! A4 = 440 Hz); the output is the nearest allowed note in the same unit
+//! (ties go down). Allowed notes are the scale's degrees above `root`, or,
+//! for `custom`, the pitch classes set in `mask` (bit k = k semitones above
+//! the root).
+
+use crate::knob_module;
+use crate::module::ProcessIo;
+use crate::modules::knobs::{Knobs, Mods};
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+
+/// Scale names, in the order of [`SCALE_MASKS`].
+pub const SCALES: &[&str] = &[
+    "chromatic",
+    "major",
+    "minor",
+    "dorian",
+    "phrygian",
+    "lydian",
+    "mixolydian",
+    "locrian",
+    "harmonic_minor",
+    "melodic_minor",
+    "major_pentatonic",
+    "minor_pentatonic",
+    "blues",
+    "whole_tone",
+    "custom",
+];
+
+/// Pitch classes of each scale as a 12-bit mask (bit k: k semitones above
+/// the root); `custom` reads the `mask` parameter instead.
+pub const SCALE_MASKS: [u16; 14] = [
+    0xFFF,
+    mask(&[0, 2, 4, 5, 7, 9, 11]),
+    mask(&[0, 2, 3, 5, 7, 8, 10]),
+    mask(&[0, 2, 3, 5, 7, 9, 10]),
+    mask(&[0, 1, 3, 5, 7, 8, 10]),
+    mask(&[0, 2, 4, 6, 7, 9, 11]),
+    mask(&[0, 2, 4, 5, 7, 9, 10]),
+    mask(&[0, 1, 3, 5, 6, 8, 10]),
+    mask(&[0, 2, 3, 5, 7, 8, 11]),
+    mask(&[0, 2, 3, 5, 7, 9, 11]),
+    mask(&[0, 2, 4, 7, 9]),
+    mask(&[0, 3, 5, 7, 10]),
+    mask(&[0, 3, 5, 6, 7, 10]),
+    mask(&[0, 2, 4, 6, 8, 10]),
+];
+
+/// A pitch-class mask from semitone offsets.
+pub const fn mask(degrees: &[u8]) -> u16 {
+    let mut m = 0u16;
+    let mut i = 0;
+    while i < degrees.len() {
+        m |= 1 << degrees[i];
+        i += 1;
+    }
+    m
+}
+
+/// Metadata of `quantize`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "quantize",
+    aliases: &["quantizer"],
+    description: "pitch quantizer: out = nearest note of scale above root, in the input's \
+                  unit (semitone: 0 = C; voct: 1 per octave, 0 = C4; hz: A4 = 440); \
+                  custom uses mask (bit k = k semitones above root)",
+    inputs: &[PortSpec::new("in")],
+    outputs: &[PortSpec::new("out")],
+    params: &[
+        ParamSpec::choice("scale", SCALES, 1),
+        ParamSpec::choice(
+            "root",
+            &[
+                "c", "c#", "d", "d#", "e", "f", "f#", "g", "g#", "a", "a#", "b",
+            ],
+            0,
+        )
+        .with_aliases(&["key"]),
+        ParamSpec::choice("unit", &["semitone", "voct", "hz"], 0),
+        ParamSpec::new("mask", 1.0, 4095.0, 4095.0, "bits", 0.0),
+    ],
+    gate: false,
+};
+
+/// The `quantize` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Quantize::new(sr)),
+};
+
+/// The nearest note to `semis` (semitones, 0 = C) whose pitch class
+/// relative to `root` is set in `mask`; ties go down. `mask` must be non-zero.
+pub fn nearest(semis: f32, root: i32, mask: u16) -> f32 {
+    let semis = semis.clamp(-1e6, 1e6);
+    let base = semis.floor() as i32;
+    let allowed = |n: i32| mask & (1 << (n - root).rem_euclid(12)) != 0;
+    let mut best = base as f32;
+    let mut best_d = f32::INFINITY;
+    // Every 12-note window holds an allowed note: search 12 either side.
+    for off in -12..=13 {
+        let n = base + off;
+        let d = (n as f32 - semis).abs();
+        if allowed(n) && d < best_d {
+            best_d = d;
+            best = n as f32;
+        }
+    }
+    best
+}
+
+/// `quantize` state: parameters only.
+pub struct Quantize {
+    knobs: Knobs<4>,
+}
+
+impl Quantize {
+    /// A C major quantizer in semitones.
+    pub fn new(sample_rate: f32) -> Self {
+        Quantize {
+            knobs: Knobs::new(&SPEC, sample_rate),
+        }
+    }
+
+    fn run(&mut self, io: &mut ProcessIo) {
+        let m = Mods::of(io);
+        let x = io.inputs[0];
+        let out = &mut io.outputs[0];
+        for i in 0..io.frames {
+            let [scale, root, unit, bits] = self.knobs.tick(&m, i);
+            let s = (scale.max(0.0) as usize).min(SCALES.len() - 1);
+            let mask = match SCALE_MASKS.get(s) {
+                Some(&m) => m,
+                None => (bits.clamp(1.0, 4095.0) as u16).max(1),
+            };
+            let root = (root.max(0.0) as i32).min(11);
+            let v = x[i];
+            out[i] = if !v.is_finite() {
+                v
+            } else {
+                match unit as i32 {
+                    1 => nearest(v * 12.0 + 48.0, root, mask) / 12.0 - 4.0,
+                    2 if v > 0.0 => {
+                        let n = nearest(69.0 + 12.0 * (v / 440.0).log2(), root, mask);
+                        440.0 * ((n - 69.0) / 12.0).exp2()
+                    }
+                    2 => 0.0,
+                    _ => nearest(v, root, mask),
+                }
+            };
+        }
+    }
+
+    fn clear(&mut self) {}
+
+    fn carry(&mut self, _o: &Self) {}
+}
+
+knob_module!(Quantize, SPEC);

@@ -1,0 +1,66 @@
+//! `xfade`: crossfader between two signals, linear or equal-power.
+
+use crate::knob_module;
+use crate::module::ProcessIo;
+use crate::modules::knobs::{sane, Knobs, Mods};
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::table::sin_cos_pi;
+
+/// Metadata of `xfade`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "xfade",
+    aliases: &["crossfade", "crossfader"],
+    description: "crossfader: mix 0 = a, 1 = b; linear: a*(1-mix) + b*mix; equal_power: \
+                  a*cos(mix*pi/2) + b*sin(mix*pi/2)",
+    inputs: &[PortSpec::new("a"), PortSpec::new("b")],
+    outputs: &[PortSpec::new("out")],
+    params: &[
+        ParamSpec::new("mix", 0.0, 1.0, 0.5, "", 5.0).with_aliases(&["fade", "position"]),
+        ParamSpec::choice("curve", &["linear", "equal_power"], 0),
+    ],
+    gate: false,
+};
+
+/// The `xfade` type.
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Xfade::new(sr)),
+};
+
+/// `xfade` state: parameters only.
+pub struct Xfade {
+    knobs: Knobs<2>,
+}
+
+impl Xfade {
+    /// A linear crossfader at the middle.
+    pub fn new(sample_rate: f32) -> Self {
+        Xfade {
+            knobs: Knobs::new(&SPEC, sample_rate),
+        }
+    }
+
+    fn run(&mut self, io: &mut ProcessIo) {
+        let m = Mods::of(io);
+        let (a, b) = (io.inputs[0], io.inputs[1]);
+        let out = &mut io.outputs[0];
+        for i in 0..io.frames {
+            let [mix, curve] = self.knobs.tick(&m, i);
+            let mix = sane(mix, 0.0, 1.0, 0.5);
+            let (ga, gb) = if curve >= 0.5 {
+                let (s, c) = sin_cos_pi(0.5 * mix);
+                (c, s)
+            } else {
+                (1.0 - mix, mix)
+            };
+            out[i] = a[i] * ga + b[i] * gb;
+        }
+    }
+
+    fn clear(&mut self) {}
+
+    fn carry(&mut self, _o: &Self) {}
+}
+
+knob_module!(Xfade, SPEC);
