@@ -86,19 +86,19 @@ impl Chorus {
         let [l, r] = io.outputs else {
             return;
         };
-        let spms = 0.001 * self.sr;
+        let spms = self.sr / 1000.0;
         for i in 0..io.frames {
             let [rate, depth, delay, mix] = self.knobs.tick(&m, i);
             let p = self.phase.step(rate, self.sr);
             let depth = sane(depth, 0.0, 20.0, 0.0) * spms;
             let base = sane(delay, 0.5, 50.0, 12.0) * spms;
             let mix = sane(mix, 0.0, 1.0, 0.5);
-            self.line.write(x[i]);
             let dl = base + depth * sin_cycles(p);
             let dr = base + depth * sin_cycles(p + 0.25);
             let dry = (1.0 - mix) * x[i];
             l[i] = dry + mix * self.line.read(dl);
             r[i] = dry + mix * self.line.read(dr);
+            self.line.write(x[i]);
         }
     }
 

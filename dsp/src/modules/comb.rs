@@ -64,7 +64,7 @@ impl Comb {
             self.lp += (1.0 - damp) * (self.line.read(d) - self.lp);
             let y = x[i] + fb * self.lp;
             self.line.write(y);
-            out[i] = x[i] + mix * (y - x[i]);
+            out[i] = (1.0 - mix) * x[i] + mix * y;
         }
     }
 

@@ -57,7 +57,7 @@ impl Flanger {
         let m = Mods::of(io);
         let x = io.inputs[0];
         let out = &mut io.outputs[0];
-        let spms = 0.001 * self.sr;
+        let spms = self.sr / 1000.0;
         for i in 0..io.frames {
             let [rate, depth, delay, fb, mix] = self.knobs.tick(&m, i);
             let p = self.phase.step(rate, self.sr);
@@ -68,7 +68,7 @@ impl Flanger {
             let d = base + depth * 0.5 * (1.0 + sin_cycles(p));
             let y = self.line.read(d);
             self.line.write(x[i] + fb * y);
-            out[i] = x[i] + mix * (y - x[i]);
+            out[i] = (1.0 - mix) * x[i] + mix * y;
         }
     }
 

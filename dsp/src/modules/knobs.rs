@@ -112,7 +112,7 @@ pub fn sane(v: f32, lo: f32, hi: f32, default: f32) -> f32 {
 /// Samples in `ms` milliseconds at `sr`, at least `min`.
 #[inline]
 pub fn ms_to_samples(ms: f32, sr: f32, min: f32) -> f32 {
-    (ms * 0.001 * sr).max(min)
+    (ms * sr / 1000.0).max(min)
 }
 
 /// Implements [`crate::Module`] for a type with a `knobs: Knobs<N>` field

@@ -83,7 +83,7 @@ impl Phaser {
                 y = 2.0 * lp - y;
             }
             self.last = y;
-            out[i] = x[i] + mix * (y - x[i]);
+            out[i] = (1.0 - mix) * x[i] + mix * y;
         }
     }
 

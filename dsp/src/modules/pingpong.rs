@@ -75,8 +75,8 @@ impl PingPong {
             let yr = self.right.read(d);
             self.left.write(l[i] + r[i] + fb * yr);
             self.right.write(fb * yl);
-            lo[i] = l[i] + mix * (yl - l[i]);
-            ro[i] = r[i] + mix * (yr - r[i]);
+            lo[i] = (1.0 - mix) * l[i] + mix * yl;
+            ro[i] = (1.0 - mix) * r[i] + mix * yr;
         }
     }
 

@@ -61,7 +61,7 @@ impl Wavefolder {
             let [drive, bias, mix] = self.knobs.tick(&m, i);
             let mix = sane(mix, 0.0, 1.0, 1.0);
             let y = fold(x[i] * drive + bias);
-            out[i] = x[i] + mix * (y - x[i]);
+            out[i] = (1.0 - mix) * x[i] + mix * y;
         }
     }
 
