@@ -275,3 +275,28 @@ fn pingpong_echoes_alternate() {
     assert_eq!(energy(l), 2);
     assert_eq!(energy(r), 2);
 }
+
+#[test]
+fn example_patches_of_these_types_play() {
+    use dsp::render::render_graph;
+    use dsp::{Graph, Patch, Registry};
+    let reg = Registry::standard();
+    for name in ["pluck-chorus-pingpong", "vowel-drone"] {
+        let path = format!("{}/../examples/{name}.patch", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let p = Patch::parse(&reg, &text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .0;
+        let mut g = Graph::compile(&p, &reg, SR, 2).unwrap();
+        let out = render_graph(&mut g, &[], 96_000, 64);
+        for ch in &out {
+            assert!(ch.iter().all(|v| v.is_finite() && v.abs() <= 1.0), "{name}");
+            assert!(
+                rms(&ch[48_000..]) > 0.02,
+                "{name} is too quiet: {}",
+                rms(ch)
+            );
+        }
+        assert_eq!(g.nan_resets(), 0, "{name}");
+    }
+}

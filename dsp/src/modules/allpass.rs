@@ -50,15 +50,15 @@ impl Allpass {
         let m = Mods::of(io);
         let x = io.inputs[0];
         let out = &mut io.outputs[0];
-        for i in 0..io.frames {
-            let [t, g] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [t, g]| {
             let d = ms_to_samples(t, self.sr, 1.0);
             let g = sane(g, -0.99, 0.99, 0.0);
             let delayed = self.line.read(d);
             let w = x[i] + g * delayed;
             self.line.write(w);
             out[i] = delayed - g * w;
-        }
+        });
     }
 
     fn clear(&mut self) {

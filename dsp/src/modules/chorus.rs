@@ -87,8 +87,8 @@ impl Chorus {
             return;
         };
         let spms = self.sr / 1000.0;
-        for i in 0..io.frames {
-            let [rate, depth, delay, mix] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [rate, depth, delay, mix]| {
             let p = self.phase.step(rate, self.sr);
             let depth = sane(depth, 0.0, 20.0, 0.0) * spms;
             let base = sane(delay, 0.5, 50.0, 12.0) * spms;
@@ -99,7 +99,7 @@ impl Chorus {
             l[i] = dry + mix * self.line.read(dl);
             r[i] = dry + mix * self.line.read(dr);
             self.line.write(x[i]);
-        }
+        });
     }
 
     fn clear(&mut self) {

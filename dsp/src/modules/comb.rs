@@ -55,8 +55,8 @@ impl Comb {
         let m = Mods::of(io);
         let x = io.inputs[0];
         let out = &mut io.outputs[0];
-        for i in 0..io.frames {
-            let [t, fb, damp, mix] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [t, fb, damp, mix]| {
             let d = ms_to_samples(t, self.sr, 1.0);
             let fb = sane(fb, -0.99, 0.99, 0.0);
             let damp = sane(damp, 0.0, 1.0, 0.0);
@@ -65,7 +65,7 @@ impl Comb {
             let y = x[i] + fb * self.lp;
             self.line.write(y);
             out[i] = (1.0 - mix) * x[i] + mix * y;
-        }
+        });
     }
 
     fn clear(&mut self) {

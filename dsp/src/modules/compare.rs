@@ -51,8 +51,8 @@ impl Compare {
         let [out, inv] = io.outputs else {
             return;
         };
-        for i in 0..io.frames {
-            let [t, h] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [t, h]| {
             let h = 0.5 * h.max(0.0);
             if self.high {
                 self.high = !(x[i] < t - h);
@@ -62,7 +62,7 @@ impl Compare {
             let g = if self.high { 1.0 } else { 0.0 };
             out[i] = g;
             inv[i] = 1.0 - g;
-        }
+        });
     }
 
     fn clear(&mut self) {

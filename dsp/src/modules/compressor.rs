@@ -74,6 +74,10 @@ pub struct Compressor {
     ms: f32,
     /// Smoothed gain change in dB (≤ 0).
     gr: f32,
+    /// Knee floor in dB and as a mean square.
+    floor: (f32, f32),
+    /// Gain in dB (with makeup) and as a factor.
+    gain: (f32, f32),
 }
 
 impl Compressor {
@@ -86,6 +90,8 @@ impl Compressor {
             b: Ballistics::default(),
             ms: 0.0,
             gr: 0.0,
+            floor: (f32::NAN, 0.0),
+            gain: (f32::NAN, 1.0),
         }
     }
 
@@ -103,13 +109,19 @@ impl Compressor {
         for i in 0..io.frames {
             let [t, ratio, a, r, knee, makeup] = self.knobs.tick(&m, i);
             self.ms += self.rms * (key[i] * key[i] - self.ms);
-            let level = 10.0 * self.ms.max(1e-20).log10();
             let ratio = sane(ratio, 1.0, 100.0, 1.0);
             let knee = sane(knee, 0.0, 48.0, 0.0);
             let t = sane(t, -120.0, 0.0, 0.0);
-            let target = if 2.0 * (level - t) < -knee {
+            // Below the knee (mean square under 10^((t − knee/2)/10)) the
+            // curve is the identity: no logarithm needed.
+            let floor = t - 0.5 * knee;
+            if floor != self.floor.0 {
+                self.floor = (floor, 10f32.powf(0.1 * floor));
+            }
+            let target = if !(self.ms >= self.floor.1) {
                 0.0
             } else {
+                let level = 10.0 * self.ms.max(1e-20).log10();
                 static_curve(level, t, ratio, knee) - level
             };
             // Reduction growing (target below gr) is the attack.
@@ -120,7 +132,15 @@ impl Compressor {
                 self.b.coeff[1]
             };
             self.gr += c * (target - self.gr);
-            let g = 10f32.powf((self.gr + sane(makeup, -60.0, 60.0, 0.0)) * 0.05);
+            if (self.gr - target).abs() < 1e-6 {
+                // Settled: stop the exponential tail (and the powf below).
+                self.gr = target;
+            }
+            let db = self.gr + sane(makeup, -60.0, 60.0, 0.0);
+            if db != self.gain.0 {
+                self.gain = (db, 10f32.powf(db * 0.05));
+            }
+            let g = self.gain.1;
             out[i] = x[i] * g;
             grs[i] = self.gr;
         }

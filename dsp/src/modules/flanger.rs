@@ -58,8 +58,8 @@ impl Flanger {
         let x = io.inputs[0];
         let out = &mut io.outputs[0];
         let spms = self.sr / 1000.0;
-        for i in 0..io.frames {
-            let [rate, depth, delay, fb, mix] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [rate, depth, delay, fb, mix]| {
             let p = self.phase.step(rate, self.sr);
             let depth = sane(depth, 0.0, 10.0, 0.0) * spms;
             let base = sane(delay, 0.05, 10.0, 0.5) * spms;
@@ -69,7 +69,7 @@ impl Flanger {
             let y = self.line.read(d);
             self.line.write(x[i] + fb * y);
             out[i] = (1.0 - mix) * x[i] + mix * y;
-        }
+        });
     }
 
     fn clear(&mut self) {

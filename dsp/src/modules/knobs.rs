@@ -60,6 +60,24 @@ impl<const N: usize> Knobs<N> {
         self.s.iter().all(|s| !s.is_moving()) && m.0.iter().all(|m| m.is_none())
     }
 
+    /// Calls `f(i, values)` for each frame `i` of `n`, with the values
+    /// [`Knobs::tick`] gives; when nothing moves they are computed once, so
+    /// whatever `f` derives from them can be hoisted out of the loop.
+    #[inline(always)]
+    pub fn each(&mut self, m: &Mods<N>, n: usize, mut f: impl FnMut(usize, [f32; N])) {
+        if self.still(m) {
+            let p = self.tick(m, 0);
+            for i in 0..n {
+                f(i, p);
+            }
+        } else {
+            for i in 0..n {
+                let p = self.tick(m, i);
+                f(i, p);
+            }
+        }
+    }
+
     /// Advances every parameter one sample: its smoothed value plus the
     /// modulation at frame `i`.
     #[inline]

@@ -58,15 +58,15 @@ impl Logic {
         let m = Mods::of(io);
         let (a, b) = (io.inputs[0], io.inputs[1]);
         let out = &mut io.outputs[0];
-        for i in 0..io.frames {
-            let [op] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [op]| {
             let t = truth(
                 op.max(0.0) as usize,
                 a[i] >= TRIGGER_LEVEL,
                 b[i] >= TRIGGER_LEVEL,
             );
             out[i] = if t { 1.0 } else { 0.0 };
-        }
+        });
     }
 
     fn clear(&mut self) {}

@@ -63,11 +63,11 @@ impl Math {
         let a = io.inputs[0];
         let b_in = io.input_connected[1].then_some(io.inputs[1]);
         let out = &mut io.outputs[0];
-        for i in 0..io.frames {
-            let [op, b, scale, offset] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [op, b, scale, offset]| {
             let b = b_in.map_or(b, |x| x[i]);
             out[i] = apply(op.max(0.0) as usize, a[i], b) * scale + offset;
-        }
+        });
     }
 
     fn clear(&mut self) {}

@@ -66,8 +66,8 @@ impl PingPong {
         let [lo, ro] = io.outputs else {
             return;
         };
-        for i in 0..io.frames {
-            let [t, fb, mix] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [t, fb, mix]| {
             let d = ms_to_samples(t, self.sr, 1.0);
             let fb = sane(fb, 0.0, 0.95, 0.0);
             let mix = sane(mix, 0.0, 1.0, 0.4);
@@ -77,7 +77,7 @@ impl PingPong {
             self.right.write(fb * yl);
             lo[i] = (1.0 - mix) * l[i] + mix * yl;
             ro[i] = (1.0 - mix) * r[i] + mix * yr;
-        }
+        });
     }
 
     fn clear(&mut self) {

@@ -12,6 +12,7 @@ use crate::module::ProcessIo;
 use crate::modules::knobs::{Knobs, Mods};
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::table::floor_f32;
 
 /// Scale names, in the order of [`SCALE_MASKS`].
 pub const SCALES: &[&str] = &[
@@ -96,26 +97,54 @@ pub const TYPE: ModuleType = ModuleType {
 /// The nearest note to `semis` (semitones, 0 = C) whose pitch class
 /// relative to `root` is set in `mask`; ties go down. `mask` must be non-zero.
 pub fn nearest(semis: f32, root: i32, mask: u16) -> f32 {
-    let semis = semis.clamp(-1e6, 1e6);
-    let base = semis.floor() as i32;
-    let allowed = |n: i32| mask & (1 << (n - root).rem_euclid(12)) != 0;
-    let mut best = base as f32;
-    let mut best_d = f32::INFINITY;
-    // Every 12-note window holds an allowed note: search 12 either side.
-    for off in -12..=13 {
-        let n = base + off;
-        let d = (n as f32 - semis).abs();
-        if allowed(n) && d < best_d {
-            best_d = d;
-            best = n as f32;
-        }
-    }
-    best
+    Steps::new(root, mask).nearest(semis)
 }
 
-/// `quantize` state: parameters only.
+/// For one scale and root, how far each pitch class is from the nearest
+/// allowed one below (or at) it and above (or at) it.
+#[derive(Debug, Clone, Copy)]
+pub struct Steps {
+    down: [u8; 12],
+    up: [u8; 12],
+}
+
+impl Steps {
+    /// The distances for `mask` (bit k: k semitones above `root`, non-zero).
+    pub fn new(root: i32, mask: u16) -> Self {
+        let mask = if mask & 0xFFF == 0 { 1 } else { mask };
+        let allowed = |pc: i32| mask & (1 << (pc - root).rem_euclid(12)) != 0;
+        let mut s = Steps {
+            down: [0; 12],
+            up: [0; 12],
+        };
+        for pc in 0..12i32 {
+            s.down[pc as usize] = (0..12).find(|&d| allowed(pc - d)).unwrap_or(0) as u8;
+            s.up[pc as usize] = (0..12).find(|&d| allowed(pc + d)).unwrap_or(0) as u8;
+        }
+        s
+    }
+
+    /// The nearest allowed note to `semis`; ties go down.
+    #[inline]
+    pub fn nearest(&self, semis: f32) -> f32 {
+        let semis = semis.clamp(-1e6, 1e6);
+        let n = floor_f32(semis) as i32;
+        let lo = n - self.down[n.rem_euclid(12) as usize] as i32;
+        let hi = n + 1 + self.up[(n + 1).rem_euclid(12) as usize] as i32;
+        if semis - lo as f32 <= hi as f32 - semis {
+            lo as f32
+        } else {
+            hi as f32
+        }
+    }
+}
+
+/// `quantize` state.
 pub struct Quantize {
     knobs: Knobs<4>,
+    /// Scale index, root, mask the steps were computed for.
+    key: (usize, i32, u16),
+    steps: Steps,
 }
 
 impl Quantize {
@@ -123,6 +152,8 @@ impl Quantize {
     pub fn new(sample_rate: f32) -> Self {
         Quantize {
             knobs: Knobs::new(&SPEC, sample_rate),
+            key: (usize::MAX, 0, 0),
+            steps: Steps::new(0, 0xFFF),
         }
     }
 
@@ -138,18 +169,23 @@ impl Quantize {
                 None => (bits.clamp(1.0, 4095.0) as u16).max(1),
             };
             let root = (root.max(0.0) as i32).min(11);
+            if (s, root, mask) != self.key {
+                self.key = (s, root, mask);
+                self.steps = Steps::new(root, mask);
+            }
+            let q = &self.steps;
             let v = x[i];
             out[i] = if !v.is_finite() {
                 v
             } else {
                 match unit as i32 {
-                    1 => nearest(v * 12.0 + 48.0, root, mask) / 12.0 - 4.0,
+                    1 => q.nearest(v * 12.0 + 48.0) / 12.0 - 4.0,
                     2 if v > 0.0 => {
-                        let n = nearest(69.0 + 12.0 * (v / 440.0).log2(), root, mask);
+                        let n = q.nearest(69.0 + 12.0 * (v / 440.0).log2());
                         440.0 * ((n - 69.0) / 12.0).exp2()
                     }
                     2 => 0.0,
-                    _ => nearest(v, root, mask),
+                    _ => q.nearest(v),
                 }
             };
         }

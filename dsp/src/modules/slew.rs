@@ -61,12 +61,12 @@ impl Slew {
         let m = Mods::of(io);
         let x = io.inputs[0];
         let out = &mut io.outputs[0];
-        for i in 0..io.frames {
-            let [rise, fall] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [rise, fall]| {
             let d = x[i] - self.y;
             self.y += d.clamp(-step(fall, self.sr), step(rise, self.sr));
             out[i] = self.y;
-        }
+        });
     }
 
     fn clear(&mut self) {

@@ -51,13 +51,13 @@ impl Stereo {
         let [lo, ro] = io.outputs else {
             return;
         };
-        for i in 0..io.frames {
-            let [w] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [w]| {
             let mid = 0.5 * (l[i] + r[i]);
             let side = 0.5 * (l[i] - r[i]) * w;
             lo[i] = mid + side;
             ro[i] = mid - side;
-        }
+        });
     }
 
     fn clear(&mut self) {}

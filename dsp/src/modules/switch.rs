@@ -50,12 +50,12 @@ impl Switch {
         let m = Mods::of(io);
         let out = &mut io.outputs[0];
         let last = io.inputs.len() - 1;
-        for i in 0..io.frames {
-            let [sel] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [sel]| {
             // `as` maps NaN to 0 and saturates.
             let k = ((sel + 0.5).max(0.0) as usize).min(last);
             out[i] = io.inputs[k][i];
-        }
+        });
     }
 
     fn clear(&mut self) {}

@@ -57,12 +57,12 @@ impl Wavefolder {
         let m = Mods::of(io);
         let x = io.inputs[0];
         let out = &mut io.outputs[0];
-        for i in 0..io.frames {
-            let [drive, bias, mix] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [drive, bias, mix]| {
             let mix = sane(mix, 0.0, 1.0, 1.0);
             let y = fold(x[i] * drive + bias);
             out[i] = (1.0 - mix) * x[i] + mix * y;
-        }
+        });
     }
 
     fn clear(&mut self) {}

@@ -45,8 +45,8 @@ impl Xfade {
         let m = Mods::of(io);
         let (a, b) = (io.inputs[0], io.inputs[1]);
         let out = &mut io.outputs[0];
-        for i in 0..io.frames {
-            let [mix, curve] = self.knobs.tick(&m, i);
+        let n = io.frames;
+        self.knobs.each(&m, n, |i, [mix, curve]| {
             let mix = sane(mix, 0.0, 1.0, 0.5);
             let (ga, gb) = if curve >= 0.5 {
                 let (s, c) = sin_cos_pi(0.5 * mix);
@@ -55,7 +55,7 @@ impl Xfade {
                 (1.0 - mix, mix)
             };
             out[i] = a[i] * ga + b[i] * gb;
-        }
+        });
     }
 
     fn clear(&mut self) {}
