@@ -3,7 +3,7 @@
 # Noninteractive; answers jackd2's realtime-limits question with "no".
 set -euo pipefail
 pkgs=(jackd2 libjack-jackd2-dev pkg-config)
-[ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(liblo-tools)
+[ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(liblo-tools curl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -22,7 +22,37 @@ pub fn main(cli: Cli) -> i32 {
             }
         },
         Some(Command::Send(args)) => crate::osc::send::run(&args),
+        Some(Command::Graph(args)) => graph(&args),
         None => run(cli.run),
+    }
+}
+
+/// `synth-jack graph`: draws a patch file; returns the exit code.
+fn graph(args: &crate::cli::GraphArgs) -> i32 {
+    let reg = crate::registry();
+    let drawn = std::fs::read_to_string(&args.patch)
+        .map_err(|e| format!("cannot read {}: {e}", args.patch.display()))
+        .and_then(|text| {
+            dsp::Patch::parse(&reg, &text).map_err(|e| format!("{}: {e}", args.patch.display()))
+        })
+        .and_then(|(patch, _)| {
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| args.patch.with_extension("dot"));
+            crate::graph_dot::write(&crate::graph_dot::dot(&patch, &reg), &out)
+        });
+    match drawn {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("synth-jack graph: {e}");
+            1
+        }
     }
 }
 
@@ -36,6 +66,7 @@ pub fn run(args: RunArgs) -> i32 {
         fade_ms: args.fade_ms,
         connect: args.connect,
         start_server: args.start_server,
+        record_max_mib: args.record_max_mib,
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,
@@ -86,6 +117,20 @@ pub fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
+    let mut oscquery = match crate::oscquery::OscQuery::start(
+        &args.name,
+        &args.osc_bind,
+        args.oscquery_port,
+        osc.local_addr(),
+    ) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("synth-jack: {e}");
+            osc.stop();
+            engine.shutdown();
+            return 1;
+        }
+    };
     let tty = status::stdout_is_tty();
     let mut last_status = Instant::now();
     let mut last_remember = Instant::now();
@@ -99,6 +144,9 @@ pub fn run(args: RunArgs) -> i32 {
         osc.serve(&mut control, &mut engine, Duration::from_millis(2));
         control.poll(&mut engine);
         osc.deliver(&mut control, &engine);
+        if let Some(q) = &mut oscquery {
+            q.publish(&control);
+        }
         if engine.server_gone() {
             log::error!("JACK server shut down");
             if args.no_reconnect {
@@ -108,7 +156,7 @@ pub fn run(args: RunArgs) -> i32 {
             log::info!("waiting for a JACK server to come back");
             match engine.reconnect(&crate::signals::QUIT) {
                 Ok(()) => {
-                    control.clock.reset();
+                    control.after_reconnect(&mut engine);
                     log::info!("reconnected to JACK");
                 }
                 Err(_) => break,
@@ -121,6 +169,7 @@ pub fn run(args: RunArgs) -> i32 {
             engine.recompute_latency();
         }
         if last_remember.elapsed() > Duration::from_secs(1) {
+            engine.restore_connections();
             engine.remember_connections();
             last_remember = Instant::now();
             let sh = &engine.shared;
@@ -148,6 +197,9 @@ pub fn run(args: RunArgs) -> i32 {
         println!();
     }
     log::info!("shutting down");
+    if let Some(mut q) = oscquery {
+        q.stop();
+    }
     osc.stop();
     engine.shutdown();
     code

@@ -24,6 +24,8 @@ pub enum Command {
     Send(SendArgs),
     /// List the module types and their parameters.
     Modules,
+    /// Draw a patch file as Graphviz DOT (and SVG when `dot` is installed).
+    Graph(GraphArgs),
 }
 
 /// Options of the synthesizer.
@@ -47,6 +49,12 @@ pub struct RunArgs {
     /// Address to bind the OSC socket to.
     #[arg(long, default_value = "127.0.0.1")]
     pub osc_bind: String,
+    /// Also serve OSC over TCP on the same port number (`--osc-tcp false`: UDP only).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub osc_tcp: bool,
+    /// HTTP port for OSCQuery (default: the OSC port + 1, or a free one; 0: off).
+    #[arg(long)]
+    pub oscquery_port: Option<u16>,
     /// Start a JACK server if none is running.
     #[arg(long)]
     pub start_server: bool,
@@ -68,6 +76,12 @@ pub struct RunArgs {
     /// Directory for /record/start.
     #[arg(long, default_value = "recordings")]
     pub record_dir: PathBuf,
+    /// Size limit of one recording in MiB; it stops there.
+    #[arg(long, default_value_t = crate::record::DEFAULT_MAX_MIB)]
+    pub record_max_mib: u64,
+    /// Timed bundles further ahead than this many seconds are refused.
+    #[arg(long, default_value_t = 60.0)]
+    pub max_ahead: f64,
 }
 
 /// Options of `render`.
@@ -109,4 +123,14 @@ pub struct SendArgs {
     /// Arguments: ints, floats and strings are inferred.
     #[arg(allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// Options of `graph`.
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// Patch file to draw.
+    pub patch: PathBuf,
+    /// DOT file to write (default: the patch file with `.dot`); the SVG goes beside it.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }

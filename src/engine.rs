@@ -30,6 +30,8 @@ pub struct Config {
     pub connect: bool,
     /// Start a JACK server if none runs.
     pub start_server: bool,
+    /// Size limit of one recording in MiB.
+    pub record_max_mib: u64,
 }
 
 /// Why the engine could not start.
@@ -65,6 +67,9 @@ impl jack::NotificationHandler for Notifications {
 
 type Client = jack::AsyncClient<Notifications, Callback>;
 
+/// Most connections kept waiting for their port to appear.
+pub const MAX_UNRESTORED: usize = 256;
+
 /// The running engine.
 pub struct Engine {
     /// State shared with the real-time threads.
@@ -80,6 +85,9 @@ pub struct Engine {
     collector: Option<(JoinHandle<()>, Arc<AtomicBool>)>,
     /// Port connections remembered for a reconnect, per output port.
     connections: Vec<Vec<String>>,
+    /// Remembered connections whose other port does not exist (yet): made
+    /// as soon as that port appears. At most [`MAX_UNRESTORED`], oldest dropped.
+    unrestored: Vec<(String, String)>,
     rt_priority: Option<i32>,
     /// Must outlive the client it is registered with.
     latency: Option<Box<LatencyReporter>>,
@@ -141,6 +149,7 @@ impl Engine {
             })
             .map_err(|e| StartError::Other(e.to_string()))?;
         let (recorder, _) = Recorder::new(cfg.channels, sr);
+        recorder.set_max_mib(cfg.record_max_mib);
         let rt_priority = client_rt_priority(&client);
         let mut engine = Engine {
             shared,
@@ -151,6 +160,7 @@ impl Engine {
             workers: [None, None],
             collector: Some((collector_thread, stop)),
             connections: Vec::new(),
+            unrestored: Vec::new(),
             rt_priority,
             latency: None,
         };
@@ -179,6 +189,7 @@ impl Engine {
                 })?;
             ports.push(p);
         }
+        crate::ports::describe_outputs(&client, &ports);
         self.latency = Some(LatencyReporter::install(
             &client,
             &ports,
@@ -188,7 +199,10 @@ impl Engine {
         self.shared
             .period
             .store(client.buffer_size().min(MAX_PERIOD as u32), Release);
-        self.shared.sample_rate.store(client.sample_rate(), Release);
+        let sr = client.sample_rate();
+        self.shared.sample_rate.store(sr, Release);
+        let fade = ((self.config.fade_ms.max(0.0) / 1000.0) * sr as f32).max(1.0) as u32;
+        self.shared.fade_frames.store(fade, Release);
         self.shared.server_gone.store(false, Release);
         let cb = Callback::new(self.shared.clone(), ports, active, t, self.recorder.tap());
         let notes = Notifications {
@@ -212,14 +226,36 @@ impl Engine {
         }
         for (src, dsts) in names.iter().zip(self.connections.iter()) {
             for dst in dsts {
-                match c.connect_ports_by_name(src, dst) {
-                    Ok(()) => log::info!("restored connection {src} -> {dst}"),
-                    Err(e) => log::warn!("cannot restore connection {src} -> {dst}: {e:?}"),
+                if !self.unrestored.iter().any(|(s, d)| s == src && d == dst) {
+                    self.unrestored.push((src.clone(), dst.clone()));
                 }
             }
         }
         self.client = Some(active_client);
+        self.restore_connections();
         Ok(())
+    }
+
+    /// Makes the remembered connections whose ports exist now; the others
+    /// wait for their port to appear (called again every second).
+    pub fn restore_connections(&mut self) {
+        let Some(c) = self.client.as_ref().map(|c| c.as_client()) else {
+            return;
+        };
+        if self.unrestored.is_empty() || self.shared.server_gone.load(Acquire) {
+            return;
+        }
+        self.unrestored.retain(|(src, dst)| {
+            if c.port_by_name(dst).is_none() {
+                return true;
+            }
+            match c.connect_ports_by_name(src, dst) {
+                Ok(()) => log::info!("restored connection {src} -> {dst}"),
+                Err(jack::Error::PortAlreadyConnected(..)) => {}
+                Err(e) => log::warn!("cannot restore connection {src} -> {dst}: {e:?}"),
+            }
+            false
+        });
     }
 
     /// Starts (or restarts) the worker thread of `slot`. A thread being
@@ -260,22 +296,39 @@ impl Engine {
         self.shared.sample_rate.load(Relaxed) as f32
     }
 
-    /// Remembers the current port connections so a reconnect can restore them.
+    /// Remembers the current port connections so a reconnect can restore
+    /// them. A connection whose other port went away (its client quit or
+    /// restarts) is kept and made again when that port comes back; one the
+    /// user removed while both ports exist is forgotten.
     pub fn remember_connections(&mut self) {
-        if let Some(c) = &self.client {
-            if self.server_gone() {
-                return;
-            }
-            let cl = c.as_client();
-            self.connections = (0..self.config.channels)
-                .map(|i| {
-                    let name = format!("{}:out_{}", cl.name(), i + 1);
-                    cl.port_by_name(&name)
-                        .map(|p| p.get_connections())
-                        .unwrap_or_default()
-                })
-                .collect();
+        let Some(c) = &self.client else {
+            return;
+        };
+        if self.server_gone() {
+            return;
         }
+        let cl = c.as_client();
+        let now: Vec<Vec<String>> = (0..self.config.channels)
+            .map(|i| {
+                let name = format!("{}:out_{}", cl.name(), i + 1);
+                cl.port_by_name(&name)
+                    .map(|p| p.get_connections())
+                    .unwrap_or_default()
+            })
+            .collect();
+        for (i, dsts) in self.connections.iter().enumerate() {
+            let src = format!("{}:out_{}", cl.name(), i + 1);
+            for dst in dsts {
+                let vanished = cl.port_by_name(dst).is_none();
+                if vanished && !self.unrestored.iter().any(|(s, d)| *s == src && d == dst) {
+                    if self.unrestored.len() >= MAX_UNRESTORED {
+                        self.unrestored.remove(0);
+                    }
+                    self.unrestored.push((src.clone(), dst.clone()));
+                }
+            }
+        }
+        self.connections = now;
     }
 
     /// Tears down the dead client and waits until a server answers, then
@@ -290,12 +343,20 @@ impl Engine {
                         (active, t)
                     }
                     Err(e) => {
-                        log::warn!("deactivate after server loss: {e:?}");
-                        (self.shared.stats.active_slot.load(Relaxed) as usize, 0)
+                        // The callback was dropped (its blocks went back to
+                        // the rings); the timeline continues where it was.
+                        log::debug!("deactivate after server loss: {e:?}");
+                        (
+                            self.shared.stats.active_slot.load(Relaxed) as usize,
+                            self.shared.next_frame.load(Acquire),
+                        )
                     }
                 }
             }
-            None => (0, 0),
+            None => (
+                self.shared.stats.active_slot.load(Relaxed) as usize,
+                self.shared.next_frame.load(Acquire),
+            ),
         };
         self.latency = None;
         loop {
@@ -308,9 +369,13 @@ impl Engine {
             }) {
                 Ok(client) => {
                     self.rt_priority = client_rt_priority(&client);
+                    if let Err(e) = self.recorder.set_rate(client.sample_rate()) {
+                        log::error!("recording after the reconnect: {e}");
+                    }
                     self.activate(client, active, t)?;
                     // Workers jump to the new timeline position.
                     self.shared.epoch.fetch_add(1, Release);
+                    self.shared.stats.reconnects.fetch_add(1, Relaxed);
                     return Ok(());
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(250)),
@@ -330,8 +395,17 @@ impl Engine {
         self.client.as_ref().map(|c| c.as_client())
     }
 
-    /// Deactivates the client and stops every thread.
+    /// Deactivates the client, finalizes a running recording and stops
+    /// every thread.
     pub fn shutdown(mut self) {
+        if self.recorder.is_recording() {
+            match self.recorder.stop() {
+                Ok((path, frames)) => {
+                    log::info!("recording {} finalized ({frames} frames)", path.display())
+                }
+                Err(e) => log::error!("recording: {e}"),
+            }
+        }
         if let Some(c) = self.client.take() {
             if let Err(e) = c.deactivate() {
                 log::warn!("deactivate: {e:?}");

@@ -16,8 +16,11 @@ pub mod control;
 pub mod engine;
 #[cfg(feature = "fault-injection")]
 pub mod fault;
+pub mod graph_dot;
 pub mod latency;
 pub mod osc;
+pub mod oscquery;
+pub mod ports;
 pub mod record;
 pub mod render_cmd;
 pub mod rt;

@@ -118,6 +118,8 @@ pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
         ("xruns".into(), st.xruns.load(Relaxed) as f64),
         ("switches".into(), st.switches.load(Relaxed) as f64),
         ("failovers".into(), st.failovers.load(Relaxed) as f64),
+        ("reconnects".into(), st.reconnects.load(Relaxed) as f64),
+        ("recoveries".into(), st.recoveries.load(Relaxed) as f64),
         ("cycles".into(), cycles as f64),
         ("period".into(), sh.period.load(Relaxed) as f64),
         ("sample_rate".into(), sh.sample_rate.load(Relaxed) as f64),

@@ -3,6 +3,7 @@
 //! real-time threads, and hands them over through the workers' queues.
 
 pub mod clock;
+mod recover;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
@@ -63,9 +64,11 @@ enum Phase {
         patch: Box<Patch>,
         version: u32,
         sent: Instant,
+        /// Timeline frame it was scheduled for.
+        at: Option<u64>,
     },
     /// Switched; waiting for the old slot to stop so it can be reloaded.
-    Reloading { slot: usize },
+    Reloading { slot: usize, since: Instant },
 }
 
 /// Patch editing and commit state.
@@ -247,6 +250,7 @@ impl Control {
             patch: Box::new(q.patch),
             version,
             sent: Instant::now(),
+            at,
         };
     }
 
@@ -369,6 +373,21 @@ impl Control {
     /// Handles what the real-time side reported; supervises the active worker.
     pub fn poll(&mut self, engine: &mut Engine) {
         let sh = engine.shared.clone();
+        self.take_events(engine);
+        self.supervise(engine);
+        self.bound_phases(engine);
+        let x = sh.stats.xruns.load(Relaxed);
+        if x != self.last_xruns {
+            self.last_xruns = x;
+            self.clock.reset();
+            self.notices.push(Notice::Xrun(x));
+        }
+        self.pump(engine);
+    }
+
+    /// Handles the events the real-time side posted.
+    fn take_events(&mut self, engine: &mut Engine) {
+        let sh = engine.shared.clone();
         while let Some(e) = sh.events.pop() {
             match e {
                 EngineEvent::Switched {
@@ -390,8 +409,14 @@ impl Control {
                         patch,
                         version: v,
                         sent,
-                    } = std::mem::replace(&mut self.phase, Phase::Reloading { slot: from })
-                    {
+                        ..
+                    } = std::mem::replace(
+                        &mut self.phase,
+                        Phase::Reloading {
+                            slot: from,
+                            since: Instant::now(),
+                        },
+                    ) {
                         self.committed = *patch;
                         self.version = v;
                         log::info!(
@@ -407,7 +432,7 @@ impl Control {
                 }
                 EngineEvent::Stopped { slot } => {
                     self.load_standby(engine, slot);
-                    if matches!(self.phase, Phase::Reloading { slot: s } if s == slot) {
+                    if matches!(self.phase, Phase::Reloading { slot: s, .. } if s == slot) {
                         self.phase = Phase::Idle;
                     }
                 }
@@ -417,14 +442,6 @@ impl Control {
                 }
             }
         }
-        self.supervise(engine);
-        let x = sh.stats.xruns.load(Relaxed);
-        if x != self.last_xruns {
-            self.last_xruns = x;
-            self.clock.reset();
-            self.notices.push(Notice::Xrun(x));
-        }
-        self.pump(engine);
     }
 
     /// Fails over when the active worker lags the callback by more than the timeout.
@@ -492,7 +509,10 @@ impl Control {
         } else {
             // A stalled worker stops when it wakes; commits wait for that.
             let _ = sh.slots[dead].cmds.push(WorkerCmd::Stop);
-            self.phase = Phase::Reloading { slot: dead };
+            self.phase = Phase::Reloading {
+                slot: dead,
+                since: Instant::now(),
+            };
         }
     }
 }

@@ -1,17 +1,24 @@
-//! The OSC control surface over UDP (see `docs/osc.md` for every address).
+//! The OSC control surface over UDP and TCP (see `docs/osc.md` for every
+//! address).
 //!
-//! A receiver thread ([`server`]) reads and decodes datagrams and forwards
-//! them through a channel; the main loop's [`Surface::serve`] drains the
-//! channel and hands each packet to the [`dispatch::Dispatcher`], which
-//! checks it ([`request`]), times it ([`decode`]) and carries it out on the
-//! control thread through the [`dispatch::Backend`] trait; replies go back
-//! from the same socket to each sender. [`send`] is `synth-jack send`.
+//! A receiver thread ([`server`]) reads and decodes datagrams, and the TCP
+//! server ([`tcp`], framing in [`stream`]) does the same for stream
+//! connections on the same port number; both forward packets through one
+//! channel; the main loop's [`Surface::serve`] drains the channel and hands
+//! each packet to the [`dispatch::Dispatcher`], which checks it
+//! ([`request`]), times it ([`decode`]) and carries it out on the control
+//! thread through the [`dispatch::Backend`] trait; replies go back to each
+//! sender's [`peer::Peer`]: from the UDP socket, or queued on its TCP
+//! connection. [`send`] is `synth-jack send`.
 
 pub mod decode;
 pub mod dispatch;
+pub mod peer;
 pub mod request;
 pub mod send;
 pub mod server;
+pub mod stream;
+pub mod tcp;
 #[cfg(test)]
 mod tests;
 
@@ -21,23 +28,26 @@ use crate::engine::Engine;
 use crate::status::Snapshot;
 use dispatch::{Backend, Dispatcher, Progress, Reply, Status};
 use dsp::{ParamArg, Patch, PatchError, Registry};
+use peer::Peer;
 use rosc::OscPacket;
 use server::Listener;
-use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::*;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
+use tcp::TcpServer;
 
 /// Longest stretch `serve` spends on packets before letting the main loop run.
 const SERVE_BUDGET: Duration = Duration::from_millis(5);
 /// Most packets `serve` handles in one call.
 const SERVE_MAX: usize = 4096;
 
-/// The UDP surface.
+/// The OSC surface: UDP, and TCP on the same port number.
 pub struct Surface {
     socket: UdpSocket,
     listener: Listener,
+    tcp: Option<TcpServer>,
     dispatcher: Dispatcher,
     local: SocketAddr,
 }
@@ -149,7 +159,7 @@ impl Backend for Live<'_> {
     }
 
     fn record_start(&mut self, path: &Path) -> Result<(), String> {
-        self.engine.recorder.start(path)
+        self.engine.recorder.start(path, false)
     }
 
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
@@ -167,8 +177,7 @@ impl Surface {
             .map_err(|e| format!("bad OSC address {want}: {e}"))?
             .next()
             .ok_or_else(|| format!("bad OSC address {want}"))?;
-        let socket = UdpSocket::bind(addr)
-            .map_err(|e| format!("cannot bind the OSC socket to {addr}: {e}"))?;
+        let (socket, tcp) = bind(addr, args.osc_tcp)?;
         let local = socket
             .local_addr()
             .map_err(|e| format!("OSC socket: {e}"))?;
@@ -177,9 +186,19 @@ impl Surface {
             .and_then(Listener::spawn)
             .map_err(|e| format!("cannot start the OSC receiver: {e}"))?;
         log::info!("OSC listening on {local}");
+        let tcp = match tcp {
+            Some(l) => {
+                let server = TcpServer::spawn(l, listener.tx.clone())
+                    .map_err(|e| format!("cannot start the OSC TCP server: {e}"))?;
+                log::info!("OSC over TCP on {local}");
+                Some(server)
+            }
+            None => None,
+        };
         Ok(Surface {
             socket,
             listener,
+            tcp,
             dispatcher: Dispatcher::new(args.patch_dir.clone(), args.record_dir.clone()),
             local,
         })
@@ -205,6 +224,11 @@ impl Surface {
                 None
             }
         };
+        if let Some(tcp) = &self.tcp {
+            for peer in tcp.closed() {
+                self.dispatcher.forget(peer);
+            }
+        }
         let start = Instant::now();
         let mut backend = Live { control, engine };
         let mut n = 0;
@@ -212,14 +236,14 @@ impl Surface {
             self.dispatcher.handle(&mut backend, inc.from, inc.packet);
             n += 1;
             if self.dispatcher.out.len() >= 256 {
-                flush(&self.socket, &mut self.dispatcher.out);
+                flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
             }
             if n >= SERVE_MAX || start.elapsed() >= SERVE_BUDGET {
                 break;
             }
             next = rx.try_recv().ok();
         }
-        flush(&self.socket, &mut self.dispatcher.out);
+        flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
     }
 
     /// Sends replies for what control reported (commit switches, failures,
@@ -231,7 +255,7 @@ impl Surface {
         }
         let view = View { control, engine };
         self.dispatcher.notices(&view, notices);
-        flush(&self.socket, &mut self.dispatcher.out);
+        flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
     }
 
     /// True after `/quit`.
@@ -239,8 +263,11 @@ impl Surface {
         self.dispatcher.quit_requested()
     }
 
-    /// Stops the receiver thread.
+    /// Stops the receiver thread and the TCP server.
     pub fn stop(&mut self) {
+        if let Some(mut tcp) = self.tcp.take() {
+            tcp.stop();
+        }
         self.listener.stop();
     }
 }
@@ -268,8 +295,30 @@ fn rendered(engine: &Engine) -> u64 {
     sh.slots[a].produced.load(Acquire)
 }
 
-/// Encodes and sends the replies, in order.
-fn flush(socket: &UdpSocket, out: &mut Vec<Reply>) {
+/// Binds the UDP socket, and a TCP listener on the same port number when
+/// `tcp`. With port 0 the system picks a UDP port; if that number is taken
+/// for TCP, another is tried.
+fn bind(addr: SocketAddr, tcp: bool) -> Result<(UdpSocket, Option<TcpListener>), String> {
+    let tries = if addr.port() == 0 && tcp { 20 } else { 1 };
+    let mut last = String::new();
+    for _ in 0..tries {
+        let socket = UdpSocket::bind(addr)
+            .map_err(|e| format!("cannot bind the OSC socket to {addr}: {e}"))?;
+        if !tcp {
+            return Ok((socket, None));
+        }
+        let mut at = addr;
+        at.set_port(socket.local_addr().map_err(|e| e.to_string())?.port());
+        match TcpListener::bind(at) {
+            Ok(l) => return Ok((socket, Some(l))),
+            Err(e) => last = format!("cannot bind the OSC TCP listener to {at}: {e}"),
+        }
+    }
+    Err(last)
+}
+
+/// Encodes and sends (UDP) or queues (TCP) the replies, in order.
+fn flush(socket: &UdpSocket, tcp: Option<&TcpServer>, out: &mut Vec<Reply>) {
     for r in out.drain(..) {
         let bytes = match rosc::encoder::encode(&OscPacket::Message(r.msg)) {
             Ok(b) => b,
@@ -278,8 +327,17 @@ fn flush(socket: &UdpSocket, out: &mut Vec<Reply>) {
                 continue;
             }
         };
-        if let Err(e) = socket.send_to(&bytes, r.to) {
-            log::debug!("cannot send a reply to {}: {e}", r.to);
+        match r.to {
+            Peer::Udp(to) => {
+                if let Err(e) = socket.send_to(&bytes, to) {
+                    log::debug!("cannot send a reply to {to}: {e}");
+                }
+            }
+            Peer::Tcp { conn, .. } => {
+                if let Some(tcp) = tcp {
+                    tcp.send(conn, &bytes);
+                }
+            }
         }
     }
 }

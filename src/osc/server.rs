@@ -2,8 +2,9 @@
 //! them, and forwards packets with their senders to the control thread.
 
 use super::decode::decode;
+use super::peer::Peer;
 use rosc::OscPacket;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
@@ -21,7 +22,7 @@ const POLL: Duration = Duration::from_millis(50);
 #[derive(Debug)]
 pub struct Incoming {
     /// Sender, where replies go.
-    pub from: SocketAddr,
+    pub from: Peer,
     /// The packet, or why it could not be decoded.
     pub packet: Result<OscPacket, String>,
 }
@@ -30,6 +31,8 @@ pub struct Incoming {
 pub struct Listener {
     /// Decoded packets, in arrival order.
     pub rx: Option<Receiver<Incoming>>,
+    /// For other receivers (TCP) feeding the same channel.
+    pub tx: SyncSender<Incoming>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -42,11 +45,13 @@ impl Listener {
         let (tx, rx) = sync_channel(CHANNEL);
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
+        let tx2 = tx.clone();
         let thread = std::thread::Builder::new()
             .name("osc-receiver".into())
-            .spawn(move || receive(socket, tx, stop2))?;
+            .spawn(move || receive(socket, tx2, stop2))?;
         Ok(Listener {
             rx: Some(rx),
+            tx,
             stop,
             thread: Some(thread),
         })
@@ -106,6 +111,7 @@ fn receive(socket: UdpSocket, tx: SyncSender<Incoming>, stop: Arc<AtomicBool>) {
             Ok((n, from)) => {
                 errors = 0;
                 let packet = decode(&buf[..n]);
+                let from = Peer::Udp(from);
                 if tx.send(Incoming { from, packet }).is_err() {
                     return;
                 }

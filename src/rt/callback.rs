@@ -259,6 +259,7 @@ impl Callback {
             }
         }
         self.t = t + n as u64;
+        sh.next_frame.store(self.t, Release);
         sh.stats.cycles.fetch_add(1, Relaxed);
         let ns = started.elapsed().as_nanos() as u64;
         sh.stats.callback_ns_sum.fetch_add(ns, Relaxed);
@@ -289,6 +290,17 @@ impl Callback {
             // After a failover, control replaces or stops the failed worker itself.
             let _ = sh.slots[old].cmds.push(WorkerCmd::Stop);
             sh.slots[old].wake();
+        }
+    }
+}
+
+impl Drop for Callback {
+    /// Blocks held by the readers go back to their rings, also when the
+    /// client could not be deactivated (server lost): a lost block would
+    /// shrink the ring for good.
+    fn drop(&mut self) {
+        for s in 0..2 {
+            self.readers[s].release(&self.shared, s);
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod command;
 pub mod ring;
 pub mod shared;
 pub mod telemetry;
+pub mod timed;
 pub mod worker;
 
 #[cfg(test)]

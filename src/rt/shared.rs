@@ -80,6 +80,9 @@ pub struct Shared {
     pub cycle_frame: AtomicU64,
     /// JACK time (µs) at the start of that cycle.
     pub cycle_usecs: AtomicU64,
+    /// Timeline frame after the last callback cycle: where a new client
+    /// continues the timeline when the old one could not be deactivated.
+    pub next_frame: AtomicU64,
     /// Bumped on xruns and buffer-size changes so workers re-anchor.
     pub epoch: AtomicU64,
     /// Set by JACK's shutdown notification.
@@ -123,6 +126,7 @@ impl Shared {
             fade_frames: AtomicU32::new(fade_frames),
             cycle_frame: AtomicU64::new(0),
             cycle_usecs: AtomicU64::new(0),
+            next_frame: AtomicU64::new(0),
             epoch: AtomicU64::new(0),
             server_gone: AtomicBool::new(false),
         }

@@ -73,6 +73,11 @@ pub struct EngineStats {
     pub switches: AtomicU64,
     /// Failovers to the other slot after a worker died or stalled.
     pub failovers: AtomicU64,
+    /// Reconnections to a (restarted) JACK server.
+    pub reconnects: AtomicU64,
+    /// Commit-machine phases ended by their time bound (a lost event, a
+    /// worker that died or hangs).
+    pub recoveries: AtomicU64,
     /// Slot the callback plays.
     pub active_slot: AtomicU32,
     /// Version of the patch the callback plays.

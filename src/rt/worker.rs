@@ -9,6 +9,7 @@
 
 use super::command::{CallbackCmd, EngineEvent, WorkerCmd};
 use super::shared::Shared;
+use super::timed::TimedEvents;
 use basedrop::Owned;
 use dsp::graph::MAX_CHANNELS;
 use dsp::{Event, Graph};
@@ -40,8 +41,8 @@ pub struct Worker {
     rendering: bool,
     produced: u64,
     epoch: u64,
-    /// Timed events sorted by frame (capacity fixed at EVENT_CAPACITY).
-    events: Vec<(u64, Event)>,
+    /// Timed events by frame (capacity fixed at EVENT_CAPACITY).
+    events: TimedEvents,
     /// This block's events with offsets (capacity fixed).
     block_events: Vec<Event>,
     handover: Option<Pending>,
@@ -62,7 +63,7 @@ impl Worker {
             version: 0,
             rendering: false,
             produced: 0,
-            events: Vec::with_capacity(EVENT_CAPACITY),
+            events: TimedEvents::with_capacity(EVENT_CAPACITY),
             block_events: Vec::with_capacity(EVENT_CAPACITY),
             handover: None,
             fresh: false,
@@ -89,9 +90,11 @@ impl Worker {
     }
 
     fn main_loop(&mut self) {
+        let generation = self.shared.slots[self.slot].generation.load(Acquire);
         loop {
             let quit = rt_guard(|| self.step());
-            if quit {
+            // A replaced worker (stalled past its bound) leaves when it wakes.
+            if quit || self.shared.slots[self.slot].generation.load(Acquire) != generation {
                 return;
             }
             std::thread::park_timeout(IDLE_WAIT);
@@ -141,9 +144,11 @@ impl Worker {
                 self.version = version;
                 s.version.store(version, Release);
                 s.ring.drain();
+                // A new stream: a handover prepared for the old one is void
+                // (the control side sends it again if it still matters).
+                self.handover = None;
                 // Timed events before the start belonged to the previous graph.
-                let stale = self.events.partition_point(|(f, _)| *f < start);
-                self.events.drain(..stale);
+                self.events.drop_before(start);
                 self.produced = start;
                 s.produced.store(start, Release);
                 // Render ahead at once, without waiting for the callback.
@@ -201,19 +206,15 @@ impl Worker {
         if !self.rendering {
             // Only future events matter to a standby.
             let now = self.shared.cycle_frame.load(Acquire);
-            let stale = self.events.partition_point(|(f, _)| *f < now);
-            self.events.drain(..stale);
+            self.events.drop_before(now);
         }
-        if self.events.len() == self.events.capacity() {
+        // O(log n); equal frames keep arrival order.
+        if !self.events.push(frame, event) {
             self.shared.slots[self.slot]
                 .stats
                 .lost_events
                 .fetch_add(1, Relaxed);
-            return;
         }
-        // Keep sorted by frame; equal frames keep arrival order.
-        let pos = self.events.partition_point(|(f, _)| *f <= frame);
-        self.events.insert(pos, (frame, event));
     }
 
     /// Renders up to the lead. True if it stopped early for a command.
@@ -338,20 +339,13 @@ impl Worker {
         let start = self.produced;
         let end = start + frames as u64;
         self.block_events.clear();
-        let mut n = 0;
-        for (f, e) in &self.events {
-            if *f >= end {
-                break;
-            }
-            if *f < start && *f != 0 {
+        while let Some((f, mut e)) = self.events.pop_before(end) {
+            if f < start && f != 0 {
                 s.stats.late_events.fetch_add(1, Relaxed);
             }
-            let mut e = *e;
             e.offset = f.saturating_sub(start) as u32;
             self.block_events.push(e);
-            n += 1;
         }
-        self.events.drain(..n);
         let t0 = Instant::now();
         {
             let mut outs: [&mut [f32]; MAX_CHANNELS] = Default::default();

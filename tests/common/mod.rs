@@ -522,7 +522,15 @@ impl JackServer {
     /// in-process state belongs to the old server until they are gone. Returns the old
     /// server's exit status.
     pub fn restart(&mut self) -> Option<ExitStatus> {
+        let (rate, period) = (self.rate, self.period);
+        self.restart_with(rate, period)
+    }
+
+    /// Like [`restart`](Self::restart), at another sample rate and period.
+    pub fn restart_with(&mut self, rate: u32, period: u32) -> Option<ExitStatus> {
         let status = self.stop(); // also removes the old server's leftovers
+        self.rate = rate;
+        self.period = period;
         self.spawn_jackd();
         self.wait_until_ready();
         status
@@ -1001,10 +1009,26 @@ impl<'s> Capture<'s> {
         Self::start_with_capacity(server, sources, Self::DEFAULT_MAX_SECONDS)
     }
 
+    /// Opens client `capture` with inputs `in_1..in_N` and activates it without connecting
+    /// anything: for tests where someone else (synth-jack restoring its connections) does.
+    pub fn unconnected(server: &'s JackServer, channels: usize) -> Capture<'s> {
+        let none = vec![""; channels];
+        Self::open(server, &none, Self::DEFAULT_MAX_SECONDS, false)
+    }
+
     pub fn start_with_capacity(
         server: &'s JackServer,
         sources: &[&str],
         max_seconds: f64,
+    ) -> Capture<'s> {
+        Self::open(server, sources, max_seconds, true)
+    }
+
+    fn open(
+        server: &'s JackServer,
+        sources: &[&str],
+        max_seconds: f64,
+        connect: bool,
     ) -> Capture<'s> {
         assert!(
             !sources.is_empty(),
@@ -1034,7 +1058,7 @@ impl<'s> Capture<'s> {
             cycles: cycles.clone(),
         };
         let active = client.activate((), handler);
-        for (src, dst) in sources.iter().zip(&inputs) {
+        for (src, dst) in sources.iter().zip(&inputs).filter(|_| connect) {
             active
                 .as_client()
                 .connect_ports_by_name(src, dst)

@@ -9,6 +9,8 @@ use rosc::{OscMessage, OscType};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+pub mod tcp;
+
 /// The synth's two output ports.
 pub const OUTS: [&str; 2] = ["synth-jack:out_1", "synth-jack:out_2"];
 /// RMS of a sine of amplitude 0.5 (simple_sine's default gain).

@@ -1,0 +1,122 @@
+//! Recovery: every phase of the commit machine has a bound, and a reconnect
+//! to a (restarted, maybe different) JACK server rebuilds what plays. Nothing
+//! here waits for an event that may never come.
+
+use super::{Control, Phase, Queued};
+use crate::engine::Engine;
+use crate::rt::command::WorkerCmd;
+use std::sync::atomic::Ordering::*;
+use std::time::{Duration, Instant};
+
+/// Longest a switch may take after its frame has come, and a reload after
+/// its worker was told to stop, before control stops waiting for them.
+pub const PHASE_BOUND: Duration = Duration::from_secs(2);
+
+impl Control {
+    /// After a reconnect: the playing slot restarts with the committed patch
+    /// built for the server's (maybe new) sample rate, from where the new
+    /// callback is on the timeline; the other slot stops and is reloaded; a
+    /// commit that was switching is sent again; dead workers are replaced.
+    pub fn after_reconnect(&mut self, engine: &mut Engine) {
+        self.take_events(engine);
+        let sh = engine.shared.clone();
+        for slot in 0..2 {
+            if !sh.slots[slot].alive.load(Acquire) {
+                engine.spawn_worker(slot);
+            }
+        }
+        self.requeue_switching();
+        self.failover_in_flight = false;
+        let active = sh.stats.active_slot.load(Acquire) as usize & 1;
+        let graph = match self.build(engine, &self.committed) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                log::error!("cannot rebuild the playing patch: {e}");
+                None
+            }
+        };
+        let start = sh.next_frame.load(Acquire);
+        for (slot, cmd) in [
+            (
+                active,
+                WorkerCmd::Start {
+                    graph,
+                    start,
+                    version: self.version,
+                },
+            ),
+            (1 - active, WorkerCmd::Stop),
+        ] {
+            if sh.slots[slot].cmds.push(cmd).is_err() {
+                log::error!("worker {slot}'s queue is full; replacing it");
+                engine.spawn_worker(slot);
+            }
+            sh.slots[slot].wake();
+        }
+        self.phase = Phase::Reloading {
+            slot: 1 - active,
+            since: Instant::now(),
+        };
+        self.clock.reset();
+        log::info!(
+            "patch version {} rebuilt at {} Hz, {} frames/period",
+            self.version,
+            engine.sample_rate(),
+            sh.period.load(Relaxed)
+        );
+    }
+
+    /// Puts a commit that was switching back at the head of the queue.
+    fn requeue_switching(&mut self) {
+        if let Phase::Switching { ticket, patch, .. } =
+            std::mem::replace(&mut self.phase, Phase::Idle)
+        {
+            self.queue.push_front(Queued {
+                ticket,
+                patch: *patch,
+                at: None,
+            });
+        }
+    }
+
+    /// Ends a phase that waited longer than [`PHASE_BOUND`] for its event
+    /// (a lost event, a worker that died or hangs): the slot being waited for
+    /// gets a fresh worker, and a commit that was switching is sent again.
+    pub(super) fn bound_phases(&mut self, engine: &mut Engine) {
+        let sh = engine.shared.clone();
+        let now_frame = sh.next_frame.load(Acquire);
+        let bound_frames = (PHASE_BOUND.as_secs_f64() * engine.sample_rate() as f64) as u64;
+        let stuck = match &self.phase {
+            Phase::Idle => None,
+            Phase::Switching { sent, at, .. } => {
+                let late = match at {
+                    Some(f) => now_frame > f.saturating_add(bound_frames),
+                    None => sent.elapsed() > PHASE_BOUND,
+                };
+                late.then_some(1 - sh.stats.active_slot.load(Acquire) as usize)
+            }
+            Phase::Reloading { slot, since } => (since.elapsed() > PHASE_BOUND).then_some(*slot),
+        };
+        let Some(slot) = stuck else {
+            return;
+        };
+        let what = match self.phase {
+            Phase::Switching { .. } => "a switch",
+            _ => "a reload",
+        };
+        log::error!(
+            "{what} waited more than {:?}; replacing worker {slot} and carrying on",
+            PHASE_BOUND
+        );
+        sh.stats.recoveries.fetch_add(1, Relaxed);
+        if matches!(self.phase, Phase::Switching { .. }) {
+            // The playing worker may still hold the handover: void it by
+            // restarting what plays from where the callback is.
+            self.after_reconnect(engine);
+            return;
+        }
+        engine.spawn_worker(slot);
+        self.load_standby(engine, slot);
+        self.phase = Phase::Idle;
+    }
+}

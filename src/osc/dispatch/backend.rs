@@ -1,0 +1,89 @@
+//! What the dispatcher needs from the engine and the control thread: the
+//! [`Backend`] trait, the [`Progress`] it reports and the [`Status`] counters.
+
+use crate::control::Ticket;
+use dsp::{ParamArg, Patch, PatchError, Registry};
+use std::path::{Path, PathBuf};
+
+/// The counters `/status` reports, as the engine knows them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Status {
+    /// Slot playing.
+    pub active_slot: u32,
+    /// Patch version playing.
+    pub version: u32,
+    /// Modules in the playing patch.
+    pub modules: usize,
+    /// Average DSP load of the active worker (fraction of a period).
+    pub load_avg: f32,
+    /// Peak DSP load since the last snapshot.
+    pub load_peak: f32,
+    /// Underruns so far.
+    pub underruns: u64,
+    /// Xruns so far.
+    pub xruns: u64,
+    /// Drops so far.
+    pub drops: u64,
+    /// Late renders of both slots (late bundles are added by the dispatcher).
+    pub late: u64,
+    /// Switches so far.
+    pub switches: u64,
+    /// Failovers so far.
+    pub failovers: u64,
+    /// Sample rate in Hz.
+    pub sample_rate: f32,
+    /// JACK period in frames.
+    pub buffer_size: u32,
+    /// Periods the workers render ahead.
+    pub lead: u32,
+    /// Ring occupancy of the active slot, in periods.
+    pub ring: f32,
+}
+
+/// How far the engine has got: all that answering `/sync` needs.
+pub trait Progress {
+    /// True when no commit is switching or queued.
+    fn is_settled(&self) -> bool;
+    /// Timeline frame the playing worker has rendered up to.
+    fn rendered(&self) -> u64;
+}
+
+/// What the dispatcher needs from the engine and the control thread.
+pub trait Backend: Progress {
+    /// The module types and the pending patch, to edit it.
+    fn edit(&mut self) -> (&Registry, &mut Patch);
+    /// The module types.
+    fn registry(&self) -> &Registry;
+    /// The pending patch.
+    fn pending(&self) -> &Patch;
+    /// The playing patch.
+    fn committed(&self) -> &Patch;
+    /// Pending becomes a copy of what plays.
+    fn abort(&mut self);
+    /// Compiles pending and switches to it at frame `at` (or at once).
+    fn commit(&mut self, at: Option<u64>) -> Result<Ticket, PatchError>;
+    /// Live, smoothed parameter change on what plays.
+    fn set_live(
+        &mut self,
+        id: &str,
+        param: &str,
+        value: &ParamArg,
+        frame: Option<u64>,
+    ) -> Result<(f32, Vec<String>), PatchError>;
+    /// Gate on or off.
+    fn gate(&mut self, id: &str, on: bool, frame: Option<u64>) -> Result<(), PatchError>;
+    /// Unix time now, in seconds.
+    fn unix_now(&self) -> f64;
+    /// Timeline frame for Unix time `t`.
+    fn frame_at(&mut self, t: f64) -> u64;
+    /// Sample rate in Hz.
+    fn sample_rate(&self) -> f64;
+    /// Engine counters.
+    fn status(&mut self) -> Status;
+    /// Every engine counter by name (`status::telemetry`).
+    fn telemetry(&self) -> Vec<(String, f64)>;
+    /// Starts recording the output into `path`.
+    fn record_start(&mut self, path: &Path) -> Result<(), String>;
+    /// Stops the recording: its file and length in frames.
+    fn record_stop(&mut self) -> Result<(PathBuf, u64), String>;
+}

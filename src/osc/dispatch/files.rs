@@ -1,0 +1,116 @@
+//! Files: `/patch/load`, `/patch/save` (written atomically) and
+//! `/record/start`, `/record/stop`.
+
+use super::reply::{int, s};
+use super::{Backend, Dispatcher};
+use crate::osc::peer::Peer;
+use crate::osc::request::check_name;
+use dsp::Patch;
+use std::path::{Path, PathBuf};
+
+impl Dispatcher {
+    pub(super) fn load(
+        &mut self,
+        b: &mut dyn Backend,
+        from: Peer,
+        name: String,
+    ) -> Result<(), String> {
+        let path = self.patch_dir.join(format!("{name}.patch"));
+        let text = std::fs::read_to_string(&path)
+            .map_err(|err| format!("cannot read patch '{name}' ({}): {err}", path.display()))?;
+        let (patch, warnings) = Patch::parse(b.registry(), &text)
+            .map_err(|err| format!("patch '{name}' ({}): {err}", path.display()))?;
+        for w in warnings {
+            log::warn!("{}: {w}", path.display());
+        }
+        *b.edit().1 = patch;
+        self.done(from, "/patch/load", vec![s(name)]);
+        Ok(())
+    }
+
+    pub(super) fn save(
+        &mut self,
+        b: &mut dyn Backend,
+        from: Peer,
+        name: String,
+    ) -> Result<(), String> {
+        let text = b.committed().to_text(b.registry());
+        let path = save_atomically(&self.patch_dir, &name, &text)?;
+        log::info!("saved the playing patch to {}", path.display());
+        self.done(from, "/patch/save", vec![s(name)]);
+        Ok(())
+    }
+
+    pub(super) fn record_start(
+        &mut self,
+        b: &mut dyn Backend,
+        from: Peer,
+        name: Option<String>,
+    ) -> Result<(), String> {
+        std::fs::create_dir_all(&self.record_dir).map_err(|err| {
+            format!(
+                "cannot create the recording directory {}: {err}",
+                self.record_dir.display()
+            )
+        })?;
+        let dir = absolute(&self.record_dir);
+        let path = match name {
+            Some(n) => dir.join(format!("{n}.wav")),
+            None => free_name(&dir, &format!("rec-{}", b.unix_now().max(0.0) as u64)),
+        };
+        b.record_start(&path)?;
+        log::info!("recording to {}", path.display());
+        self.done(from, "/record/start", vec![s(path.display().to_string())]);
+        Ok(())
+    }
+
+    pub(super) fn record_stop(&mut self, b: &mut dyn Backend, from: Peer) -> Result<(), String> {
+        let (path, frames) = b.record_stop()?;
+        log::info!("recorded {frames} frames to {}", path.display());
+        self.done(
+            from,
+            "/record/stop",
+            vec![s(path.display().to_string()), int(frames)],
+        );
+        Ok(())
+    }
+}
+
+/// `dir` made absolute against the working directory.
+fn absolute(dir: &Path) -> PathBuf {
+    if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(dir))
+            .unwrap_or_else(|_| dir.to_path_buf())
+    }
+}
+
+/// `dir/base.wav`, or `dir/base-2.wav`, `-3`... if taken.
+fn free_name(dir: &Path, base: &str) -> PathBuf {
+    let first = dir.join(format!("{base}.wav"));
+    if !first.exists() {
+        return first;
+    }
+    (2..1000)
+        .map(|k| dir.join(format!("{base}-{k}.wav")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+/// Writes `dir/name.patch` through a temporary file and a rename, creating
+/// `dir` if needed; returns the path.
+pub fn save_atomically(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
+    check_name(name, "name")?;
+    std::fs::create_dir_all(dir)
+        .map_err(|err| format!("cannot create the patch directory {}: {err}", dir.display()))?;
+    let path = dir.join(format!("{name}.patch"));
+    let tmp = dir.join(format!(".{name}.patch.{}.tmp", std::process::id()));
+    let write = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path));
+    if let Err(err) = write {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!("cannot write {}: {err}", path.display()));
+    }
+    Ok(path)
+}

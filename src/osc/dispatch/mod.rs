@@ -1,0 +1,212 @@
+//! Carrying out requests: bundle timing, patch edits, commits, live changes,
+//! and every reply, against a [`Backend`] so all of it runs in tests without
+//! JACK (see `tests/`).
+//!
+//! This file holds the dispatcher's state, the bundle timing and the
+//! request switch; each concern lives beside it: [`backend`] (what the
+//! engine provides), `edit` (patch editing), `live` (live changes), `sync`
+//! (commits and `/sync`), `files` (patch files and recording), `reply`
+//! (reply encoding, status and notification).
+
+mod backend;
+mod edit;
+mod files;
+mod live;
+mod reply;
+mod sync;
+
+pub use backend::{Backend, Progress, Status};
+pub use files::save_atomically;
+pub use reply::{modules_list, Reply};
+
+use super::decode::{flatten, When};
+use super::request::{parse, Request};
+use crate::control::Ticket;
+use crate::osc::peer::Peer;
+use reply::{s, WarnLimit};
+use rosc::{OscMessage, OscPacket, OscType};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use sync::SyncWait;
+
+/// Timetags further ahead than this are refused (a commit waiting for its
+/// frame holds back every later commit).
+pub const MAX_AHEAD_SECS: f64 = 3600.0;
+/// Longest reply text (`/patch.dump`) sent over UDP.
+pub const MAX_REPLY_TEXT: usize = crate::osc::peer::MAX_UDP_REPLY_TEXT;
+/// Most clients registered with `/notify`.
+pub const MAX_NOTIFY: usize = 64;
+
+/// The OSC surface's state: who to tell what, and what is being waited for.
+pub struct Dispatcher {
+    patch_dir: PathBuf,
+    record_dir: PathBuf,
+    notify: Vec<Peer>,
+    commits: VecDeque<(Ticket, Peer)>,
+    syncs: VecDeque<SyncWait>,
+    late_bundles: u64,
+    /// Datagrams handled (decoded or not).
+    packets: u64,
+    /// Messages handled.
+    messages: u64,
+    /// `/fail` replies sent.
+    failures: u64,
+    /// Live events were sent since the last `/sync`.
+    events_sent: bool,
+    quit: bool,
+    warn: WarnLimit,
+    /// Replies waiting to be sent, in order.
+    pub out: Vec<Reply>,
+}
+
+impl Dispatcher {
+    /// A dispatcher loading and saving patches in `patch_dir` and writing
+    /// recordings into `record_dir`.
+    pub fn new(patch_dir: PathBuf, record_dir: PathBuf) -> Dispatcher {
+        Dispatcher {
+            patch_dir,
+            record_dir,
+            notify: Vec::new(),
+            commits: VecDeque::new(),
+            syncs: VecDeque::new(),
+            late_bundles: 0,
+            packets: 0,
+            messages: 0,
+            failures: 0,
+            events_sent: false,
+            quit: false,
+            warn: WarnLimit::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// True after `/quit`.
+    pub fn quit_requested(&self) -> bool {
+        self.quit
+    }
+
+    /// Late bundles so far.
+    pub fn late_bundles(&self) -> u64 {
+        self.late_bundles
+    }
+
+    /// Clients registered with `/notify`.
+    pub fn notified(&self) -> &[Peer] {
+        &self.notify
+    }
+
+    /// Handles one datagram (or the reason it could not be decoded) from `from`.
+    pub fn handle(&mut self, b: &mut dyn Backend, from: Peer, packet: Result<OscPacket, String>) {
+        self.packets += 1;
+        let packet = match packet {
+            Ok(p) => p,
+            Err(reason) => return self.fail(from, "", &reason),
+        };
+        let items = flatten(packet);
+        let mut now = None;
+        let mut rendered = None;
+        // All timed messages of one packet map through one reference point,
+        // so their frames keep exactly the spacing of their timetags.
+        let mut anchor: Option<(f64, u64)> = None;
+        let mut late_seen: Vec<usize> = Vec::new();
+        for item in items {
+            let frame = match item.when {
+                When::Now => None,
+                When::At(t) => {
+                    let now = *now.get_or_insert_with(|| b.unix_now());
+                    let rendered = *rendered.get_or_insert_with(|| b.rendered());
+                    if !t.is_finite() || t - now > MAX_AHEAD_SECS {
+                        self.fail(
+                            from,
+                            &item.msg.addr,
+                            &format!(
+                                "timetag is {:.0} s ahead; at most {MAX_AHEAD_SECS:.0} s are accepted",
+                                t - now
+                            ),
+                        );
+                        continue;
+                    }
+                    let sr = b.sample_rate();
+                    let (t0, f0) = match anchor {
+                        Some(a) => a,
+                        None => {
+                            let a = (t, b.frame_at(t));
+                            anchor = Some(a);
+                            a
+                        }
+                    };
+                    let f = (f0 as f64 + ((t - t0) * sr).round()).max(0.0) as u64;
+                    if t <= now || f < rendered {
+                        if !late_seen.contains(&item.bundle) {
+                            late_seen.push(item.bundle);
+                            self.late_bundles += 1;
+                            let secs = (now - t).max(rendered.saturating_sub(f) as f64 / sr);
+                            if self.warn.allow() {
+                                log::warn!(
+                                    "OSC from {from}: bundle with {} arrived {:.1} ms late; applied at once",
+                                    item.msg.addr,
+                                    secs * 1e3
+                                );
+                            }
+                            self.tell_all(
+                                "/late",
+                                vec![OscType::Float(secs as f32), s(item.msg.addr.clone())],
+                            );
+                        }
+                        None
+                    } else {
+                        Some(f)
+                    }
+                }
+            };
+            self.execute(b, from, &item.msg, frame);
+        }
+        self.poll_syncs(&*b);
+    }
+
+    /// Carries out one message at `frame` (`None`: at once).
+    pub fn execute(&mut self, b: &mut dyn Backend, from: Peer, m: &OscMessage, frame: Option<u64>) {
+        self.messages += 1;
+        let result = parse(m).and_then(|req| self.run(b, from, req, frame));
+        if let Err(reason) = result {
+            self.fail(from, &m.addr, &reason);
+        }
+    }
+
+    fn run(
+        &mut self,
+        b: &mut dyn Backend,
+        from: Peer,
+        req: Request,
+        frame: Option<u64>,
+    ) -> Result<(), String> {
+        match req {
+            Request::Create { id, kind, params } => self.create(b, from, id, &kind, &params)?,
+            Request::Connect { src, dst } => self.connect(b, from, &src, &dst)?,
+            Request::Disconnect { src, dst } => self.disconnect(b, from, &src, &dst)?,
+            Request::Delete { id } => self.delete(b, from, &id)?,
+            Request::Set { id, param, value } => self.set(b, from, &id, &param, &value)?,
+            Request::Commit => self.commit(b, from, frame)?,
+            Request::Abort => self.abort(b, from),
+            Request::Clear => self.clear(b, from),
+            Request::Dump { pending } => self.dump(b, from, pending)?,
+            Request::Load { name } => self.load(b, from, name)?,
+            Request::Save { name } => self.save(b, from, name)?,
+            Request::Mod { id, param, value } => self.set_live(b, &id, &param, &value, frame)?,
+            Request::Gate { id, on } => self.gate(b, &id, on, frame)?,
+            Request::Status => self.status(b, from),
+            Request::Telemetry => self.telemetry(b, from),
+            Request::Notify(on) => self.set_notify(from, on)?,
+            Request::Sync(id) => self.sync(b, from, id),
+            Request::RecordStart(name) => self.record_start(b, from, name)?,
+            Request::RecordStop => self.record_stop(b, from)?,
+            Request::Modules => self.modules(b, from),
+            Request::Quit => {
+                log::info!("/quit from {from}");
+                self.done(from, "/quit", vec![]);
+                self.quit = true;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,183 @@
+//! Replies: the [`Reply`] queue, `/done` and `/fail` (rate-limited logging),
+//! notifications to `/notify` clients, and the encoding of `/status.reply`,
+//! `/telemetry.reply` and `/modules.reply`.
+
+use super::{Backend, Dispatcher, MAX_NOTIFY};
+use crate::osc::peer::Peer;
+use dsp::Registry;
+use rosc::{OscMessage, OscType};
+use std::time::{Duration, Instant};
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// Recipient.
+    pub to: Peer,
+    /// The message.
+    pub msg: OscMessage,
+}
+
+/// Logs at most 20 warnings a second, then counts the rest.
+pub(super) struct WarnLimit {
+    window: Instant,
+    count: u32,
+    suppressed: u64,
+}
+
+impl WarnLimit {
+    pub(super) fn new() -> WarnLimit {
+        WarnLimit {
+            window: Instant::now(),
+            count: 0,
+            suppressed: 0,
+        }
+    }
+
+    pub(super) fn allow(&mut self) -> bool {
+        if self.window.elapsed() >= Duration::from_secs(1) {
+            if self.suppressed > 0 {
+                log::warn!(
+                    "{} more OSC failures in the last second were not logged",
+                    self.suppressed
+                );
+            }
+            self.window = Instant::now();
+            self.count = 0;
+            self.suppressed = 0;
+        }
+        self.count += 1;
+        if self.count > 20 {
+            self.suppressed += 1;
+            false
+        } else {
+            true
+        }
+    }
+}
+
+fn msg(addr: &str, args: Vec<OscType>) -> OscMessage {
+    OscMessage {
+        addr: addr.to_string(),
+        args,
+    }
+}
+
+/// A text argument.
+pub(super) fn s(text: impl Into<String>) -> OscType {
+    OscType::String(text.into())
+}
+
+/// A counter as an OSC int (saturating).
+pub(super) fn int(v: u64) -> OscType {
+    OscType::Int(v.min(i32::MAX as u64) as i32)
+}
+
+impl Dispatcher {
+    pub(super) fn reply(&mut self, to: Peer, addr: &str, args: Vec<OscType>) {
+        self.out.push(Reply {
+            to,
+            msg: msg(addr, args),
+        });
+    }
+
+    pub(super) fn done(&mut self, to: Peer, what: &str, mut args: Vec<OscType>) {
+        args.insert(0, s(what));
+        self.reply(to, "/done", args);
+    }
+
+    /// Sends `/fail address reason` and logs it.
+    pub fn fail(&mut self, to: Peer, addr: &str, reason: &str) {
+        self.failures += 1;
+        if self.warn.allow() {
+            let shown = if addr.is_empty() { "(malformed)" } else { addr };
+            log::warn!("OSC from {to}: {shown}: {reason}");
+        }
+        self.reply(to, "/fail", vec![s(addr), s(reason)]);
+    }
+
+    pub(super) fn tell_all(&mut self, addr: &str, args: Vec<OscType>) {
+        for i in 0..self.notify.len() {
+            let to = self.notify[i];
+            self.reply(to, addr, args.clone());
+        }
+    }
+
+    pub(super) fn set_notify(&mut self, from: Peer, on: bool) -> Result<(), String> {
+        if on {
+            if !self.notify.contains(&from) {
+                if self.notify.len() >= MAX_NOTIFY {
+                    return Err(format!(
+                        "{MAX_NOTIFY} clients are registered already; /notify 0 one of them first"
+                    ));
+                }
+                self.notify.push(from);
+            }
+        } else {
+            self.notify.retain(|a| *a != from);
+        }
+        self.done(from, "/notify", vec![]);
+        Ok(())
+    }
+
+    pub(super) fn status(&mut self, b: &mut dyn Backend, from: Peer) {
+        let st = b.status();
+        let late = st.late.saturating_add(self.late_bundles);
+        self.reply(
+            from,
+            "/status.reply",
+            vec![
+                OscType::Int(st.active_slot as i32),
+                OscType::Int(st.version.min(i32::MAX as u32) as i32),
+                int(st.modules as u64),
+                OscType::Float(st.load_avg),
+                OscType::Float(st.load_peak),
+                int(st.underruns),
+                int(st.xruns),
+                int(st.drops),
+                int(late),
+                int(st.switches),
+                int(st.failovers),
+                OscType::Float(st.sample_rate),
+                int(st.buffer_size as u64),
+                int(st.lead as u64),
+                OscType::Float(st.ring),
+            ],
+        );
+    }
+
+    pub(super) fn telemetry(&mut self, b: &mut dyn Backend, from: Peer) {
+        let mut all = b.telemetry();
+        all.extend([
+            ("osc.packets".to_string(), self.packets as f64),
+            ("osc.messages".to_string(), self.messages as f64),
+            ("osc.failures".to_string(), self.failures as f64),
+            ("osc.late_bundles".to_string(), self.late_bundles as f64),
+            ("osc.notified".to_string(), self.notify.len() as f64),
+        ]);
+        let args = all
+            .into_iter()
+            .flat_map(|(k, v)| [s(k), OscType::Double(v)])
+            .collect();
+        self.reply(from, "/telemetry.reply", args);
+    }
+
+    pub(super) fn modules(&mut self, b: &mut dyn Backend, from: Peer) {
+        let list = modules_list(b.registry());
+        self.reply(from, "/modules.reply", list.into_iter().map(s).collect());
+    }
+}
+
+/// One line per module type: its name, then its parameters' names.
+pub fn modules_list(reg: &Registry) -> Vec<String> {
+    reg.types()
+        .iter()
+        .map(|t| {
+            let mut line = t.spec.name.to_string();
+            for p in t.spec.params {
+                line.push(' ');
+                line.push_str(p.name);
+            }
+            line
+        })
+        .collect()
+}
