@@ -14,7 +14,7 @@
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::envfollow::one_pole;
-use crate::modules::knobs::{Knobs, Mods};
+use crate::modules::knobs::{sane, Knobs, Mods};
 use crate::modules::line::DelayLine;
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
@@ -161,6 +161,7 @@ impl Limiter {
         };
         for i in 0..io.frames {
             let [ceiling, _, release] = self.knobs.tick(&mods, i);
+            let ceiling = sane(ceiling, -120.0, 0.0, -1.0);
             let m = self.window(self.knobs.get(1));
             if m != self.m {
                 self.rebuild(m);
@@ -169,7 +170,7 @@ impl Limiter {
                 self.rel_c = (release, one_pole(release, self.sr));
             }
             if ceiling != self.ceil.0 {
-                self.ceil = (ceiling, 10f32.powf(ceiling.clamp(-120.0, 0.0) * 0.05));
+                self.ceil = (ceiling, 10f32.powf(ceiling * 0.05));
             }
             let ceil = self.ceil.1;
             let peak = l[i].abs().max(r[i].abs());
