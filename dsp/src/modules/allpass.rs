@@ -4,7 +4,7 @@
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::knobs::{ms_to_samples, sane, Knobs, Mods};
-use crate::modules::line::DelayLine;
+use crate::modules::line::{DelayLine, Tap};
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
 
@@ -51,10 +51,15 @@ impl Allpass {
         let x = io.inputs[0];
         let out = &mut io.outputs[0];
         let n = io.frames;
-        self.knobs.each(&m, n, |i, [t, g]| {
-            let d = ms_to_samples(t, self.sr, 1.0);
-            let g = sane(g, -0.99, 0.99, 0.0);
-            let delayed = self.line.read(d);
+        let (sr, max) = (self.sr, self.line.max_delay());
+        let prep = |[t, g]: [f32; 2]| {
+            (
+                Tap::new(ms_to_samples(t, sr, 1.0), max),
+                sane(g, -0.99, 0.99, 0.0),
+            )
+        };
+        self.knobs.each_with(&m, n, prep, |i, (tap, g)| {
+            let delayed = self.line.read_at(tap);
             let w = x[i] + g * delayed;
             self.line.write(w);
             out[i] = delayed - g * w;

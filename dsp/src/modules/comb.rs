@@ -4,7 +4,7 @@
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::knobs::{ms_to_samples, sane, Knobs, Mods};
-use crate::modules::line::DelayLine;
+use crate::modules::line::{DelayLine, Tap};
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
 
@@ -56,16 +56,24 @@ impl Comb {
         let x = io.inputs[0];
         let out = &mut io.outputs[0];
         let n = io.frames;
-        self.knobs.each(&m, n, |i, [t, fb, damp, mix]| {
-            let d = ms_to_samples(t, self.sr, 1.0);
-            let fb = sane(fb, -0.99, 0.99, 0.0);
-            let damp = sane(damp, 0.0, 1.0, 0.0);
+        let (sr, max) = (self.sr, self.line.max_delay());
+        let prep = |[t, fb, damp, mix]: [f32; 4]| {
             let mix = sane(mix, 0.0, 1.0, 1.0);
-            self.lp += (1.0 - damp) * (self.line.read(d) - self.lp);
-            let y = x[i] + fb * self.lp;
-            self.line.write(y);
-            out[i] = (1.0 - mix) * x[i] + mix * y;
-        });
+            (
+                Tap::new(ms_to_samples(t, sr, 1.0), max),
+                sane(fb, -0.99, 0.99, 0.0),
+                1.0 - sane(damp, 0.0, 1.0, 0.0),
+                1.0 - mix,
+                mix,
+            )
+        };
+        self.knobs
+            .each_with(&m, n, prep, |i, (tap, fb, g, dry, wet)| {
+                self.lp += g * (self.line.read_at(tap) - self.lp);
+                let y = x[i] + fb * self.lp;
+                self.line.write(y);
+                out[i] = dry * x[i] + wet * y;
+            });
     }
 
     fn clear(&mut self) {

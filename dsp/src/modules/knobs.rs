@@ -78,6 +78,29 @@ impl<const N: usize> Knobs<N> {
         }
     }
 
+    /// Like [`Knobs::each`], with what `f` needs derived from the values by
+    /// `prep`: once per call when nothing moves, else once per frame.
+    #[inline(always)]
+    pub fn each_with<P: Copy>(
+        &mut self,
+        m: &Mods<N>,
+        n: usize,
+        prep: impl Fn([f32; N]) -> P,
+        mut f: impl FnMut(usize, P),
+    ) {
+        if self.still(m) {
+            let p = prep(self.tick(m, 0));
+            for i in 0..n {
+                f(i, p);
+            }
+        } else {
+            for i in 0..n {
+                let p = prep(self.tick(m, i));
+                f(i, p);
+            }
+        }
+    }
+
     /// Advances every parameter one sample: its smoothed value plus the
     /// modulation at frame `i`.
     #[inline]

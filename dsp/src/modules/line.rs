@@ -2,6 +2,27 @@
 //! flanger, pingpong, limiter): memory allocated once at construction on the
 //! control thread, read with linear interpolation.
 
+/// A delay in samples split into whole samples and a fraction, for
+/// [`DelayLine::read_at`] (computed once while the delay holds still).
+#[derive(Debug, Clone, Copy)]
+pub struct Tap {
+    whole: usize,
+    frac: f32,
+}
+
+impl Tap {
+    /// `d` samples, clamped to `[1, max]` (NaN: 1).
+    #[inline]
+    pub fn new(d: f32, max: f32) -> Self {
+        let d = if d >= 1.0 { d.min(max) } else { 1.0 };
+        let whole = d as usize;
+        Tap {
+            whole,
+            frac: d - whole as f32,
+        }
+    }
+}
+
 /// Power-of-two ring buffer of past samples.
 pub struct DelayLine {
     buf: Box<[f32]>,
@@ -37,16 +58,15 @@ impl DelayLine {
     /// linearly interpolated; `d` is clamped to `[1, max_delay]`, NaN reads 1.
     #[inline]
     pub fn read(&self, d: f32) -> f32 {
-        let d = if d >= 1.0 {
-            d.min(self.max_delay())
-        } else {
-            1.0
-        };
-        let di = d as usize;
-        let frac = d - di as f32;
-        let a = self.buf[self.w.wrapping_sub(di) & self.mask];
-        let b = self.buf[self.w.wrapping_sub(di + 1) & self.mask];
-        a + (b - a) * frac
+        self.read_at(Tap::new(d, self.max_delay()))
+    }
+
+    /// [`DelayLine::read`] at a delay split beforehand.
+    #[inline]
+    pub fn read_at(&self, t: Tap) -> f32 {
+        let a = self.buf[self.w.wrapping_sub(t.whole) & self.mask];
+        let b = self.buf[self.w.wrapping_sub(t.whole + 1) & self.mask];
+        a + (b - a) * t.frac
     }
 
     /// The sample written exactly `d` samples ago (`1 ≤ d ≤ max_delay`).

@@ -5,7 +5,7 @@
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::knobs::{ms_to_samples, sane, Knobs, Mods};
-use crate::modules::line::DelayLine;
+use crate::modules::line::{DelayLine, Tap};
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
 
@@ -67,16 +67,23 @@ impl PingPong {
             return;
         };
         let n = io.frames;
-        self.knobs.each(&m, n, |i, [t, fb, mix]| {
-            let d = ms_to_samples(t, self.sr, 1.0);
-            let fb = sane(fb, 0.0, 0.95, 0.0);
+        let (sr, max) = (self.sr, self.left.max_delay());
+        let prep = |[t, fb, mix]: [f32; 3]| {
             let mix = sane(mix, 0.0, 1.0, 0.4);
-            let yl = self.left.read(d);
-            let yr = self.right.read(d);
+            (
+                Tap::new(ms_to_samples(t, sr, 1.0), max),
+                sane(fb, 0.0, 0.95, 0.0),
+                1.0 - mix,
+                mix,
+            )
+        };
+        self.knobs.each_with(&m, n, prep, |i, (tap, fb, dry, wet)| {
+            let yl = self.left.read_at(tap);
+            let yr = self.right.read_at(tap);
             self.left.write(l[i] + r[i] + fb * yr);
             self.right.write(fb * yl);
-            lo[i] = (1.0 - mix) * l[i] + mix * yl;
-            ro[i] = (1.0 - mix) * r[i] + mix * yr;
+            lo[i] = dry * l[i] + wet * yl;
+            ro[i] = dry * r[i] + wet * yr;
         });
     }
 
