@@ -140,7 +140,7 @@ impl Graph {
                     limit: MAX_INPUTS,
                 });
             }
-            let mut module = (t.build)(sample_rate);
+            let mut module = t.instantiate(sample_rate);
             module.seed(id_hash(&decl.id));
             for (i, p) in t.spec.params.iter().enumerate() {
                 let v = decl

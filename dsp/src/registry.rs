@@ -3,8 +3,18 @@
 use crate::module::Module;
 use crate::spec::ModuleSpec;
 
-/// Builds a module for a sample rate. Runs on the control thread (may allocate).
-pub type Constructor = fn(sample_rate: f32) -> Box<dyn Module>;
+/// What a constructor is given. Runs on the control thread (may allocate).
+#[derive(Clone, Copy)]
+pub struct BuildCtx {
+    /// Sample rate the module will run at.
+    pub sample_rate: f32,
+    /// The type being built: lets one constructor serve many types whose
+    /// specs were made at run time (a plugin host; see [`ModuleSpec::leak`]).
+    pub spec: &'static ModuleSpec,
+}
+
+/// Builds a module. Runs on the control thread (may allocate).
+pub type Constructor = fn(&BuildCtx) -> Box<dyn Module>;
 
 /// A module type: its metadata and how to build one.
 #[derive(Clone, Copy)]
@@ -13,6 +23,16 @@ pub struct ModuleType {
     pub spec: &'static ModuleSpec,
     /// Constructor.
     pub build: Constructor,
+}
+
+impl ModuleType {
+    /// A module of this type for `sample_rate`, its parameters at their defaults.
+    pub fn instantiate(&self, sample_rate: f32) -> Box<dyn Module> {
+        (self.build)(&BuildCtx {
+            sample_rate,
+            spec: self.spec,
+        })
+    }
 }
 
 /// The set of module types a patch may use.

@@ -79,6 +79,25 @@ impl ParamSpec {
         self
     }
 
+    /// The same parameter under another name (for a shared group used
+    /// twice in one type, like a mixer's per-input gains).
+    pub const fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// The same parameter with another default value.
+    pub const fn with_default(mut self, default: f32) -> Self {
+        self.default = default;
+        self
+    }
+
+    /// The same parameter with another smoothing time.
+    pub const fn with_smoothing(mut self, ms: f32) -> Self {
+        self.smoothing_ms = ms;
+        self
+    }
+
     /// True when `name` is this parameter's name or one of its aliases.
     pub fn matches(&self, name: &str) -> bool {
         self.name == name || self.aliases.contains(&name)
@@ -165,6 +184,21 @@ pub struct ModuleSpec {
 }
 
 impl ModuleSpec {
+    /// Makes a spec at run time, for types whose ports and parameters are
+    /// known only when the program runs (a plugin host reads them from the
+    /// plugin). The spec lives for the rest of the process: make one per
+    /// type, not per module. Register it with a constructor that looks at
+    /// [`BuildCtx::spec`](crate::registry::BuildCtx).
+    pub fn leak(self) -> &'static ModuleSpec {
+        Box::leak(Box::new(self))
+    }
+
+    /// Text made at run time (a port or parameter name of a run-time spec),
+    /// kept for the rest of the process.
+    pub fn leak_str(text: String) -> &'static str {
+        Box::leak(text.into_boxed_str())
+    }
+
     /// True when `name` is this type's name or an alias.
     pub fn matches(&self, name: &str) -> bool {
         self.name == name || self.aliases.contains(&name)

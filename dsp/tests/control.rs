@@ -11,7 +11,7 @@ const SR: f32 = 48_000.0;
 /// Quantizes each of `xs` with `params`.
 fn quantize(params: &[(&str, f32)], xs: &[f32]) -> Vec<f32> {
     let mut m = module("quantize", SR, params);
-    run1(&mut *m, xs).remove(0)
+    run1(&mut m, xs).remove(0)
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn slew_limits_rise_and_fall_separately() {
     let mut x = vec![1.0f32; 6000];
     x[5000..].fill(0.0);
     let mut m = module("slew", SR, &[("rise", 10.0), ("fall", 20.0)]);
-    let y = run1(&mut *m, &x).remove(0);
+    let y = run1(&mut m, &x).remove(0);
     // Rise: 1/480 per sample, so 1.0 after 480 samples.
     assert!((y[239] - 0.5).abs() < 1e-3, "{}", y[239]);
     assert!(y[477] < 1.0);
@@ -99,7 +99,7 @@ fn slew_limits_rise_and_fall_separately() {
     assert!(y[5000 + 955] > 0.0);
     // 0 ms: instant.
     let mut m = module("slew", SR, &[("rise", 0.0)]);
-    assert_eq!(run1(&mut *m, &x).remove(0)[0], 1.0);
+    assert_eq!(run1(&mut m, &x).remove(0)[0], 1.0);
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn sh_holds_between_triggers() {
         .map(|i| if i % 100 < 10 { 1.0 } else { 0.0 })
         .collect();
     let mut m = module("sh", SR, &[]);
-    let y = drive(&mut *m, n, 37, &[Some(&ramp), Some(&trig)], &[]).remove(0);
+    let y = drive(&mut m, n, 37, &[Some(&ramp), Some(&trig)], &[]).remove(0);
     for (i, &v) in y.iter().enumerate() {
         assert_eq!(v, (i / 100 * 100) as f32, "at {i}");
     }
@@ -130,7 +130,7 @@ fn math_operations() {
     ];
     for (op, want) in cases {
         let mut m = module("math", SR, &[("op", op)]);
-        let y = drive(&mut *m, 3, 3, &[Some(&a), Some(&b)], &[]).remove(0);
+        let y = drive(&mut m, 3, 3, &[Some(&a), Some(&b)], &[]).remove(0);
         assert_eq!(y, want, "op {op}");
     }
     // Scale and offset, b from the parameter when unconnected.
@@ -139,7 +139,7 @@ fn math_operations() {
         SR,
         &[("op", 2.0), ("b", 2.0), ("scale", 10.0), ("offset", 1.0)],
     );
-    let y = drive(&mut *m, 3, 3, &[Some(&a), None], &[]).remove(0);
+    let y = drive(&mut m, 3, 3, &[Some(&a), None], &[]).remove(0);
     assert_eq!(y, [61.0, -39.0, 11.0]);
 }
 
@@ -157,12 +157,12 @@ fn logic_truth_tables() {
     ];
     for (k, (name, want)) in tables.iter().enumerate() {
         let mut m = module("logic", SR, &[("op", k as f32)]);
-        let y = drive(&mut *m, 4, 4, &[Some(&a), Some(&b)], &[]).remove(0);
+        let y = drive(&mut m, 4, 4, &[Some(&a), Some(&b)], &[]).remove(0);
         assert_eq!(&y, want, "{name}");
     }
     // The threshold is 0.5.
     let mut m = module("logic", SR, &[("op", 1.0)]);
-    let y = drive(&mut *m, 2, 2, &[Some(&[0.49, 0.5]), None], &[]).remove(0);
+    let y = drive(&mut m, 2, 2, &[Some(&[0.49, 0.5]), None], &[]).remove(0);
     assert_eq!(y, [0.0, 1.0]);
 }
 
@@ -170,7 +170,7 @@ fn logic_truth_tables() {
 fn compare_with_hysteresis() {
     let x = [0.0f32, 0.55, 0.65, 0.5, 0.45, 0.35, 0.5, 0.7];
     let mut m = module("compare", SR, &[("threshold", 0.5), ("hysteresis", 0.2)]);
-    let y = drive(&mut *m, x.len(), 3, &[Some(&x)], &[]);
+    let y = drive(&mut m, x.len(), 3, &[Some(&x)], &[]);
     assert_eq!(y[0], [0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0]);
     assert_eq!(y[1], [1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0]);
 }
@@ -185,23 +185,23 @@ fn xfade_and_switch() {
         (1.0, 3.0, 3.0),
     ] {
         let mut m = module("xfade", SR, &[("mix", mix)]);
-        let y = drive(&mut *m, 4, 4, &[Some(&a), Some(&b)], &[]).remove(0);
+        let y = drive(&mut m, 4, 4, &[Some(&a), Some(&b)], &[]).remove(0);
         assert_eq!(y[3], lin, "linear at {mix}");
         let mut m = module("xfade", SR, &[("mix", mix), ("curve", 1.0)]);
-        let y = drive(&mut *m, 4, 4, &[Some(&a), Some(&b)], &[]).remove(0);
+        let y = drive(&mut m, 4, 4, &[Some(&a), Some(&b)], &[]).remove(0);
         assert!((y[3] - pow).abs() < 1e-5, "equal power at {mix}: {}", y[3]);
     }
     let ins: Vec<Vec<f32>> = (0..8).map(|k| vec![k as f32 + 1.0; 8]).collect();
     let refs: Vec<Option<&[f32]>> = ins.iter().map(|v| Some(&v[..])).collect();
     for k in 0..8 {
         let mut m = module("switch", SR, &[("select", k as f32)]);
-        let y = drive(&mut *m, 8, 8, &refs, &[]).remove(0);
+        let y = drive(&mut m, 8, 8, &refs, &[]).remove(0);
         assert_eq!(y, vec![k as f32 + 1.0; 8]);
     }
     // Audio-rate selection through modulation.
     let sel: Vec<f32> = (0..8).map(|i| (i % 3) as f32).collect();
     let mut m = module("switch", SR, &[]);
-    let y = drive(&mut *m, 8, 8, &refs, &[(0, &sel)]).remove(0);
+    let y = drive(&mut m, 8, 8, &refs, &[(0, &sel)]).remove(0);
     assert_eq!(y, [1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 2.0]);
 }
 
@@ -214,7 +214,7 @@ fn random_steps_on_the_clock_and_glides_when_smooth() {
     let params = [("depth", 2.0f32), ("offset", 10.0)];
     let mut m = module("random", SR, &params);
     m.seed(42);
-    let y = drive(&mut *m, n, 64, &[Some(&clock)], &[]).remove(0);
+    let y = drive(&mut m, n, 64, &[Some(&clock)], &[]).remove(0);
     for i in 1..n {
         if i % 480 != 0 {
             assert_eq!(y[i], y[i - 1], "changed between clocks at {i}");
@@ -226,13 +226,13 @@ fn random_steps_on_the_clock_and_glides_when_smooth() {
     // Same seed, same values; another seed, others.
     let mut m2 = module("random", SR, &params);
     m2.seed(42);
-    assert_eq!(drive(&mut *m2, n, 37, &[Some(&clock)], &[]).remove(0), y);
+    assert_eq!(drive(&mut m2, n, 37, &[Some(&clock)], &[]).remove(0), y);
     let mut m3 = module("random", SR, &params);
     m3.seed(43);
-    assert_ne!(drive(&mut *m3, n, 64, &[Some(&clock)], &[]).remove(0), y);
+    assert_ne!(drive(&mut m3, n, 64, &[Some(&clock)], &[]).remove(0), y);
     // Smooth, internal 100 Hz clock: continuous, hitting each new value.
     let mut m = module("random", SR, &[("mode", 1.0), ("rate", 100.0)]);
-    let y = drive(&mut *m, n, 64, &[None], &[]).remove(0);
+    let y = drive(&mut m, n, 64, &[None], &[]).remove(0);
     let step = y
         .windows(2)
         .map(|w| (w[1] - w[0]).abs())
@@ -248,7 +248,7 @@ fn random_steps_on_the_clock_and_glides_when_smooth() {
 fn envfollow_tracks_peak_and_rms() {
     let x = sine_wave(500.0, 0.5, SR as f64, 48_000);
     let mut m = module("envfollow", SR, &[("attack", 1.0), ("release", 500.0)]);
-    let y = run1(&mut *m, &x).remove(0);
+    let y = run1(&mut m, &x).remove(0);
     let tail = &y[24_000..];
     assert!(
         tail.iter().all(|&v| (0.47..=0.5).contains(&v)),
@@ -260,14 +260,14 @@ fn envfollow_tracks_peak_and_rms() {
         SR,
         &[("attack", 50.0), ("release", 50.0), ("mode", 1.0)],
     );
-    let y = run1(&mut *m, &x).remove(0);
+    let y = run1(&mut m, &x).remove(0);
     let want = 0.5 / 2f32.sqrt();
     assert!(y[24_000..].iter().all(|&v| (v - want).abs() < 0.01 * want));
     // Silence: decays with the release.
     let mut x2 = x.clone();
     x2[24_000..].fill(0.0);
     let mut m = module("envfollow", SR, &[("release", 10.0)]);
-    let y = run1(&mut *m, &x2).remove(0);
+    let y = run1(&mut m, &x2).remove(0);
     assert!(y[24_000 + 480 * 5] < 0.01 * y[23_999]);
 }
 
@@ -277,7 +277,7 @@ fn ar_segments_are_exact() {
     let mut trig = vec![0.0f32; n];
     trig[100..110].fill(1.0);
     let mut m = module("ar", SR, &[("attack", 1.0), ("release", 10.0)]);
-    let y = drive(&mut *m, n, 37, &[Some(&trig), None], &[]);
+    let y = drive(&mut m, n, 37, &[Some(&trig), None], &[]);
     let env = &y[1];
     assert_eq!(env[100], 0.0);
     assert_eq!(env[148], 1.0);
@@ -291,7 +291,7 @@ fn ar_segments_are_exact() {
     let mut m = module("ar", SR, &[("attack", 0.0), ("release", 1.0)]);
     m.set_gate(true);
     let x = vec![0.5f32; 100];
-    let y = drive(&mut *m, 100, 64, &[None, Some(&x)], &[]);
+    let y = drive(&mut m, 100, 64, &[None, Some(&x)], &[]);
     assert_eq!(y[1][0], 1.0);
     assert_eq!(y[0][0], 0.5);
     assert_eq!(y[1][48], 0.0);

@@ -26,7 +26,7 @@ fn limiter_never_exceeds_its_ceiling() {
                     let amp = ceil as f64 * 10f64.powf((step as f64 * 10.0 - 20.0) / 20.0);
                     let l = sine_wave(f, amp, SR as f64, n);
                     let r = sine_wave(f * 1.5, amp * 0.7, SR as f64, n);
-                    let y = drive(&mut *m, n, 37 + k * 7, &[Some(&l), Some(&r)], &[]);
+                    let y = drive(&mut m, n, 37 + k * 7, &[Some(&l), Some(&r)], &[]);
                     for o in &y {
                         let p = peak(o);
                         assert!(
@@ -41,7 +41,7 @@ fn limiter_never_exceeds_its_ceiling() {
             for i in (100..4800).step_by(331) {
                 x[i] = 8.0 * if i % 2 == 0 { 1.0 } else { -1.0 };
             }
-            let y = drive(&mut *m, 4800, 64, &[Some(&x), None], &[]);
+            let y = drive(&mut m, 4800, 64, &[Some(&x), None], &[]);
             assert!(peak(&y[0]) <= ceil);
             assert!(peak(&y[0]) > 0.9 * ceil, "impulses reach the ceiling");
         }
@@ -52,7 +52,7 @@ fn limiter_never_exceeds_its_ceiling() {
 fn limiter_passes_quiet_signals_delayed() {
     let x = sine_wave(440.0, 0.5, SR as f64, 4800);
     let mut m = module("limiter", SR, &[("ceiling", -1.0), ("lookahead", 5.0)]);
-    let y = drive(&mut *m, 4800, 64, &[Some(&x), None], &[]);
+    let y = drive(&mut m, 4800, 64, &[Some(&x), None], &[]);
     // 5 ms = 240 samples of delay, gain exactly 1.
     assert!(y[0][..240].iter().all(|&v| v == 0.0));
     for i in 240..4800 {
@@ -61,7 +61,7 @@ fn limiter_passes_quiet_signals_delayed() {
     // A loud sine settles at the ceiling.
     let x = sine_wave(440.0, 4.0, SR as f64, 48_000);
     let mut m = module("limiter", SR, &[("ceiling", -6.0)]);
-    let y = run1(&mut *m, &x);
+    let y = run1(&mut m, &x);
     let p = peak(&y[0][24_000..]);
     assert!((db(p as f64) + 6.0).abs() < 0.5, "{}", db(p as f64));
 }
@@ -69,7 +69,7 @@ fn limiter_passes_quiet_signals_delayed() {
 /// Steady-state gain change in dB of a compressor on `x` (last quarter).
 fn comp_gain(params: &[(&str, f32)], x: &[f32]) -> f64 {
     let mut m = module("compressor", SR, params);
-    let y = run1(&mut *m, x);
+    let y = run1(&mut m, x);
     let q = x.len() * 3 / 4;
     db(rms(&y[0][q..]) / rms(&x[q..]))
 }
@@ -133,7 +133,7 @@ fn compressor_sidechain_ducks_the_input() {
     let key = sine_wave(60.0, 0.9, SR as f64, n);
     let params = [("threshold", -30.0f32), ("ratio", 10.0)];
     let mut m = module("compressor", SR, &params);
-    let y = drive(&mut *m, n, 64, &[Some(&x), Some(&key)], &[]);
+    let y = drive(&mut m, n, 64, &[Some(&x), Some(&key)], &[]);
     let g = db(rms(&y[0][12_000..]) / rms(&x[12_000..]));
     assert!(g < -15.0, "ducked by {g:.1} dB");
     // The gr output reports it.
@@ -144,7 +144,7 @@ fn compressor_sidechain_ducks_the_input() {
     );
     // Without the key the quiet input (-37 dB RMS, below the knee) passes untouched.
     let mut m = module("compressor", SR, &params);
-    let y = drive(&mut *m, n, 64, &[Some(&x), None], &[]);
+    let y = drive(&mut m, n, 64, &[Some(&x), None], &[]);
     assert!(db(rms(&y[0][12_000..]) / rms(&x[12_000..])).abs() < 0.01);
 }
 
@@ -154,11 +154,11 @@ fn chorus_and_flanger_are_modulated_delays() {
     // Dry only: the input.
     for kind in ["chorus", "flanger"] {
         let mut m = module(kind, SR, &[("mix", 0.0)]);
-        assert_eq!(run1(&mut *m, &x)[0], x, "{kind}");
+        assert_eq!(run1(&mut m, &x)[0], x, "{kind}");
     }
     // Wet, no depth: an exact delay (chorus 12 ms; flanger 0.5 ms, no feedback).
     let mut m = module("chorus", SR, &[("mix", 1.0), ("depth", 0.0)]);
-    let y = run1(&mut *m, &x);
+    let y = run1(&mut m, &x);
     for c in 0..2 {
         assert!((576..9600).all(|i| y[c][i] == x[i - 576]), "chorus ch {c}");
     }
@@ -167,11 +167,11 @@ fn chorus_and_flanger_are_modulated_delays() {
         SR,
         &[("mix", 1.0), ("depth", 0.0), ("feedback", 0.0)],
     );
-    let y = run1(&mut *m, &x);
+    let y = run1(&mut m, &x);
     assert!((24..9600).all(|i| y[0][i] == x[i - 24]));
     // With depth the two chorus channels differ (stereo), and stay bounded.
     let mut m = module("chorus", SR, &[("mix", 0.5), ("depth", 5.0), ("rate", 2.0)]);
-    let y = run1(&mut *m, &x);
+    let y = run1(&mut m, &x);
     assert!(y[0] != y[1]);
     assert!(peak(&y[0]) <= 0.5 + 1e-6);
     // The flanger's feedback comb: a notch-and-peak pattern that moves.
@@ -180,7 +180,7 @@ fn chorus_and_flanger_are_modulated_delays() {
         SR,
         &[("feedback", 0.9), ("rate", 1.0), ("mix", 0.5)],
     );
-    let y = run1(&mut *m, &x);
+    let y = run1(&mut m, &x);
     let (a, b) = (rms(&y[0][2400..4800]), rms(&y[0][7200..9600]));
     assert!(
         (db(a / b)).abs() > 0.5,
@@ -213,14 +213,14 @@ fn phaser_is_allpass_when_wet_and_notches_when_mixed() {
 fn wavefolder_folds_and_stays_bounded() {
     let x: Vec<f32> = (0..4000).map(|i| (i as f32 - 2000.0) / 100.0).collect();
     let mut m = module("wavefolder", SR, &[("drive", 1.0)]);
-    let y = run1(&mut *m, &x).remove(0);
+    let y = run1(&mut m, &x).remove(0);
     for (&x, &y) in x.iter().zip(&y) {
         assert!(y.abs() <= 1.0);
         if x.abs() <= 1.0 {
             assert!((y - x).abs() < 1e-6, "identity inside: {x} -> {y}");
         }
     }
-    let y = run1(&mut *m, &[1.5, 2.0, 3.0, -1.5]).remove(0);
+    let y = run1(&mut m, &[1.5, 2.0, 3.0, -1.5]).remove(0);
     let want = [0.5, 0.0, -1.0, -0.5];
     assert!(
         y.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6),
@@ -234,7 +234,7 @@ fn wavefolder_folds_and_stays_bounded() {
             .count()
     };
     let mut m = module("wavefolder", SR, &[("drive", 5.0)]);
-    let y = run1(&mut *m, &s).remove(0);
+    let y = run1(&mut m, &s).remove(0);
     assert!(crossings(&y) > 3 * crossings(&s));
 }
 
@@ -248,7 +248,7 @@ fn stereo_width() {
         (2.0, [1.5, 0.5], [-0.5, 0.5]),
     ] {
         let mut m = module("stereo", SR, &[("width", w)]);
-        let y = drive(&mut *m, 2, 2, &[Some(&l), Some(&r)], &[]);
+        let y = drive(&mut m, 2, 2, &[Some(&l), Some(&r)], &[]);
         assert_eq!(y[0], wl, "width {w}");
         assert_eq!(y[1], wr, "width {w}");
     }
@@ -264,7 +264,7 @@ fn pingpong_echoes_alternate() {
         SR,
         &[("time", 100.0), ("feedback", 0.5), ("mix", 1.0)],
     );
-    let y = drive(&mut *m, n, 64, &[Some(&x), None], &[]);
+    let y = drive(&mut m, n, 64, &[Some(&x), None], &[]);
     let (l, r) = (&y[0], &y[1]);
     // Left at 100 ms, right at 200, left at 300, right at 400; halving.
     assert_eq!(l[4800], 1.0);

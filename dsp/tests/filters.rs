@@ -87,7 +87,7 @@ fn svf_is_stable_under_audio_rate_cutoff_modulation() {
     let cutoff_mod: Vec<f32> = sine_wave(3000.0, 9990.0, SR, n);
     for q in [0.5f32, 5.0, 40.0] {
         let mut m = module("svf", SR as f32, &[("cutoff", 10_000.0), ("q", q)]);
-        let y = drive(&mut *m, n, 64, &[Some(&x)], &[(0, &cutoff_mod)]);
+        let y = drive(&mut m, n, 64, &[Some(&x)], &[(0, &cutoff_mod)]);
         for (k, o) in y.iter().enumerate() {
             assert!(o.iter().all(|v| v.is_finite()), "q {q} output {k}");
             // Bounded: a resonant peak of q at most, far from a blow-up.
@@ -95,7 +95,7 @@ fn svf_is_stable_under_audio_rate_cutoff_modulation() {
         }
         // And it still filters: the low-pass of a held-down cutoff is darker.
         let mut low = module("svf", SR as f32, &[("cutoff", 200.0), ("q", 0.707)]);
-        let y2 = run1(&mut *low, &x);
+        let y2 = run1(&mut low, &x);
         assert!(rms(&y2[LP]) < 0.2 * rms(&x), "q {q}");
     }
 }
@@ -106,7 +106,7 @@ fn comb_impulse_repeats_at_its_delay() {
     x[0] = 1.0;
     for fb in [0.7f32, -0.5] {
         let mut m = module("comb", SR as f32, &[("time", 10.0), ("feedback", fb)]);
-        let y = run1(&mut *m, &x);
+        let y = run1(&mut m, &x);
         let d = 480;
         for k in 0..4 {
             let want = fb.powi(k as i32);
@@ -117,7 +117,7 @@ fn comb_impulse_repeats_at_its_delay() {
     }
     // Damping lowers each echo's high end: the echo spreads over samples.
     let mut m = module("comb", SR as f32, &[("time", 10.0), ("damp", 0.5)]);
-    let y = run1(&mut *m, &x);
+    let y = run1(&mut m, &x);
     assert!(y[0][480] < 0.7 && y[0][481] > 0.0);
 }
 
@@ -133,7 +133,7 @@ fn allpass_passes_every_frequency_at_unity() {
     let mut x = vec![0.0f32; 200];
     x[0] = 1.0;
     let mut m = module("allpass", SR as f32, &[("time", 1.0), ("g", 0.5)]);
-    let y = run1(&mut *m, &x);
+    let y = run1(&mut m, &x);
     assert_eq!(y[0][0], -0.5);
     assert!((y[0][48] - 0.75).abs() < 1e-6);
 }
@@ -231,22 +231,22 @@ fn new_types_survive_nan_and_infinity() {
     for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
         for kind in NEW_TYPES {
             let mut m = module(kind, SR as f32, &[]);
-            let spec = m.spec();
+            let spec = m.spec;
             let np = spec.params.len();
             let ins: Vec<Option<&[f32]>> = vec![Some(&good[..]); spec.inputs.len()];
             // Every parameter modulated by the bad value, then set to it.
             let badv = vec![bad; n];
             let mods: Vec<(usize, &[f32])> = (0..np).map(|p| (p, &badv[..])).collect();
-            drive(&mut *m, n, 64, &ins, &mods);
+            drive(&mut m, n, 64, &ins, &mods);
             for p in 0..np {
                 m.set_param(p, spec.params[p].clamp(bad).0);
             }
             let bad_in: Vec<Option<&[f32]>> = vec![Some(&badv[..]); spec.inputs.len()];
-            drive(&mut *m, n, 64, &bad_in, &[]);
+            drive(&mut m, n, 64, &bad_in, &[]);
             // After a reset (what the graph does on non-finite output) and
             // with sane input again, the output is finite.
             m.reset();
-            let y = drive(&mut *m, n, 64, &ins, &[]);
+            let y = drive(&mut m, n, 64, &ins, &[]);
             assert!(
                 y.iter().flatten().all(|v| v.is_finite()),
                 "{kind} after {bad}"

@@ -3,7 +3,10 @@
 //! allocation), block-size invariance and state carry-over.
 
 use dsp::module::Block;
-use dsp::{Event, EventKind, Graph, Module, Name, ParamArg, Patch, ProcessIo, Registry, MAX_BLOCK};
+use dsp::{
+    Event, EventKind, Graph, Module, ModuleSpec, Name, ParamArg, Patch, ProcessIo, Registry,
+    MAX_BLOCK,
+};
 
 // assert_no_alloc checks in debug builds (CI runs the tests in debug); its
 // default `disable_release` feature turns it into a no-op in release.
@@ -71,31 +74,34 @@ fn osc(kind: &str, freq: f32, sr: f32, frames: usize) -> Vec<f32> {
     render(&mut g, frames, 512)
 }
 
-/// Builds a module directly with its spec defaults, then `params`.
-fn module(kind: &str, sr: f32, params: &[(&str, f32)]) -> Box<dyn Module> {
+/// A module outside any graph, with its type's spec.
+struct Unit {
+    spec: &'static ModuleSpec,
+    m: Box<dyn Module>,
+}
+
+/// Builds a module directly (its constructor sets the spec defaults), then `params`.
+fn module(kind: &str, sr: f32, params: &[(&str, f32)]) -> Unit {
     let reg = Registry::standard();
     let t = reg.find(kind).unwrap();
-    let mut m = (t.build)(sr);
-    for (i, p) in t.spec.params.iter().enumerate() {
-        m.set_param_now(i, p.default);
-    }
+    let mut m = t.instantiate(sr);
     for (name, v) in params {
         let i = t.spec.param_index(name).unwrap();
         m.set_param_now(i, t.spec.params[i].clamp(*v).0);
     }
-    m
+    Unit { spec: t.spec, m }
 }
 
 /// Drives a module directly: `inputs[k]` feeds input k (None: unconnected),
 /// `mods` is (param index, buffer). Returns every output, `frames` long.
 fn drive(
-    m: &mut dyn Module,
+    u: &mut Unit,
     frames: usize,
     block: usize,
     inputs: &[Option<&[f32]>],
     mods: &[(usize, &[f32])],
 ) -> Vec<Vec<f32>> {
-    let spec = m.spec();
+    let (spec, m) = (u.spec, &mut u.m);
     let ni = spec.inputs.len();
     let no = spec.outputs.len();
     let np = spec.params.len();
@@ -616,7 +622,7 @@ fn biquad_survives_audio_rate_cutoff_sweeps() {
                 sr as f32,
                 &[("cutoff", 3000.0), ("q", q), ("mode", mode), ("gain", 12.0)],
             );
-            let y = drive(&mut *m, frames, 64, &[Some(&input[..])], &[(1, &sweep[..])]).remove(0);
+            let y = drive(&mut m, frames, 64, &[Some(&input[..])], &[(1, &sweep[..])]).remove(0);
             let peak = y.iter().fold(0.0f32, |a, &v| {
                 if v.is_finite() {
                     a.max(v.abs())
@@ -676,7 +682,7 @@ fn ladder_is_stable_under_audio_rate_modulation() {
                 sr as f32,
                 &[("cutoff", 1000.0), ("resonance", 1.0), ("drive", drive_v)],
             );
-            let y = drive(&mut *m, frames, 64, &[Some(&saw[..])], &[(0, &modbuf[..])]).remove(0);
+            let y = drive(&mut m, frames, 64, &[Some(&saw[..])], &[(0, &modbuf[..])]).remove(0);
             let peak = y.iter().fold(0.0f32, |a, &v| {
                 if v.is_finite() {
                     a.max(v.abs())
@@ -701,7 +707,7 @@ fn ladder_self_oscillates_bounded_and_filters() {
     let mut m = module("ladder", sr, &[("cutoff", 1000.0), ("resonance", 1.0)]);
     let mut x = vec![0.0f32; 96_000];
     x[0] = 0.5;
-    let y = drive(&mut *m, x.len(), 64, &[Some(&x[..])], &[]).remove(0);
+    let y = drive(&mut m, x.len(), 64, &[Some(&x[..])], &[]).remove(0);
     let tail = &y[72_000..];
     let amp = tail.iter().fold(0.0f32, |a, &v| a.max(v.abs()));
     assert!(amp > 0.05 && amp < 2.0, "self-oscillation amplitude {amp}");
@@ -715,7 +721,7 @@ fn ladder_self_oscillates_bounded_and_filters() {
             &[("cutoff", 500.0), ("resonance", 0.0), ("drive", 1.0)],
         );
         let x = sine_wave(f, 0.05, sr as f64, 24_000);
-        let y = drive(&mut *m, x.len(), 64, &[Some(&x[..])], &[]).remove(0);
+        let y = drive(&mut m, x.len(), 64, &[Some(&x[..])], &[]).remove(0);
         db(rms(&y[12_000..]) / rms(&x[12_000..]))
     };
     assert!(gain(50.0).abs() < 0.5);
@@ -910,7 +916,7 @@ fn delay_impulse_arrives_exactly() {
         let frames = 2 * d + 100;
         let mut x = vec![0.0f32; frames];
         x[0] = 1.0;
-        let y = drive(&mut *m, frames, 64, &[Some(&x[..])], &[]).remove(0);
+        let y = drive(&mut m, frames, 64, &[Some(&x[..])], &[]).remove(0);
         for (i, &v) in y.iter().enumerate() {
             // Echo k arrives k·d samples late, scaled by feedback^(k-1).
             let want = if i > 0 && i % d == 0 {
@@ -932,7 +938,7 @@ fn delay_impulse_arrives_exactly() {
     );
     let mut x = vec![0.0f32; 600];
     x[0] = 1.0;
-    let y = drive(&mut *m, 600, 64, &[Some(&x[..])], &[]).remove(0);
+    let y = drive(&mut m, 600, 64, &[Some(&x[..])], &[]).remove(0);
     let centroid: f64 = y
         .iter()
         .enumerate()
@@ -951,9 +957,9 @@ fn delay_time_changes_do_not_click() {
         sr as f32,
         &[("time", 250.0), ("feedback", 0.0), ("mix", 1.0)],
     );
-    let mut y = drive(&mut *m, 24_000, 64, &[Some(&x[..24_000])], &[]).remove(0);
-    m.set_param(0, 262.0);
-    y.extend(drive(&mut *m, 24_000, 64, &[Some(&x[24_000..])], &[]).remove(0));
+    let mut y = drive(&mut m, 24_000, 64, &[Some(&x[..24_000])], &[]).remove(0);
+    m.m.set_param(dsp::modules::delay::param::TIME, 262.0);
+    y.extend(drive(&mut m, 24_000, 64, &[Some(&x[24_000..])], &[]).remove(0));
     let natural = (std::f64::consts::TAU * 200.0 / sr) as f32;
     let max_step = y[13_000..]
         .windows(2)
@@ -968,7 +974,7 @@ fn pan_is_equal_power() {
     let x = sine_wave(330.0, 0.8, sr as f64, 4096);
     for pos in [-1.0f32, -0.5, 0.0, 0.3, 1.0] {
         let mut m = module("pan", sr, &[("pos", pos)]);
-        let o = drive(&mut *m, x.len(), 64, &[Some(&x[..])], &[]);
+        let o = drive(&mut m, x.len(), 64, &[Some(&x[..])], &[]);
         for i in 0..x.len() {
             let p = o[0][i] * o[0][i] + o[1][i] * o[1][i];
             assert!((p - x[i] * x[i]).abs() < 1e-5, "pos {pos}");
@@ -983,7 +989,7 @@ fn pan_is_equal_power() {
     // Also while the position is swept at audio rate.
     let sweep = sine_wave(700.0, 1.0, sr as f64, 4096);
     let mut m = module("pan", sr, &[]);
-    let o = drive(&mut *m, x.len(), 64, &[Some(&x[..])], &[(0, &sweep[..])]);
+    let o = drive(&mut m, x.len(), 64, &[Some(&x[..])], &[(0, &sweep[..])]);
     for i in 0..x.len() {
         assert!((o[0][i].powi(2) + o[1][i].powi(2) - x[i] * x[i]).abs() < 1e-5);
     }
@@ -1093,7 +1099,7 @@ fn reverb_is_finite_decays_and_is_stereo() {
         let frames = 48_000 * 6;
         let mut x = vec![0.0f32; frames];
         x[0] = 1.0;
-        let o = drive(&mut *m, frames, 64, &[Some(&x[..]), None], &[]);
+        let o = drive(&mut m, frames, 64, &[Some(&x[..]), None], &[]);
         assert!(o.iter().flatten().all(|v| v.is_finite()));
         let early = rms(&o[0][..24_000]);
         let late = rms(&o[0][frames - 24_000..]);
@@ -1112,7 +1118,7 @@ fn reverb_is_finite_decays_and_is_stereo() {
     let mut m = module("reverb", sr, &[("mix", 0.0)]);
     let l = vec![1.0f32; 256];
     let r = vec![-1.0f32; 256];
-    let o = drive(&mut *m, 256, 64, &[Some(&l[..]), Some(&r[..])], &[]);
+    let o = drive(&mut m, 256, 64, &[Some(&l[..]), Some(&r[..])], &[]);
     assert!(o[0].iter().all(|&v| v == 1.0) && o[1].iter().all(|&v| v == -1.0));
 }
 
@@ -1129,7 +1135,7 @@ fn distortion_modes_are_bounded() {
                     sr,
                     &[("mode", mode as f32), ("drive", drive_v), ("mix", 1.0)],
                 );
-                let y = drive(&mut *m, x.len(), 64, &[Some(x)], &[]).remove(0);
+                let y = drive(&mut m, x.len(), 64, &[Some(x)], &[]).remove(0);
                 assert!(
                     y.iter().all(|v| v.is_finite() && v.abs() <= 1.0),
                     "mode {mode} drive {drive_v}"
@@ -1139,23 +1145,23 @@ fn distortion_modes_are_bounded() {
     }
     // Soft at drive 1 is tanh; bitcrush at drive 1 keeps 16 bits, at 100 one.
     let mut m = module("distortion", sr, &[("mode", 0.0), ("drive", 1.0)]);
-    let y = drive(&mut *m, quiet.len(), 64, &[Some(&quiet[..])], &[]).remove(0);
+    let y = drive(&mut m, quiet.len(), 64, &[Some(&quiet[..])], &[]).remove(0);
     assert!(y
         .iter()
         .zip(&quiet)
         .all(|(a, b)| (a - b.tanh()).abs() < 1e-4));
     let mut m = module("distortion", sr, &[("mode", 3.0), ("drive", 1.0)]);
-    let y = drive(&mut *m, quiet.len(), 64, &[Some(&quiet[..])], &[]).remove(0);
+    let y = drive(&mut m, quiet.len(), 64, &[Some(&quiet[..])], &[]).remove(0);
     assert!(y
         .iter()
         .zip(&quiet)
         .all(|(a, b)| (a - b).abs() <= 1.0 / 65_536.0 + 1e-7));
     let mut m = module("distortion", sr, &[("mode", 3.0), ("drive", 100.0)]);
-    let y = drive(&mut *m, loud.len(), 64, &[Some(&loud[..])], &[]).remove(0);
+    let y = drive(&mut m, loud.len(), 64, &[Some(&loud[..])], &[]).remove(0);
     assert!(y.iter().all(|&v| v == -1.0 || v == 0.0 || v == 1.0));
     // Fold keeps small signals and folds big ones back.
     let mut m = module("distortion", sr, &[("mode", 2.0), ("drive", 1.0)]);
-    let y = drive(&mut *m, 3, 3, &[Some(&[0.5f32, 1.5, 2.0][..])], &[]).remove(0);
+    let y = drive(&mut m, 3, 3, &[Some(&[0.5f32, 1.5, 2.0][..])], &[]).remove(0);
     assert!((y[0] - 0.5).abs() < 1e-6 && (y[1] - 0.5).abs() < 1e-6 && y[2].abs() < 1e-6);
 }
 
@@ -1169,7 +1175,7 @@ fn mixer_vca_and_lfo() {
         sr,
         &[("gain1", 2.0), ("gain3", 0.5), ("gain", 0.5)],
     );
-    let y = drive(&mut *m, 128, 64, &[Some(&a[..]), None, Some(&b[..])], &[]).remove(0);
+    let y = drive(&mut m, 128, 64, &[Some(&a[..]), None, Some(&b[..])], &[]).remove(0);
     assert!(
         y.iter().all(|&v| (v - 0.5 * (0.5 + 0.25)).abs() < 1e-6),
         "{}",
@@ -1179,9 +1185,9 @@ fn mixer_vca_and_lfo() {
     let x = vec![0.5f32; 128];
     let cv = vec![0.25f32; 128];
     let mut m = module("vca", sr, &[("gain", 2.0)]);
-    let y = drive(&mut *m, 128, 64, &[Some(&x[..]), Some(&cv[..])], &[]).remove(0);
+    let y = drive(&mut m, 128, 64, &[Some(&x[..]), Some(&cv[..])], &[]).remove(0);
     assert!(y.iter().all(|&v| (v - 0.25).abs() < 1e-6));
-    let y = drive(&mut *m, 128, 64, &[Some(&x[..]), None], &[]).remove(0);
+    let y = drive(&mut m, 128, 64, &[Some(&x[..]), None], &[]).remove(0);
     assert!(y.iter().all(|&v| (v - 1.0).abs() < 1e-6));
 
     for shape in 0..6 {
@@ -1195,7 +1201,7 @@ fn mixer_vca_and_lfo() {
                 ("shape", shape as f32),
             ],
         );
-        let y = drive(&mut *m, 48_000, 64, &[], &[]).remove(0);
+        let y = drive(&mut m, 48_000, 64, &[], &[]).remove(0);
         let (lo, hi) = y
             .iter()
             .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));

@@ -3,31 +3,23 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{ms_to_samples, sane, Knobs, Mods};
+use crate::modules::knobs::{ms_to_samples, sane, Knobs, Sweep, Mods};
 use crate::modules::line::{DelayLine, Tap};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::ParamSpec;
 
-/// Metadata of `allpass`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "allpass",
-    aliases: &["allpass_delay"],
+crate::module_type! {
+    name: "allpass" | "allpass_delay",
     description: "Schroeder allpass: w = in + g*w(delayed by time), out = w(delayed) - g*w; \
                   unity gain at every frequency",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("time", 0.02, 1000.0, 5.0, "ms", 20.0).with_aliases(&["delay"]),
-        ParamSpec::new("g", -0.99, 0.99, 0.5, "", 5.0).with_aliases(&["feedback", "fb", "gain"]),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        TIME = ParamSpec::new("time", 0.02, 1000.0, 5.0, "ms", 20.0).with_aliases(&["delay"]),
+        G = ParamSpec::new("g", -0.99, 0.99, 0.5, "", 5.0).with_aliases(&["feedback", "fb", "gain"]),
     ],
     gate: false,
-};
-
-/// The `allpass` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Allpass::new(sr)),
-};
+    build: |cx| Box::new(Allpass::new(cx.sample_rate)),
+}
 
 /// `allpass` state; one second of line, allocated here.
 pub struct Allpass {
@@ -41,15 +33,15 @@ impl Allpass {
     pub fn new(sample_rate: f32) -> Self {
         Allpass {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             line: DelayLine::new((sample_rate as usize).max(1) + 1),
         }
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
         let n = io.frames;
         let (sr, max) = (self.sr, self.line.max_delay());
         let prep = |[t, g]: [f32; 2]| {
@@ -75,4 +67,4 @@ impl Allpass {
     }
 }
 
-knob_module!(Allpass, SPEC);
+knob_module!(Allpass);

@@ -5,33 +5,22 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{Edge, Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{Edge, Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 
-/// Metadata of `ar`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "ar",
-    aliases: &["ar_env", "decay_env"],
+crate::module_type! {
+    name: "ar" | "ar_env" | "decay_env",
     description: "attack-release envelope, fired by trig rising through 0.5 or a gate-on; \
                   out = in*env when in is connected, else env; env = the envelope",
-    inputs: &[
-        PortSpec::aliased("trig", &["gate", "clock"]),
-        PortSpec::new("in"),
-    ],
-    outputs: &[PortSpec::new("out"), PortSpec::new("env")],
-    params: &[
-        ParamSpec::new("attack", 0.0, 10000.0, 5.0, "ms", 0.0).with_aliases(&["a"]),
-        ParamSpec::new("release", 0.0, 10000.0, 200.0, "ms", 0.0).with_aliases(&["r", "decay"]),
+    inputs: [TRIG = "trig" | "gate" | "clock", IN = "in"],
+    outputs: [OUT = "out", ENV = "env"],
+    params: [
+        ATTACK = ParamSpec::new("attack", 0.0, 10000.0, 5.0, "ms", 0.0).with_aliases(&["a"]),
+        RELEASE = ParamSpec::new("release", 0.0, 10000.0, 200.0, "ms", 0.0).with_aliases(&["r", "decay"]),
     ],
     gate: true,
-};
-
-/// The `ar` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Ar::new(sr)),
-};
+    build: |cx| Box::new(Ar::new(cx.sample_rate)),
+}
 
 /// `ar` state.
 pub struct Ar {
@@ -54,7 +43,7 @@ impl Ar {
     pub fn new(sample_rate: f32) -> Self {
         Ar {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             edge: Edge::default(),
             pending: false,
             level: 0.0,
@@ -93,8 +82,8 @@ impl Ar {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let trig = io.inputs[0];
-        let x = io.input_connected[1].then_some(io.inputs[1]);
+        let trig = io.inputs[input::TRIG];
+        let x = io.input_connected[input::IN].then_some(io.inputs[input::IN]);
         let [out, env] = io.outputs else {
             return;
         };
@@ -144,4 +133,4 @@ impl Ar {
     }
 }
 
-knob_module!(Ar, SPEC, gate = gate);
+knob_module!(Ar, gate = gate);

@@ -2,39 +2,29 @@
 //! channel, their sine LFOs a quarter cycle apart (stereo width from the
 //! phase difference).
 
+use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{sane, Knobs, Mods};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
 use crate::modules::line::DelayLine;
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::ParamSpec;
 use crate::table::sin_cycles;
 
-/// Metadata of `chorus`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "chorus",
-    aliases: &["ensemble"],
+crate::module_type! {
+    name: "chorus" | "ensemble",
     description: "stereo chorus: each output = (1-mix)*in + mix*in delayed by \
                   delay + depth*sin(LFO), the right LFO a quarter cycle after the left",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[
-        PortSpec::aliased("left", &["l", "out"]),
-        PortSpec::aliased("right", &["r"]),
-    ],
-    params: &[
-        ParamSpec::new("rate", 0.01, 10.0, 0.6, "Hz", 20.0).with_aliases(&["speed"]),
-        ParamSpec::new("depth", 0.0, 20.0, 2.5, "ms", 20.0),
-        ParamSpec::new("delay", 0.5, 50.0, 12.0, "ms", 20.0).with_aliases(&["time"]),
-        ParamSpec::new("mix", 0.0, 1.0, 0.5, "", 5.0).with_aliases(&["wet"]),
+    inputs: [IN = "in"],
+    outputs: [LEFT = "left" | "l" | "out", RIGHT = "right" | "r"],
+    params: [
+        RATE = ParamSpec::new("rate", 0.01, 10.0, 0.6, "Hz", 20.0).with_aliases(&["speed"]),
+        DEPTH = ParamSpec::new("depth", 0.0, 20.0, 2.5, "ms", 20.0),
+        DELAY = ParamSpec::new("delay", 0.5, 50.0, 12.0, "ms", 20.0).with_aliases(&["time"]),
+        MIX = shared::MIX,
     ],
     gate: false,
-};
-
-/// The `chorus` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Chorus::new(sr)),
-};
+    build: |cx| Box::new(Chorus::new(cx.sample_rate)),
+}
 
 /// A sine LFO phase in cycles, `[0, 1)`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -74,7 +64,7 @@ impl Chorus {
     pub fn new(sample_rate: f32) -> Self {
         Chorus {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             line: DelayLine::new((0.071 * sample_rate) as usize + 2),
             phase: Phase::default(),
         }
@@ -82,7 +72,7 @@ impl Chorus {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
+        let x = io.inputs[input::IN];
         let [l, r] = io.outputs else {
             return;
         };
@@ -113,4 +103,4 @@ impl Chorus {
     }
 }
 
-knob_module!(Chorus, SPEC);
+knob_module!(Chorus);

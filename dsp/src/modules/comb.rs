@@ -1,35 +1,28 @@
 //! `comb`: feedback comb filter, `y[n] = x[n] + feedback·lp(y[n−d])`, with
 //! a one-pole damping lowpass in the loop (Freeverb style).
 
+use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{ms_to_samples, sane, Knobs, Mods};
+use crate::modules::knobs::{ms_to_samples, sane, Knobs, Sweep, Mods};
 use crate::modules::line::{DelayLine, Tap};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::ParamSpec;
 
-/// Metadata of `comb`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "comb",
-    aliases: &["comb_filter"],
+crate::module_type! {
+    name: "comb" | "comb_filter",
     description: "feedback comb: y = in + feedback*lowpass(y delayed by time); \
                   out = (1-mix)*in + mix*y; peaks at multiples of 1000/time Hz",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("time", 0.02, 1000.0, 10.0, "ms", 20.0).with_aliases(&["delay"]),
-        ParamSpec::new("feedback", -0.99, 0.99, 0.7, "", 5.0).with_aliases(&["fb"]),
-        ParamSpec::new("damp", 0.0, 1.0, 0.0, "", 5.0),
-        ParamSpec::new("mix", 0.0, 1.0, 1.0, "", 5.0).with_aliases(&["wet"]),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        TIME = ParamSpec::new("time", 0.02, 1000.0, 10.0, "ms", 20.0).with_aliases(&["delay"]),
+        FEEDBACK = ParamSpec::new("feedback", -0.99, 0.99, 0.7, "", 5.0).with_aliases(&["fb"]),
+        DAMP = ParamSpec::new("damp", 0.0, 1.0, 0.0, "", 5.0),
+        MIX = shared::MIX.with_default(1.0),
     ],
     gate: false,
-};
-
-/// The `comb` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Comb::new(sr)),
-};
+    build: |cx| Box::new(Comb::new(cx.sample_rate)),
+}
 
 /// `comb` state; one second of line, allocated here.
 pub struct Comb {
@@ -45,7 +38,7 @@ impl Comb {
     pub fn new(sample_rate: f32) -> Self {
         Comb {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             line: DelayLine::new((sample_rate as usize).max(1) + 1),
             lp: 0.0,
         }
@@ -53,8 +46,8 @@ impl Comb {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
         let n = io.frames;
         let (sr, max) = (self.sr, self.line.max_delay());
         let prep = |[t, fb, damp, mix]: [f32; 4]| {
@@ -87,4 +80,4 @@ impl Comb {
     }
 }
 
-knob_module!(Comb, SPEC);
+knob_module!(Comb);

@@ -4,31 +4,22 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 
-/// Metadata of `compare`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "compare",
-    aliases: &["comparator"],
+crate::module_type! {
+    name: "compare" | "comparator",
     description: "comparator: out = 1 while in > threshold (with hysteresis), else 0; \
                   inv = 1 - out",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::aliased("out", &["gate"]), PortSpec::new("inv")],
-    params: &[
-        ParamSpec::new("threshold", -20000.0, 20000.0, 0.0, "", 0.0)
-            .with_aliases(&["thresh", "level"]),
-        ParamSpec::new("hysteresis", 0.0, 10.0, 0.0, "", 0.0).with_aliases(&["hyst"]),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out" | "gate", INV = "inv"],
+    params: [
+        THRESHOLD = ParamSpec::new("threshold", -20000.0, 20000.0, 0.0, "", 0.0) .with_aliases(&["thresh", "level"]),
+        HYSTERESIS = ParamSpec::new("hysteresis", 0.0, 10.0, 0.0, "", 0.0).with_aliases(&["hyst"]),
     ],
     gate: false,
-};
-
-/// The `compare` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Compare::new(sr)),
-};
+    build: |cx| Box::new(Compare::new(cx.sample_rate)),
+}
 
 /// `compare` state.
 pub struct Compare {
@@ -40,14 +31,14 @@ impl Compare {
     /// A zero-crossing detector.
     pub fn new(sample_rate: f32) -> Self {
         Compare {
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             high: false,
         }
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
+        let x = io.inputs[input::IN];
         let [out, inv] = io.outputs else {
             return;
         };
@@ -74,4 +65,4 @@ impl Compare {
     }
 }
 
-knob_module!(Compare, SPEC);
+knob_module!(Compare);

@@ -11,41 +11,30 @@
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::envfollow::{one_pole, Ballistics};
-use crate::modules::knobs::{sane, Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 
 /// Time constant of the RMS detector, in milliseconds.
 pub const RMS_MS: f32 = 5.0;
 
-/// Metadata of `compressor`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "compressor",
-    aliases: &["comp"],
+crate::module_type! {
+    name: "compressor" | "comp",
     description: "RMS compressor (5 ms detector, soft knee); the detector listens to \
                   sidechain when connected, else to in; gr = gain change in dB (<= 0, \
                   before makeup)",
-    inputs: &[
-        PortSpec::new("in"),
-        PortSpec::aliased("sidechain", &["sc", "key"]),
-    ],
-    outputs: &[PortSpec::new("out"), PortSpec::new("gr")],
-    params: &[
-        ParamSpec::new("threshold", -60.0, 0.0, -20.0, "dB", 10.0).with_aliases(&["thresh"]),
-        ParamSpec::new("ratio", 1.0, 20.0, 4.0, ":1", 10.0),
-        ParamSpec::new("attack", 0.1, 500.0, 10.0, "ms", 0.0).with_aliases(&["a"]),
-        ParamSpec::new("release", 1.0, 5000.0, 100.0, "ms", 0.0).with_aliases(&["r"]),
-        ParamSpec::new("knee", 0.0, 24.0, 6.0, "dB", 10.0),
-        ParamSpec::new("makeup", 0.0, 40.0, 0.0, "dB", 10.0).with_aliases(&["gain"]),
+    inputs: [IN = "in", SIDECHAIN = "sidechain" | "sc" | "key"],
+    outputs: [OUT = "out", GR = "gr"],
+    params: [
+        THRESHOLD = ParamSpec::new("threshold", -60.0, 0.0, -20.0, "dB", 10.0).with_aliases(&["thresh"]),
+        RATIO = ParamSpec::new("ratio", 1.0, 20.0, 4.0, ":1", 10.0),
+        ATTACK = ParamSpec::new("attack", 0.1, 500.0, 10.0, "ms", 0.0).with_aliases(&["a"]),
+        RELEASE = ParamSpec::new("release", 1.0, 5000.0, 100.0, "ms", 0.0).with_aliases(&["r"]),
+        KNEE = ParamSpec::new("knee", 0.0, 24.0, 6.0, "dB", 10.0),
+        MAKEUP = ParamSpec::new("makeup", 0.0, 40.0, 0.0, "dB", 10.0).with_aliases(&["gain"]),
     ],
     gate: false,
-};
-
-/// The `compressor` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Compressor::new(sr)),
-};
+    build: |cx| Box::new(Compressor::new(cx.sample_rate)),
+}
 
 /// Output level in dB for input level `x` dB: unity below the knee,
 /// `threshold + (x − threshold)/ratio` above it, and a quadratic blend
@@ -85,7 +74,7 @@ impl Compressor {
     pub fn new(sample_rate: f32) -> Self {
         Compressor {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             rms: one_pole(RMS_MS, sample_rate),
             b: Ballistics::default(),
             ms: 0.0,
@@ -97,9 +86,9 @@ impl Compressor {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let key = if io.input_connected[1] {
-            io.inputs[1]
+        let x = io.inputs[input::IN];
+        let key = if io.input_connected[input::SIDECHAIN] {
+            io.inputs[input::SIDECHAIN]
         } else {
             x
         };
@@ -157,4 +146,4 @@ impl Compressor {
     }
 }
 
-knob_module!(Compressor, SPEC);
+knob_module!(Compressor);

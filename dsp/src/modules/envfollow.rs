@@ -4,31 +4,23 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{sane, Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 
-/// Metadata of `envfollow`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "envfollow",
-    aliases: &["follower", "envelope_follower"],
+crate::module_type! {
+    name: "envfollow" | "follower" | "envelope_follower",
     description: "envelope follower: out = level of in (peak: |in|, rms: sqrt of mean in^2), \
                   smoothed with attack and release time constants",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("attack", 0.01, 5000.0, 5.0, "ms", 0.0).with_aliases(&["a"]),
-        ParamSpec::new("release", 0.01, 5000.0, 100.0, "ms", 0.0).with_aliases(&["r"]),
-        ParamSpec::choice("mode", &["peak", "rms"], 0),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        ATTACK = ParamSpec::new("attack", 0.01, 5000.0, 5.0, "ms", 0.0).with_aliases(&["a"]),
+        RELEASE = ParamSpec::new("release", 0.01, 5000.0, 100.0, "ms", 0.0).with_aliases(&["r"]),
+        MODE = ParamSpec::choice("mode", &["peak", "rms"], 0),
     ],
     gate: false,
-};
-
-/// The `envfollow` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(EnvFollow::new(sr)),
-};
+    build: |cx| Box::new(EnvFollow::new(cx.sample_rate)),
+}
 
 /// One-pole coefficient `1 − e^(−1/(ms·sr/1000))` for a time constant of `ms`.
 #[inline]
@@ -94,7 +86,7 @@ impl EnvFollow {
     pub fn new(sample_rate: f32) -> Self {
         EnvFollow {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             b: Ballistics::default(),
             level: 0.0,
         }
@@ -102,8 +94,8 @@ impl EnvFollow {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
         for i in 0..io.frames {
             let [a, r, mode] = self.knobs.tick(&m, i);
             self.b.update(a, r, self.sr);
@@ -126,4 +118,4 @@ impl EnvFollow {
     }
 }
 
-knob_module!(EnvFollow, SPEC);
+knob_module!(EnvFollow);

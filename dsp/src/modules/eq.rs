@@ -4,37 +4,29 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{sane, Knobs, Mods};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
 use crate::modules::svf::{SvfCoeffs, SvfState};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::ParamSpec;
 use crate::table::tan_pi;
 
-/// Metadata of `eq`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "eq",
-    aliases: &["eq3", "equalizer"],
+crate::module_type! {
+    name: "eq" | "eq3" | "equalizer",
     description: "3-band EQ: low shelf (low dB below low_freq), mid bell (mid dB at \
                   mid_freq, width mid_q), high shelf (high dB above high_freq)",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("low", -24.0, 24.0, 0.0, "dB", 10.0),
-        ParamSpec::new("low_freq", 20.0, 2000.0, 200.0, "Hz", 10.0),
-        ParamSpec::new("mid", -24.0, 24.0, 0.0, "dB", 10.0),
-        ParamSpec::new("mid_freq", 100.0, 10000.0, 1000.0, "Hz", 10.0),
-        ParamSpec::new("mid_q", 0.1, 10.0, 0.707, "", 10.0),
-        ParamSpec::new("high", -24.0, 24.0, 0.0, "dB", 10.0),
-        ParamSpec::new("high_freq", 500.0, 20000.0, 4000.0, "Hz", 10.0),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        LOW = ParamSpec::new("low", -24.0, 24.0, 0.0, "dB", 10.0),
+        LOW_FREQ = ParamSpec::new("low_freq", 20.0, 2000.0, 200.0, "Hz", 10.0),
+        MID = ParamSpec::new("mid", -24.0, 24.0, 0.0, "dB", 10.0),
+        MID_FREQ = ParamSpec::new("mid_freq", 100.0, 10000.0, 1000.0, "Hz", 10.0),
+        MID_Q = ParamSpec::new("mid_q", 0.1, 10.0, 0.707, "", 10.0),
+        HIGH = ParamSpec::new("high", -24.0, 24.0, 0.0, "dB", 10.0),
+        HIGH_FREQ = ParamSpec::new("high_freq", 500.0, 20000.0, 4000.0, "Hz", 10.0),
     ],
     gate: false,
-};
-
-/// The `eq` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Eq::new(sr)),
-};
+    build: |cx| Box::new(Eq::new(cx.sample_rate)),
+}
 
 /// One band: SVF coefficients and the mix `m0·in + m1·bp + m2·lp`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -100,7 +92,7 @@ impl Eq {
     pub fn new(sample_rate: f32) -> Self {
         Eq {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             last: [f32::NAN; 7],
             bands: [Band::default(); 3],
             z: [SvfState::default(); 3],
@@ -123,9 +115,9 @@ impl Eq {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
-        let still = self.knobs.still(&m);
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
+        let still = self.knobs.steady(&m);
         if still {
             let p = self.knobs.tick(&m, 0);
             self.coeffs(p);
@@ -152,4 +144,4 @@ impl Eq {
     }
 }
 
-knob_module!(Eq, SPEC);
+knob_module!(Eq);

@@ -1,38 +1,31 @@
 //! `flanger`: a short delay swept by a sine LFO, with feedback, mixed with
 //! the dry signal (comb notches that glide).
 
+use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::chorus::Phase;
-use crate::modules::knobs::{sane, Knobs, Mods};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
 use crate::modules::line::DelayLine;
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::ParamSpec;
 use crate::table::sin_cycles;
 
-/// Metadata of `flanger`.
-pub static SPEC: ModuleSpec = ModuleSpec {
+crate::module_type! {
     name: "flanger",
-    aliases: &[],
     description: "flanger: y = line read at delay + depth*(1+sin(LFO))/2, line = in + \
                   feedback*y; out = (1-mix)*in + mix*y",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("rate", 0.01, 10.0, 0.2, "Hz", 20.0).with_aliases(&["speed"]),
-        ParamSpec::new("depth", 0.0, 10.0, 2.0, "ms", 20.0),
-        ParamSpec::new("delay", 0.05, 10.0, 0.5, "ms", 20.0).with_aliases(&["time"]),
-        ParamSpec::new("feedback", -0.95, 0.95, 0.5, "", 5.0).with_aliases(&["fb"]),
-        ParamSpec::new("mix", 0.0, 1.0, 0.5, "", 5.0).with_aliases(&["wet"]),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        RATE = ParamSpec::new("rate", 0.01, 10.0, 0.2, "Hz", 20.0).with_aliases(&["speed"]),
+        DEPTH = ParamSpec::new("depth", 0.0, 10.0, 2.0, "ms", 20.0),
+        DELAY = ParamSpec::new("delay", 0.05, 10.0, 0.5, "ms", 20.0).with_aliases(&["time"]),
+        FEEDBACK = ParamSpec::new("feedback", -0.95, 0.95, 0.5, "", 5.0).with_aliases(&["fb"]),
+        MIX = shared::MIX,
     ],
     gate: false,
-};
-
-/// The `flanger` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Flanger::new(sr)),
-};
+    build: |cx| Box::new(Flanger::new(cx.sample_rate)),
+}
 
 /// `flanger` state: 21 ms of line.
 pub struct Flanger {
@@ -47,7 +40,7 @@ impl Flanger {
     pub fn new(sample_rate: f32) -> Self {
         Flanger {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             line: DelayLine::new((0.021 * sample_rate) as usize + 2),
             phase: Phase::default(),
         }
@@ -55,8 +48,8 @@ impl Flanger {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
         let spms = self.sr / 1000.0;
         let n = io.frames;
         self.knobs.each(&m, n, |i, [rate, depth, delay, fb, mix]| {
@@ -83,4 +76,4 @@ impl Flanger {
     }
 }
 
-knob_module!(Flanger, SPEC);
+knob_module!(Flanger);

@@ -7,32 +7,24 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{sane, Knobs, Mods};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
 use crate::modules::svf::{SvfCoeffs, SvfState};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::ParamSpec;
 
-/// Metadata of `formant`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "formant",
-    aliases: &["vowel"],
+crate::module_type! {
+    name: "formant" | "vowel",
     description: "vowel filter: three band-passes at the formants of a bass voice; vowel \
                   0=a 1=e 2=i 3=o 4=u, fractions morph between neighbours",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("vowel", 0.0, 4.0, 0.0, "", 20.0).with_aliases(&["morph"]),
-        ParamSpec::new("shift", -24.0, 24.0, 0.0, "semitones", 20.0),
-        ParamSpec::new("q", 0.25, 4.0, 1.0, "x", 10.0).with_aliases(&["resonance", "res"]),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        VOWEL = ParamSpec::new("vowel", 0.0, 4.0, 0.0, "", 20.0).with_aliases(&["morph"]),
+        SHIFT = ParamSpec::new("shift", -24.0, 24.0, 0.0, "semitones", 20.0),
+        Q = ParamSpec::new("q", 0.25, 4.0, 1.0, "x", 10.0).with_aliases(&["resonance", "res"]),
     ],
     gate: false,
-};
-
-/// The `formant` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Formant::new(sr)),
-};
+    build: |cx| Box::new(Formant::new(cx.sample_rate)),
+}
 
 /// Per vowel: (frequency Hz, linear level, bandwidth Hz) of three formants.
 pub const VOWELS: [[(f32, f32, f32); 3]; 5] = [
@@ -79,7 +71,7 @@ impl Formant {
     pub fn new(sample_rate: f32) -> Self {
         Formant {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             last: [f32::NAN; 3],
             c: [SvfCoeffs::default(); 3],
             level: [0.0; 3],
@@ -109,9 +101,9 @@ impl Formant {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
-        let still = self.knobs.still(&m);
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
+        let still = self.knobs.steady(&m);
         if still {
             let p = self.knobs.tick(&m, 0);
             self.coeffs(p);
@@ -139,4 +131,4 @@ impl Formant {
     }
 }
 
-knob_module!(Formant, SPEC);
+knob_module!(Formant);

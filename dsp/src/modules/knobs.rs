@@ -2,70 +2,28 @@
 //! per parameter built from the spec, a rising-edge detector for trigger
 //! inputs, and the boilerplate `Module` impl.
 
-use crate::module::{ProcessIo, Smoother};
-use crate::spec::ModuleSpec;
+use crate::module::{Params, ProcessIo};
 
-/// A module's parameters: one smoother each, at the spec's default and
-/// smoothing time (choice parameters have none, so they jump).
-#[derive(Debug, Clone, Copy)]
-pub struct Knobs<const N: usize> {
-    s: [Smoother; N],
-}
+/// A module's parameter values (the declaration's [`Params`]), read here
+/// together with their audio-rate modulation through [`Sweep`].
+pub type Knobs<const N: usize> = Params<N>;
 
-impl<const N: usize> Knobs<N> {
-    /// Every parameter of `spec` at its default.
-    pub fn new(spec: &ModuleSpec, sample_rate: f32) -> Self {
-        debug_assert_eq!(spec.params.len(), N, "{}", spec.name);
-        Knobs {
-            s: std::array::from_fn(|i| {
-                let p = &spec.params[i];
-                Smoother::new(p.default, p.smoothing_ms, sample_rate)
-            }),
-        }
-    }
-
-    /// Glides parameter `i` to `v`.
-    #[inline]
-    pub fn set(&mut self, i: usize, v: f32) {
-        if let Some(s) = self.s.get_mut(i) {
-            s.set(v);
-        }
-    }
-
-    /// Jumps parameter `i` to `v`.
-    #[inline]
-    pub fn set_now(&mut self, i: usize, v: f32) {
-        if let Some(s) = self.s.get_mut(i) {
-            s.jump(v);
-        }
-    }
-
-    /// The current (smoothed) value of parameter `i`, without modulation.
-    #[inline]
-    pub fn get(&self, i: usize) -> f32 {
-        self.s[i].current
-    }
-
-    /// Copies the glide positions of `old`, keeping these targets.
-    pub fn carry_from(&mut self, old: &Self) {
-        for (s, o) in self.s.iter_mut().zip(&old.s) {
-            s.carry_from(o);
-        }
-    }
-
+/// Per-sample reading of a module's parameters with their modulation.
+pub trait Sweep<const N: usize> {
     /// True when no parameter glides and none is modulated during this call:
-    /// every [`Knobs::tick`] of the call returns the same values.
-    #[inline]
-    pub fn still(&self, m: &Mods<N>) -> bool {
-        self.s.iter().all(|s| !s.is_moving()) && m.0.iter().all(|m| m.is_none())
-    }
+    /// every [`Sweep::tick`] of the call returns the same values.
+    fn steady(&self, m: &Mods<N>) -> bool;
+
+    /// Advances every parameter one sample: its smoothed value plus the
+    /// modulation at frame `i`.
+    fn tick(&mut self, m: &Mods<N>, i: usize) -> [f32; N];
 
     /// Calls `f(i, values)` for each frame `i` of `n`, with the values
-    /// [`Knobs::tick`] gives; when nothing moves they are computed once, so
+    /// [`Sweep::tick`] gives; when nothing moves they are computed once, so
     /// whatever `f` derives from them can be hoisted out of the loop.
     #[inline(always)]
-    pub fn each(&mut self, m: &Mods<N>, n: usize, mut f: impl FnMut(usize, [f32; N])) {
-        if self.still(m) {
+    fn each(&mut self, m: &Mods<N>, n: usize, mut f: impl FnMut(usize, [f32; N])) {
+        if self.steady(m) {
             let p = self.tick(m, 0);
             for i in 0..n {
                 f(i, p);
@@ -78,17 +36,17 @@ impl<const N: usize> Knobs<N> {
         }
     }
 
-    /// Like [`Knobs::each`], with what `f` needs derived from the values by
+    /// Like [`Sweep::each`], with what `f` needs derived from the values by
     /// `prep`: once per call when nothing moves, else once per frame.
     #[inline(always)]
-    pub fn each_with<P: Copy>(
+    fn each_with<P: Copy>(
         &mut self,
         m: &Mods<N>,
         n: usize,
         prep: impl Fn([f32; N]) -> P,
         mut f: impl FnMut(usize, P),
     ) {
-        if self.still(m) {
+        if self.steady(m) {
             let p = prep(self.tick(m, 0));
             for i in 0..n {
                 f(i, p);
@@ -100,12 +58,17 @@ impl<const N: usize> Knobs<N> {
             }
         }
     }
+}
 
-    /// Advances every parameter one sample: its smoothed value plus the
-    /// modulation at frame `i`.
+impl<const N: usize> Sweep<N> for Params<N> {
     #[inline]
-    pub fn tick(&mut self, m: &Mods<N>, i: usize) -> [f32; N] {
-        std::array::from_fn(|k| self.s[k].next() + m.0[k].map_or(0.0, |b| b[i]))
+    fn steady(&self, m: &Mods<N>) -> bool {
+        self.0.iter().all(|s| !s.is_moving()) && m.0.iter().all(|m| m.is_none())
+    }
+
+    #[inline]
+    fn tick(&mut self, m: &Mods<N>, i: usize) -> [f32; N] {
+        std::array::from_fn(|k| self.0[k].next() + m.0[k].map_or(0.0, |b| b[i]))
     }
 }
 
@@ -163,16 +126,10 @@ pub fn ms_to_samples(ms: f32, sr: f32, min: f32) -> f32 {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! knob_module {
-    ($t:ty, $spec:expr $(, gate = $gate:ident)? $(, seed = $seed:ident)?) => {
+    ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)?) => {
         impl $crate::module::Module for $t {
-            fn spec(&self) -> &'static $crate::spec::ModuleSpec {
-                &$spec
-            }
-            fn set_param(&mut self, index: usize, value: f32) {
-                self.knobs.set(index, value);
-            }
-            fn set_param_now(&mut self, index: usize, value: f32) {
-                self.knobs.set_now(index, value);
+            fn params_mut(&mut self) -> &mut [$crate::module::Smoother] {
+                &mut self.knobs.0
             }
             $(fn set_gate(&mut self, on: bool) {
                 self.$gate(on);
@@ -191,9 +148,6 @@ macro_rules! knob_module {
                     self.knobs.carry_from(&o.knobs);
                     self.carry(o);
                 }
-            }
-            fn as_any(&self) -> &dyn std::any::Any {
-                self
             }
         }
     };

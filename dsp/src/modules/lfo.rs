@@ -1,57 +1,50 @@
-//! `lfo`: low-frequency oscillator for modulation: `offset + depth·wave`.
+//! `lfo`: low-frequency oscillator for modulation: `offset + depth·wave`,
+//! free-running at `rate` Hz or synced to a note value at `tempo`.
 
 use super::noise::XorShift;
 use super::osc::ZERO;
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 use crate::table::{phase_inc, sin_fixed, sin_fixed_in, sin_table_ref};
-use std::any::Any;
 
-/// Metadata of `lfo`.
-pub static SPEC: ModuleSpec = ModuleSpec {
+crate::module_type! {
     name: "lfo",
-    aliases: &[],
     description: "low-frequency oscillator, out = offset + depth*wave (wave in -1..1; \
-                  sh = a new random value every cycle)",
-    inputs: &[],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("rate", 0.01, 100.0, 1.0, "Hz", 5.0).with_aliases(&["freq", "frequency"]),
-        ParamSpec::new("depth", -20000.0, 20000.0, 1.0, "", 5.0).with_aliases(&["amount"]),
-        ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
-        ParamSpec::choice(
+                  sh = a new random value every cycle); sync other than free runs one \
+                  cycle per note value at tempo instead of at rate",
+    inputs: [],
+    outputs: [OUT = "out"],
+    params: [
+        RATE = ParamSpec::new("rate", 0.01, 100.0, 1.0, "Hz", 5.0).with_aliases(&["freq", "frequency"]),
+        DEPTH = ParamSpec::new("depth", -20000.0, 20000.0, 1.0, "", 5.0).with_aliases(&["amount"]),
+        OFFSET = ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
+        SHAPE = ParamSpec::choice(
             "shape",
             &["sine", "triangle", "square", "saw", "sh", "sample_and_hold"],
             0,
         )
         .with_aliases(&["wave", "waveform"]),
+        TEMPO = shared::TEMPO,
+        SYNC = shared::SYNC,
     ],
     gate: false,
-};
-
-/// The `lfo` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Lfo::new(sr)),
-};
+    build: |cx| Box::new(Lfo::new(cx.sample_rate)),
+}
 
 /// LFO state.
 pub struct Lfo {
     inv_sr: f64,
     /// Phase, `2^64` = one cycle.
     phase: u64,
-    rate: Smoother,
-    depth: Smoother,
-    offset: Smoother,
-    shape: usize,
+    p: Params<{ param::COUNT }>,
     rng: XorShift,
     /// Current sample-and-hold value.
     held: f32,
 }
 
 impl Lfo {
-    /// A 1 Hz sine LFO, depth 1, offset 0.
+    /// An LFO at the parameter defaults (1 Hz sine, depth 1, offset 0).
     pub fn new(sample_rate: f32) -> Self {
         crate::table::init();
         let mut rng = XorShift::new_unique();
@@ -59,10 +52,7 @@ impl Lfo {
         Lfo {
             inv_sr: 1.0 / sample_rate as f64,
             phase: 0,
-            rate: Smoother::new(1.0, SPEC.params[0].smoothing_ms, sample_rate),
-            depth: Smoother::new(1.0, SPEC.params[1].smoothing_ms, sample_rate),
-            offset: Smoother::new(0.0, SPEC.params[2].smoothing_ms, sample_rate),
-            shape: 0,
+            p: Params::new(SPEC.params, sample_rate),
             rng,
             held,
         }
@@ -114,44 +104,35 @@ impl Module for Lfo {
         self.held = self.rng.next_bipolar();
     }
 
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.rate.set(value),
-            1 => self.depth.set(value),
-            2 => self.offset.set(value),
-            _ => self.shape = value as usize,
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.rate.jump(value),
-            1 => self.depth.jump(value),
-            2 => self.offset.jump(value),
-            _ => self.shape = value as usize,
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
+        use param::{DEPTH, OFFSET, RATE, TEMPO};
         let n = io.frames;
-        let rm = io.modulation_of(0).unwrap_or(&ZERO[..n]);
-        let dm = io.modulation_of(1).unwrap_or(&ZERO[..n]);
-        let om = io.modulation_of(2).unwrap_or(&ZERO[..n]);
-        let out = &mut io.outputs[0][..n];
-        let sh = self.shape >= 4;
-        let still = !self.rate.is_moving()
-            && !self.depth.is_moving()
-            && !self.offset.is_moving()
-            && !io.modulated.iter().take(3).any(|&m| m);
+        let sync = self.p.index(param::SYNC);
+        // Synced: the rate follows the tempo (and its modulation) instead.
+        let (rate_ix, rate_of): (usize, fn(f32, usize) -> f32) = if sync == 0 {
+            (RATE, |r, _| r)
+        } else {
+            (TEMPO, |t, s| shared::synced_hz(0.0, t, s))
+        };
+        let rm = io.modulation_of(rate_ix).unwrap_or(&ZERO[..n]);
+        let dm = io.modulation_of(DEPTH).unwrap_or(&ZERO[..n]);
+        let om = io.modulation_of(OFFSET).unwrap_or(&ZERO[..n]);
+        let out = &mut io.outputs[output::OUT][..n];
+        let shape = self.p.index(param::SHAPE);
+        let sh = shape >= 4;
+        let still = self.p.still(&[rate_ix, DEPTH, OFFSET])
+            && ![rate_ix, DEPTH, OFFSET].iter().any(|&i| io.modulated[i]);
+        let mut rate = self.p[rate_ix];
+        let (depth, offset) = self.p.pair_mut(DEPTH, OFFSET);
         if still {
             // Nothing moves during this call: hoist the parameters and the
             // increment (same arithmetic as the general loop below).
-            let inc = Self::inc(self.rate.current, self.inv_sr);
-            let (d, o) = (self.depth.current, self.offset.current);
+            let inc = Self::inc(rate_of(rate.current, sync), self.inv_sr);
+            let (d, o) = (depth.current, offset.current);
             let back = (inc as i64) < 0;
             let mut p = self.phase;
             macro_rules! run {
@@ -175,11 +156,10 @@ impl Module for Lfo {
                     }
                     p = q;
                 }
-            } else if self.shape == 0 {
+            } else if shape == 0 {
                 let t = sin_table_ref();
                 run!(|p| sin_fixed_in(t, p));
             } else {
-                let shape = self.shape;
                 run!(|p| wave(shape, p));
             }
             self.phase = p;
@@ -189,14 +169,14 @@ impl Module for Lfo {
         let mut last_r = f32::NAN;
         let mut inc = 0u64;
         for i in 0..n {
-            let r = self.rate.next() + rm[i];
+            let r = rate.next() + rm[i];
             if r != last_r {
                 last_r = r;
-                inc = Self::inc(r, self.inv_sr);
+                inc = Self::inc(rate_of(r, sync), self.inv_sr);
             }
-            let d = self.depth.next() + dm[i];
-            let o = self.offset.next() + om[i];
-            let w = if sh { self.held } else { wave(self.shape, p) };
+            let d = depth.next() + dm[i];
+            let o = offset.next() + om[i];
+            let w = if sh { self.held } else { wave(shape, p) };
             out[i] = o + d * w;
             // A carry out of the add is a wrap for a forward increment, its
             // absence one for a backward (negative) increment.
@@ -207,6 +187,7 @@ impl Module for Lfo {
             p = q;
         }
         self.phase = p;
+        self.p[rate_ix] = rate;
     }
 
     fn reset(&mut self) {
@@ -218,13 +199,7 @@ impl Module for Lfo {
             self.phase = o.phase;
             self.rng = o.rng;
             self.held = o.held;
-            self.rate.carry_from(&o.rate);
-            self.depth.carry_from(&o.depth);
-            self.offset.carry_from(&o.offset);
+            self.p.carry_from(&o.p);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

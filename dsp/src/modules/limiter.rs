@@ -14,41 +14,27 @@
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::envfollow::one_pole;
-use crate::modules::knobs::{sane, Knobs, Mods};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
 use crate::modules::line::DelayLine;
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::ParamSpec;
 
 /// Longest lookahead, in milliseconds.
 const MAX_LOOKAHEAD_MS: f32 = 20.0;
 
-/// Metadata of `limiter`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "limiter",
-    aliases: &["brickwall"],
+crate::module_type! {
+    name: "limiter" | "brickwall",
     description: "lookahead peak limiter, stereo-linked: |out| never exceeds ceiling; \
                   output delayed by lookahead; lookahead is not modulatable",
-    inputs: &[
-        PortSpec::aliased("left", &["l", "in"]),
-        PortSpec::aliased("right", &["r"]),
-    ],
-    outputs: &[
-        PortSpec::aliased("left", &["l", "out"]),
-        PortSpec::aliased("right", &["r"]),
-    ],
-    params: &[
-        ParamSpec::new("ceiling", -40.0, 0.0, -1.0, "dB", 10.0).with_aliases(&["threshold"]),
-        ParamSpec::new("lookahead", 0.1, MAX_LOOKAHEAD_MS, 5.0, "ms", 0.0),
-        ParamSpec::new("release", 1.0, 5000.0, 100.0, "ms", 0.0).with_aliases(&["r"]),
+    inputs: [LEFT = "left" | "l" | "in", RIGHT = "right" | "r"],
+    outputs: [LEFT = "left" | "l" | "out", RIGHT = "right" | "r"],
+    params: [
+        CEILING = ParamSpec::new("ceiling", -40.0, 0.0, -1.0, "dB", 10.0).with_aliases(&["threshold"]),
+        LOOKAHEAD = ParamSpec::new("lookahead", 0.1, MAX_LOOKAHEAD_MS, 5.0, "ms", 0.0),
+        RELEASE = ParamSpec::new("release", 1.0, 5000.0, 100.0, "ms", 0.0).with_aliases(&["r"]),
     ],
     gate: false,
-};
-
-/// The `limiter` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Limiter::new(sr)),
-};
+    build: |cx| Box::new(Limiter::new(cx.sample_rate)),
+}
 
 /// `limiter` state; every buffer is allocated here for the longest lookahead.
 pub struct Limiter {
@@ -84,7 +70,7 @@ impl Limiter {
         let dq = cap.next_power_of_two();
         Limiter {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             left: DelayLine::new(cap),
             right: DelayLine::new(cap),
             m: 0,
@@ -155,14 +141,14 @@ impl Limiter {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let mods = Mods::of(io);
-        let (l, r) = (io.inputs[0], io.inputs[1]);
+        let (l, r) = (io.inputs[input::LEFT], io.inputs[input::RIGHT]);
         let [lo, ro] = io.outputs else {
             return;
         };
         for i in 0..io.frames {
             let [ceiling, _, release] = self.knobs.tick(&mods, i);
             let ceiling = sane(ceiling, -120.0, 0.0, -1.0);
-            let m = self.window(self.knobs.get(1));
+            let m = self.window(self.knobs.value(param::LOOKAHEAD));
             if m != self.m {
                 self.rebuild(m);
             }
@@ -221,4 +207,4 @@ impl Limiter {
     }
 }
 
-knob_module!(Limiter, SPEC);
+knob_module!(Limiter);

@@ -3,30 +3,21 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{Knobs, Mods, TRIGGER_LEVEL};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{Knobs, Sweep, Mods, TRIGGER_LEVEL};
+use crate::spec::ParamSpec;
 
-/// Metadata of `logic`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "logic",
-    aliases: &["gate_logic"],
+crate::module_type! {
+    name: "logic" | "gate_logic",
     description: "logic gate: out = 1 when op(a, b) holds, else 0; inputs are true at 0.5 \
                   or above; not uses a only",
-    inputs: &[PortSpec::aliased("a", &["in"]), PortSpec::new("b")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::choice("op", &["and", "or", "xor", "not", "nand", "nor"], 0)
-            .with_aliases(&["mode"]),
+    inputs: [A = "a" | "in", B = "b"],
+    outputs: [OUT = "out"],
+    params: [
+        OP = ParamSpec::choice("op", &["and", "or", "xor", "not", "nand", "nor"], 0) .with_aliases(&["mode"]),
     ],
     gate: false,
-};
-
-/// The `logic` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Logic::new(sr)),
-};
+    build: |cx| Box::new(Logic::new(cx.sample_rate)),
+}
 
 /// The truth of operation `op` (the order of the `op` choices) on `a`, `b`.
 #[inline]
@@ -50,14 +41,14 @@ impl Logic {
     /// An AND gate.
     pub fn new(sample_rate: f32) -> Self {
         Logic {
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
         }
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let (a, b) = (io.inputs[0], io.inputs[1]);
-        let out = &mut io.outputs[0];
+        let (a, b) = (io.inputs[input::A], io.inputs[input::B]);
+        let out = &mut io.outputs[output::OUT];
         let n = io.frames;
         self.knobs.each(&m, n, |i, [op]| {
             let t = truth(
@@ -74,4 +65,4 @@ impl Logic {
     fn carry(&mut self, _o: &Self) {}
 }
 
-knob_module!(Logic, SPEC);
+knob_module!(Logic);

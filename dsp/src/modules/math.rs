@@ -4,33 +4,24 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 
-/// Metadata of `math`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "math",
-    aliases: &["arith"],
+crate::module_type! {
+    name: "math" | "arith",
     description: "out = op(a, b)*scale + offset; op add a+b, sub a-b, mul a*b, min, max, \
                   abs |a|; b is the b input when connected, else the b parameter",
-    inputs: &[PortSpec::aliased("a", &["in"]), PortSpec::new("b")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::choice("op", &["add", "sub", "mul", "min", "max", "abs"], 0)
-            .with_aliases(&["mode"]),
-        ParamSpec::new("b", -20000.0, 20000.0, 0.0, "", 5.0).with_aliases(&["value"]),
-        ParamSpec::new("scale", -1000.0, 1000.0, 1.0, "", 5.0).with_aliases(&["gain"]),
-        ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
+    inputs: [A = "a" | "in", B = "b"],
+    outputs: [OUT = "out"],
+    params: [
+        OP = ParamSpec::choice("op", &["add", "sub", "mul", "min", "max", "abs"], 0) .with_aliases(&["mode"]),
+        B = ParamSpec::new("b", -20000.0, 20000.0, 0.0, "", 5.0).with_aliases(&["value"]),
+        SCALE = ParamSpec::new("scale", -1000.0, 1000.0, 1.0, "", 5.0).with_aliases(&["gain"]),
+        OFFSET = ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
     ],
     gate: false,
-};
-
-/// The `math` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Math::new(sr)),
-};
+    build: |cx| Box::new(Math::new(cx.sample_rate)),
+}
 
 /// `op(a, b)` for operation index `op` (the order of the `op` choices).
 #[inline]
@@ -54,15 +45,15 @@ impl Math {
     /// `a + 0`.
     pub fn new(sample_rate: f32) -> Self {
         Math {
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
         }
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let a = io.inputs[0];
-        let b_in = io.input_connected[1].then_some(io.inputs[1]);
-        let out = &mut io.outputs[0];
+        let a = io.inputs[input::A];
+        let b_in = io.input_connected[input::B].then_some(io.inputs[input::B]);
+        let out = &mut io.outputs[output::OUT];
         let n = io.frames;
         self.knobs.each(&m, n, |i, [op, b, scale, offset]| {
             let b = b_in.map_or(b, |x| x[i]);
@@ -75,4 +66,4 @@ impl Math {
     fn carry(&mut self, _o: &Self) {}
 }
 
-knob_module!(Math, SPEC);
+knob_module!(Math);

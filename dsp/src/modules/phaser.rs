@@ -1,42 +1,35 @@
 //! `phaser`: a chain of first-order (trapezoidal) allpasses whose corner
 //! frequency a sine LFO sweeps, with feedback, mixed with the dry signal.
 
+use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::chorus::Phase;
-use crate::modules::knobs::{sane, Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 use crate::table::{sin_cycles, tpt_gain};
 
 /// Most allpass stages.
 const MAX_STAGES: usize = 12;
 
-/// Metadata of `phaser`.
-pub static SPEC: ModuleSpec = ModuleSpec {
+crate::module_type! {
     name: "phaser",
-    aliases: &[],
     description: "phaser: stages first-order allpasses at freq*2^(2*depth*sin(LFO)) Hz \
                   (depth 1 = +-2 octaves), feedback from the last stage; \
                   out = (1-mix)*in + mix*chain",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::choice("stages", &["2", "4", "6", "8", "12"], 1),
-        ParamSpec::new("rate", 0.01, 10.0, 0.4, "Hz", 20.0).with_aliases(&["speed"]),
-        ParamSpec::new("depth", 0.0, 1.0, 0.7, "", 20.0),
-        ParamSpec::new("freq", 50.0, 5000.0, 600.0, "Hz", 20.0).with_aliases(&["cutoff"]),
-        ParamSpec::new("feedback", -0.95, 0.95, 0.4, "", 5.0).with_aliases(&["fb"]),
-        ParamSpec::new("mix", 0.0, 1.0, 0.5, "", 5.0).with_aliases(&["wet"]),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        STAGES = ParamSpec::choice("stages", &["2", "4", "6", "8", "12"], 1),
+        RATE = ParamSpec::new("rate", 0.01, 10.0, 0.4, "Hz", 20.0).with_aliases(&["speed"]),
+        DEPTH = ParamSpec::new("depth", 0.0, 1.0, 0.7, "", 20.0),
+        FREQ = ParamSpec::new("freq", 50.0, 5000.0, 600.0, "Hz", 20.0).with_aliases(&["cutoff"]),
+        FEEDBACK = ParamSpec::new("feedback", -0.95, 0.95, 0.4, "", 5.0).with_aliases(&["fb"]),
+        MIX = shared::MIX,
     ],
     gate: false,
-};
-
-/// The `phaser` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Phaser::new(sr)),
-};
+    build: |cx| Box::new(Phaser::new(cx.sample_rate)),
+}
 
 /// `phaser` state.
 pub struct Phaser {
@@ -54,7 +47,7 @@ impl Phaser {
     pub fn new(sample_rate: f32) -> Self {
         Phaser {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             phase: Phase::default(),
             s: [0.0; MAX_STAGES],
             last: 0.0,
@@ -63,8 +56,8 @@ impl Phaser {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
         for i in 0..io.frames {
             let [stages, rate, depth, freq, fb, mix] = self.knobs.tick(&m, i);
             let n = [2, 4, 6, 8, 12][(stages.max(0.0) as usize).min(4)];
@@ -100,4 +93,4 @@ impl Phaser {
     }
 }
 
-knob_module!(Phaser, SPEC);
+knob_module!(Phaser);

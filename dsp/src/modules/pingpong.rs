@@ -2,43 +2,30 @@
 //! the input (both channels summed) enters the left line, each line feeds
 //! the other, and every echo is `feedback` times the one before.
 
+use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{ms_to_samples, sane, Knobs, Mods};
+use crate::modules::knobs::{ms_to_samples, sane, Knobs, Sweep, Mods};
 use crate::modules::line::{DelayLine, Tap};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::ParamSpec;
 
 /// Longest delay, in seconds.
 const MAX_SECONDS: f32 = 2.0;
 
-/// Metadata of `pingpong`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "pingpong",
-    aliases: &["ping_pong"],
+crate::module_type! {
+    name: "pingpong" | "ping_pong",
     description: "ping-pong delay: echoes of left+right at time (left), 2*time (right), \
                   3*time (left) ..., each feedback times the last; out = (1-mix)*in + mix*echoes",
-    inputs: &[
-        PortSpec::aliased("left", &["l", "in"]),
-        PortSpec::aliased("right", &["r"]),
-    ],
-    outputs: &[
-        PortSpec::aliased("left", &["l", "out"]),
-        PortSpec::aliased("right", &["r"]),
-    ],
-    params: &[
-        ParamSpec::new("time", 1.0, 2000.0, 375.0, "ms", 50.0).with_aliases(&["delay"]),
-        ParamSpec::new("feedback", 0.0, 0.95, 0.5, "", 5.0).with_aliases(&["fb"]),
-        ParamSpec::new("mix", 0.0, 1.0, 0.4, "", 5.0).with_aliases(&["wet"]),
+    inputs: [LEFT = "left" | "l" | "in", RIGHT = "right" | "r"],
+    outputs: [LEFT = "left" | "l" | "out", RIGHT = "right" | "r"],
+    params: [
+        TIME = ParamSpec::new("time", 1.0, 2000.0, 375.0, "ms", 50.0).with_aliases(&["delay"]),
+        FEEDBACK = ParamSpec::new("feedback", 0.0, 0.95, 0.5, "", 5.0).with_aliases(&["fb"]),
+        MIX = shared::MIX.with_default(0.4),
     ],
     gate: false,
-};
-
-/// The `pingpong` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(PingPong::new(sr)),
-};
+    build: |cx| Box::new(PingPong::new(cx.sample_rate)),
+}
 
 /// `pingpong` state: two lines of 2 seconds, allocated here.
 pub struct PingPong {
@@ -54,7 +41,7 @@ impl PingPong {
         let n = (MAX_SECONDS * sample_rate) as usize + 2;
         PingPong {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             left: DelayLine::new(n),
             right: DelayLine::new(n),
         }
@@ -62,7 +49,7 @@ impl PingPong {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let (l, r) = (io.inputs[0], io.inputs[1]);
+        let (l, r) = (io.inputs[input::LEFT], io.inputs[input::RIGHT]);
         let [lo, ro] = io.outputs else {
             return;
         };
@@ -98,4 +85,4 @@ impl PingPong {
     }
 }
 
-knob_module!(PingPong, SPEC);
+knob_module!(PingPong);

@@ -9,9 +9,8 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 use crate::table::floor_f32;
 
 /// Scale names, in the order of [`SCALE_MASKS`].
@@ -63,36 +62,22 @@ pub const fn mask(degrees: &[u8]) -> u16 {
     m
 }
 
-/// Metadata of `quantize`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "quantize",
-    aliases: &["quantizer"],
+crate::module_type! {
+    name: "quantize" | "quantizer",
     description: "pitch quantizer: out = nearest note of scale above root, in the input's \
                   unit (semitone: 0 = C; voct: 1 per octave, 0 = C4; hz: A4 = 440); \
                   custom uses mask (bit k = k semitones above root)",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::choice("scale", SCALES, 1),
-        ParamSpec::choice(
-            "root",
-            &[
-                "c", "c#", "d", "d#", "e", "f", "f#", "g", "g#", "a", "a#", "b",
-            ],
-            0,
-        )
-        .with_aliases(&["key"]),
-        ParamSpec::choice("unit", &["semitone", "voct", "hz"], 0),
-        ParamSpec::new("mask", 1.0, 4095.0, 4095.0, "bits", 0.0),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        SCALE = ParamSpec::choice("scale", SCALES, 1),
+        ROOT = ParamSpec::choice( "root", &[ "c", "c#", "d", "d#", "e", "f", "f#", "g", "g#", "a", "a#", "b", ], 0, ) .with_aliases(&["key"]),
+        UNIT = ParamSpec::choice("unit", &["semitone", "voct", "hz"], 0),
+        MASK = ParamSpec::new("mask", 1.0, 4095.0, 4095.0, "bits", 0.0),
     ],
     gate: false,
-};
-
-/// The `quantize` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Quantize::new(sr)),
-};
+    build: |cx| Box::new(Quantize::new(cx.sample_rate)),
+}
 
 /// The nearest note to `semis` (semitones, 0 = C) whose pitch class
 /// relative to `root` is set in `mask`; ties go down. `mask` must be non-zero.
@@ -151,7 +136,7 @@ impl Quantize {
     /// A C major quantizer in semitones.
     pub fn new(sample_rate: f32) -> Self {
         Quantize {
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             key: (usize::MAX, 0, 0),
             steps: Steps::new(0, 0xFFF),
         }
@@ -159,8 +144,8 @@ impl Quantize {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
         for i in 0..io.frames {
             let [scale, root, unit, bits] = self.knobs.tick(&m, i);
             let s = (scale.max(0.0) as usize).min(SCALES.len() - 1);
@@ -196,4 +181,4 @@ impl Quantize {
     fn carry(&mut self, _o: &Self) {}
 }
 
-knob_module!(Quantize, SPEC);
+knob_module!(Quantize);

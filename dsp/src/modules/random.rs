@@ -7,34 +7,26 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{Edge, Knobs, Mods};
+use crate::modules::knobs::{Edge, Knobs, Sweep, Mods};
 use crate::modules::noise::XorShift;
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::spec::ParamSpec;
 use crate::table::sin_cos_pi;
 
-/// Metadata of `random`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "random",
-    aliases: &["rand", "sh_random"],
+crate::module_type! {
+    name: "random" | "rand" | "sh_random",
     description: "random values in offset +- depth, a new one per clock (clock input edges, \
                   else rate Hz); stepped holds, smooth glides (cosine) over one period",
-    inputs: &[PortSpec::aliased("clock", &["trig"])],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::choice("mode", &["stepped", "smooth"], 0),
-        ParamSpec::new("rate", 0.01, 1000.0, 2.0, "Hz", 0.0).with_aliases(&["freq"]),
-        ParamSpec::new("depth", 0.0, 20000.0, 1.0, "", 5.0).with_aliases(&["amount"]),
-        ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
+    inputs: [CLOCK = "clock" | "trig"],
+    outputs: [OUT = "out"],
+    params: [
+        MODE = ParamSpec::choice("mode", &["stepped", "smooth"], 0),
+        RATE = ParamSpec::new("rate", 0.01, 1000.0, 2.0, "Hz", 0.0).with_aliases(&["freq"]),
+        DEPTH = ParamSpec::new("depth", 0.0, 20000.0, 1.0, "", 5.0).with_aliases(&["amount"]),
+        OFFSET = ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
     ],
     gate: false,
-};
-
-/// The `random` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Random::new(sr)),
-};
+    build: |cx| Box::new(Random::new(cx.sample_rate)),
+}
 
 /// `random` state.
 pub struct Random {
@@ -57,7 +49,7 @@ impl Random {
     pub fn new(sample_rate: f32) -> Self {
         Random {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             rng: XorShift::from_seed(0),
             edge: Edge::default(),
             phase: 0.0,
@@ -79,8 +71,8 @@ impl Random {
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let clock = io.input_connected[0].then_some(io.inputs[0]);
-        let out = &mut io.outputs[0];
+        let clock = io.input_connected[input::CLOCK].then_some(io.inputs[input::CLOCK]);
+        let out = &mut io.outputs[output::OUT];
         for i in 0..io.frames {
             let [mode, rate, depth, offset] = self.knobs.tick(&m, i);
             // Position in the glide, 0..1.
@@ -140,4 +132,4 @@ impl Random {
     }
 }
 
-knob_module!(Random, SPEC, seed = reseed);
+knob_module!(Random, seed = reseed);

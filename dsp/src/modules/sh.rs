@@ -4,26 +4,17 @@
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::knobs::{Edge, Knobs};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, PortSpec};
 
-/// Metadata of `sh`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "sh",
-    aliases: &["sample_hold", "s&h"],
+crate::module_type! {
+    name: "sh" | "sample_hold" | "s&h",
     description: "sample & hold: out takes in's value when trig rises through 0.5 \
                   (or on a gate-on event) and holds it",
-    inputs: &[PortSpec::new("in"), PortSpec::aliased("trig", &["clock"])],
-    outputs: &[PortSpec::new("out")],
-    params: &[],
+    inputs: [IN = "in", TRIG = "trig" | "clock"],
+    outputs: [OUT = "out"],
+    params: [],
     gate: true,
-};
-
-/// The `sh` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(SampleHold::new(sr)),
-};
+    build: |cx| Box::new(SampleHold::new(cx.sample_rate)),
+}
 
 /// `sh` state.
 pub struct SampleHold {
@@ -38,7 +29,7 @@ impl SampleHold {
     /// Holding 0.
     pub fn new(sample_rate: f32) -> Self {
         SampleHold {
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             edge: Edge::default(),
             held: 0.0,
             pending: false,
@@ -50,9 +41,9 @@ impl SampleHold {
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
-        let x = io.inputs[0];
-        let trig = io.inputs[1];
-        let out = &mut io.outputs[0];
+        let x = io.inputs[input::IN];
+        let trig = io.inputs[input::TRIG];
+        let out = &mut io.outputs[output::OUT];
         for i in 0..io.frames {
             let rose = self.edge.rise(trig[i]);
             if std::mem::take(&mut self.pending) || rose {
@@ -74,4 +65,4 @@ impl SampleHold {
     }
 }
 
-knob_module!(SampleHold, SPEC, gate = gate);
+knob_module!(SampleHold, gate = gate);

@@ -4,30 +4,22 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{sane, Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 
-/// Metadata of `slew`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "slew",
-    aliases: &["slew_limiter", "lag"],
+crate::module_type! {
+    name: "slew" | "slew_limiter" | "lag",
     description: "slew limiter: out follows in, rising at most 1 unit per `rise` ms and \
                   falling at most 1 unit per `fall` ms (0 = instant)",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("rise", 0.0, 10000.0, 10.0, "ms/unit", 0.0).with_aliases(&["up"]),
-        ParamSpec::new("fall", 0.0, 10000.0, 10.0, "ms/unit", 0.0).with_aliases(&["down"]),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        RISE = ParamSpec::new("rise", 0.0, 10000.0, 10.0, "ms/unit", 0.0).with_aliases(&["up"]),
+        FALL = ParamSpec::new("fall", 0.0, 10000.0, 10.0, "ms/unit", 0.0).with_aliases(&["down"]),
     ],
     gate: false,
-};
-
-/// The `slew` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Slew::new(sr)),
-};
+    build: |cx| Box::new(Slew::new(cx.sample_rate)),
+}
 
 /// Largest step per sample for `ms` milliseconds per unit at `sr`.
 #[inline]
@@ -52,15 +44,15 @@ impl Slew {
     pub fn new(sample_rate: f32) -> Self {
         Slew {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             y: 0.0,
         }
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
         let n = io.frames;
         self.knobs.each(&m, n, |i, [rise, fall]| {
             let d = x[i] - self.y;
@@ -78,4 +70,4 @@ impl Slew {
     }
 }
 
-knob_module!(Slew, SPEC);
+knob_module!(Slew);

@@ -4,33 +4,21 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 
-/// Metadata of `stereo`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "stereo",
-    aliases: &["width", "mid_side"],
+crate::module_type! {
+    name: "stereo" | "width" | "mid_side",
     description: "stereo width: side = (left-right)/2 * width, mid = (left+right)/2; \
                   0 = mono, 1 = unchanged, 2 = twice the side",
-    inputs: &[
-        PortSpec::aliased("left", &["l", "in"]),
-        PortSpec::aliased("right", &["r"]),
+    inputs: [LEFT = "left" | "l" | "in", RIGHT = "right" | "r"],
+    outputs: [LEFT = "left" | "l" | "out", RIGHT = "right" | "r"],
+    params: [
+        WIDTH = ParamSpec::new("width", 0.0, 2.0, 1.0, "", 5.0),
     ],
-    outputs: &[
-        PortSpec::aliased("left", &["l", "out"]),
-        PortSpec::aliased("right", &["r"]),
-    ],
-    params: &[ParamSpec::new("width", 0.0, 2.0, 1.0, "", 5.0)],
     gate: false,
-};
-
-/// The `stereo` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Stereo::new(sr)),
-};
+    build: |cx| Box::new(Stereo::new(cx.sample_rate)),
+}
 
 /// `stereo` state: parameters only.
 pub struct Stereo {
@@ -41,13 +29,13 @@ impl Stereo {
     /// Width 1 (unchanged).
     pub fn new(sample_rate: f32) -> Self {
         Stereo {
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
         }
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let (l, r) = (io.inputs[0], io.inputs[1]);
+        let (l, r) = (io.inputs[input::LEFT], io.inputs[input::RIGHT]);
         let [lo, ro] = io.outputs else {
             return;
         };
@@ -65,4 +53,4 @@ impl Stereo {
     fn carry(&mut self, _o: &Self) {}
 }
 
-knob_module!(Stereo, SPEC);
+knob_module!(Stereo);

@@ -7,39 +7,26 @@
 //! without the blow-ups of direct-form biquads. The same core serves
 //! `formant` and `eq`.
 
+use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{sane, Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 use crate::table::tan_pi;
 
-/// Metadata of `svf`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "svf",
-    aliases: &["state_variable"],
+crate::module_type! {
+    name: "svf" | "state_variable",
     description: "state-variable filter (trapezoidal, stable under audio-rate cutoff \
                   modulation): lp, bp (0 dB peak), hp and notch outputs at once",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[
-        PortSpec::aliased("lp", &["lowpass"]),
-        PortSpec::aliased("bp", &["bandpass"]),
-        PortSpec::aliased("hp", &["highpass"]),
-        PortSpec::aliased("notch", &["br"]),
-    ],
-    params: &[
-        ParamSpec::new("cutoff", 10.0, 20000.0, 1000.0, "Hz", 10.0)
-            .with_aliases(&["freq", "frequency"]),
-        ParamSpec::new("q", 0.1, 40.0, 0.707, "", 10.0).with_aliases(&["resonance", "res"]),
+    inputs: [IN = "in"],
+    outputs: [LP = "lp" | "lowpass", BP = "bp" | "bandpass", HP = "hp" | "highpass", NOTCH = "notch" | "br"],
+    params: [
+        CUTOFF = shared::CUTOFF,
+        Q = ParamSpec::new("q", 0.1, 40.0, 0.707, "", 10.0).with_aliases(&["resonance", "res"]),
     ],
     gate: false,
-};
-
-/// The `svf` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Svf::new(sr)),
-};
+    build: |cx| Box::new(Svf::new(cx.sample_rate)),
+}
 
 /// Coefficients of the trapezoidal SVF for one cutoff and damping.
 #[derive(Debug, Clone, Copy, Default)]
@@ -111,7 +98,7 @@ impl Svf {
     pub fn new(sample_rate: f32) -> Self {
         Svf {
             sr: sample_rate,
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
             last: [f32::NAN; 2],
             c: SvfCoeffs::default(),
             z: SvfState::default(),
@@ -129,11 +116,11 @@ impl Svf {
     fn run(&mut self, io: &mut ProcessIo) {
         let n = io.frames;
         let m = Mods::of(io);
-        let x = io.inputs[0];
+        let x = io.inputs[input::IN];
         let [lp, bp, hp, notch] = io.outputs else {
             return;
         };
-        let still = self.knobs.still(&m);
+        let still = self.knobs.steady(&m);
         if still {
             let p = self.knobs.tick(&m, 0);
             self.coeffs(p);
@@ -165,4 +152,4 @@ impl Svf {
     }
 }
 
-knob_module!(Svf, SPEC);
+knob_module!(Svf);

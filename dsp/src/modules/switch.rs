@@ -3,35 +3,20 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 
-/// Metadata of `switch`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "switch",
-    aliases: &["selector", "mux"],
+crate::module_type! {
+    name: "switch" | "selector" | "mux",
     description: "selector: out = input number round(select) + 1 (select 0 = in1 .. 7 = in8)",
-    inputs: &[
-        PortSpec::aliased("in1", &["in", "a"]),
-        PortSpec::aliased("in2", &["b"]),
-        PortSpec::new("in3"),
-        PortSpec::new("in4"),
-        PortSpec::new("in5"),
-        PortSpec::new("in6"),
-        PortSpec::new("in7"),
-        PortSpec::new("in8"),
+    inputs: [IN1 = "in1" | "in" | "a", IN2 = "in2" | "b", IN3 = "in3", IN4 = "in4", IN5 = "in5", IN6 = "in6", IN7 = "in7", IN8 = "in8"],
+    outputs: [OUT = "out"],
+    params: [
+        SELECT = ParamSpec::new("select", 0.0, 7.0, 0.0, "", 0.0).with_aliases(&["sel", "index"]),
     ],
-    outputs: &[PortSpec::new("out")],
-    params: &[ParamSpec::new("select", 0.0, 7.0, 0.0, "", 0.0).with_aliases(&["sel", "index"])],
     gate: false,
-};
-
-/// The `switch` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Switch::new(sr)),
-};
+    build: |cx| Box::new(Switch::new(cx.sample_rate)),
+}
 
 /// `switch` state: parameters only.
 pub struct Switch {
@@ -42,13 +27,13 @@ impl Switch {
     /// Selecting `in1`.
     pub fn new(sample_rate: f32) -> Self {
         Switch {
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
         }
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let out = &mut io.outputs[0];
+        let out = &mut io.outputs[output::OUT];
         let last = io.inputs.len() - 1;
         let n = io.frames;
         self.knobs.each(&m, n, |i, [sel]| {
@@ -63,4 +48,4 @@ impl Switch {
     fn carry(&mut self, _o: &Self) {}
 }
 
-knob_module!(Switch, SPEC);
+knob_module!(Switch);

@@ -2,34 +2,27 @@
 //! each time it passes ±1, so louder input adds harmonics instead of
 //! clipping; the output never leaves [−1, 1] (before the dry mix).
 
+use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{sane, Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 use crate::table::floor_f32;
 
-/// Metadata of `wavefolder`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "wavefolder",
-    aliases: &["folder", "fold"],
+crate::module_type! {
+    name: "wavefolder" | "folder" | "fold",
     description: "triangle wavefolder: y = fold(in*drive + bias) reflecting at +-1; \
                   out = (1-mix)*in + mix*y",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("drive", 0.0, 20.0, 2.0, "x", 5.0).with_aliases(&["gain"]),
-        ParamSpec::new("bias", -1.0, 1.0, 0.0, "", 5.0).with_aliases(&["offset", "symmetry"]),
-        ParamSpec::new("mix", 0.0, 1.0, 1.0, "", 5.0).with_aliases(&["wet"]),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        DRIVE = ParamSpec::new("drive", 0.0, 20.0, 2.0, "x", 5.0).with_aliases(&["gain"]),
+        BIAS = ParamSpec::new("bias", -1.0, 1.0, 0.0, "", 5.0).with_aliases(&["offset", "symmetry"]),
+        MIX = shared::MIX.with_default(1.0),
     ],
     gate: false,
-};
-
-/// The `wavefolder` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Wavefolder::new(sr)),
-};
+    build: |cx| Box::new(Wavefolder::new(cx.sample_rate)),
+}
 
 /// `v` folded into [−1, 1]: the identity there, reflected at each boundary.
 #[inline]
@@ -49,14 +42,14 @@ impl Wavefolder {
     /// A folder with drive 2.
     pub fn new(sample_rate: f32) -> Self {
         Wavefolder {
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
         }
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let x = io.inputs[0];
-        let out = &mut io.outputs[0];
+        let x = io.inputs[input::IN];
+        let out = &mut io.outputs[output::OUT];
         let n = io.frames;
         self.knobs.each(&m, n, |i, [drive, bias, mix]| {
             let mix = sane(mix, 0.0, 1.0, 1.0);
@@ -70,4 +63,4 @@ impl Wavefolder {
     fn carry(&mut self, _o: &Self) {}
 }
 
-knob_module!(Wavefolder, SPEC);
+knob_module!(Wavefolder);

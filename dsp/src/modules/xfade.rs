@@ -2,31 +2,23 @@
 
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::knobs::{sane, Knobs, Mods};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
+use crate::spec::ParamSpec;
 use crate::table::sin_cos_pi;
 
-/// Metadata of `xfade`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "xfade",
-    aliases: &["crossfade", "crossfader"],
+crate::module_type! {
+    name: "xfade" | "crossfade" | "crossfader",
     description: "crossfader: mix 0 = a, 1 = b; linear: a*(1-mix) + b*mix; equal_power: \
                   a*cos(mix*pi/2) + b*sin(mix*pi/2)",
-    inputs: &[PortSpec::new("a"), PortSpec::new("b")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("mix", 0.0, 1.0, 0.5, "", 5.0).with_aliases(&["fade", "position"]),
-        ParamSpec::choice("curve", &["linear", "equal_power"], 0),
+    inputs: [A = "a", B = "b"],
+    outputs: [OUT = "out"],
+    params: [
+        MIX = ParamSpec::new("mix", 0.0, 1.0, 0.5, "", 5.0).with_aliases(&["fade", "position"]),
+        CURVE = ParamSpec::choice("curve", &["linear", "equal_power"], 0),
     ],
     gate: false,
-};
-
-/// The `xfade` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Xfade::new(sr)),
-};
+    build: |cx| Box::new(Xfade::new(cx.sample_rate)),
+}
 
 /// `xfade` state: parameters only.
 pub struct Xfade {
@@ -37,14 +29,14 @@ impl Xfade {
     /// A linear crossfader at the middle.
     pub fn new(sample_rate: f32) -> Self {
         Xfade {
-            knobs: Knobs::new(&SPEC, sample_rate),
+            knobs: Knobs::new(SPEC.params, sample_rate),
         }
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
-        let (a, b) = (io.inputs[0], io.inputs[1]);
-        let out = &mut io.outputs[0];
+        let (a, b) = (io.inputs[input::A], io.inputs[input::B]);
+        let out = &mut io.outputs[output::OUT];
         let n = io.frames;
         self.knobs.each(&m, n, |i, [mix, curve]| {
             let mix = sane(mix, 0.0, 1.0, 0.5);
@@ -63,4 +55,4 @@ impl Xfade {
     fn carry(&mut self, _o: &Self) {}
 }
 
-knob_module!(Xfade, SPEC);
+knob_module!(Xfade);

@@ -4,42 +4,62 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use dsp::module::Block;
-use dsp::{Module, ProcessIo, Registry, MAX_BLOCK};
+use dsp::{Module, ModuleSpec, ProcessIo, Registry, MAX_BLOCK};
 
-/// Builds a module of `kind` at its spec defaults, then sets `params` (clamped).
-pub fn module(kind: &str, sr: f32, params: &[(&str, f32)]) -> Box<dyn Module> {
-    let reg = Registry::standard();
-    let t = reg.find(kind).unwrap();
-    let mut m = (t.build)(sr);
-    for (i, p) in t.spec.params.iter().enumerate() {
-        m.set_param_now(i, p.default);
-    }
-    for (name, v) in params {
-        set(&mut *m, name, *v);
-    }
-    m
+/// A module outside any graph, with its type's spec.
+pub struct Unit {
+    /// The type's metadata.
+    pub spec: &'static ModuleSpec,
+    /// The module.
+    pub m: Box<dyn Module>,
 }
 
-/// Sets parameter `name` of `m` at once (clamped to its range).
-pub fn set(m: &mut dyn Module, name: &str, v: f32) {
-    let spec = m.spec();
+impl std::ops::Deref for Unit {
+    type Target = dyn Module;
+    fn deref(&self) -> &(dyn Module + 'static) {
+        &*self.m
+    }
+}
+
+impl std::ops::DerefMut for Unit {
+    fn deref_mut(&mut self) -> &mut (dyn Module + 'static) {
+        &mut *self.m
+    }
+}
+
+/// Builds a module of `kind` (at its spec defaults), then sets `params`.
+pub fn module(kind: &str, sr: f32, params: &[(&str, f32)]) -> Unit {
+    let t = Registry::standard().find(kind).copied().unwrap();
+    let mut u = Unit {
+        spec: t.spec,
+        m: t.instantiate(sr),
+    };
+    for (name, v) in params {
+        set(&mut u, name, *v);
+    }
+    u
+}
+
+/// Sets parameter `name` of `u` at once (clamped to its range).
+pub fn set(u: &mut Unit, name: &str, v: f32) {
+    let spec = u.spec;
     let i = spec
         .param_index(name)
         .unwrap_or_else(|| panic!("{} has no parameter {name}", spec.name));
-    m.set_param_now(i, spec.params[i].clamp(v).0);
+    u.m.set_param_now(i, spec.params[i].clamp(v).0);
 }
 
 /// Drives `m` for `frames` frames in calls of `block`: `inputs[k]` feeds
 /// input k (None: unconnected), `mods` is (parameter index, buffer).
 /// Returns every output.
 pub fn drive(
-    m: &mut dyn Module,
+    u: &mut Unit,
     frames: usize,
     block: usize,
     inputs: &[Option<&[f32]>],
     mods: &[(usize, &[f32])],
 ) -> Vec<Vec<f32>> {
-    let spec = m.spec();
+    let spec = u.spec;
     let (ni, no, np) = (spec.inputs.len(), spec.outputs.len(), spec.params.len());
     let mut ib: Vec<Block> = vec![[0.0; MAX_BLOCK]; ni];
     let mut ob: Vec<Block> = vec![[0.0; MAX_BLOCK]; no];
@@ -72,7 +92,7 @@ pub fn drive(
             modulation: &mb,
             modulated: &modulated,
         };
-        m.process(&mut io);
+        u.m.process(&mut io);
         for (k, o) in out.iter_mut().enumerate() {
             o[pos..pos + n].copy_from_slice(&ob[k][..n]);
         }
@@ -82,8 +102,8 @@ pub fn drive(
 }
 
 /// Runs `m` on one input signal (the others unconnected), 64-frame calls.
-pub fn run1(m: &mut dyn Module, x: &[f32]) -> Vec<Vec<f32>> {
-    drive(m, x.len(), 64, &[Some(x)], &[])
+pub fn run1(u: &mut Unit, x: &[f32]) -> Vec<Vec<f32>> {
+    drive(u, x.len(), 64, &[Some(x)], &[])
 }
 
 /// A sine of `freq` Hz and amplitude `amp`.
@@ -114,6 +134,6 @@ pub fn gain_db(kind: &str, params: &[(&str, f32)], out: usize, f: f64) -> f64 {
     let sr = 48_000.0;
     let x = sine_wave(f, 0.5, sr, 48_000);
     let mut m = module(kind, sr as f32, params);
-    let y = run1(&mut *m, &x);
+    let y = run1(&mut m, &x);
     db(rms(&y[out][24_000..]) / rms(&x[24_000..]))
 }
