@@ -46,7 +46,8 @@ impl Compare {
         self.knobs.each(&m, n, |i, [t, h]| {
             let h = 0.5 * h.max(0.0);
             if self.high {
-                self.high = !(x[i] < t - h);
+                // Stays high unless clearly below (NaN input keeps the state).
+                self.high = x[i] >= t - h || x[i].is_nan();
             } else {
                 self.high = x[i] > t + h;
             }

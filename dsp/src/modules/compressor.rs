@@ -107,7 +107,7 @@ impl Compressor {
             if floor != self.floor.0 {
                 self.floor = (floor, 10f32.powf(0.1 * floor));
             }
-            let target = if !(self.ms >= self.floor.1) {
+            let target = if self.ms < self.floor.1 || self.ms.is_nan() {
                 0.0
             } else {
                 let level = 10.0 * self.ms.max(1e-20).log10();

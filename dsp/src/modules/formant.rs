@@ -89,13 +89,15 @@ impl Formant {
         let t = v - i as f32;
         let ratio = (sane(p[1], -48.0, 48.0, 0.0) * (std::f32::consts::LN_2 / 12.0)).exp();
         let qs = sane(p[2], 0.05, 10.0, 1.0);
-        for k in 0..3 {
-            let (fa, la, ba) = VOWELS[i][k];
-            let (fb, lb, bb) = VOWELS[i + 1][k];
+        let bands = VOWELS[i].iter().zip(&VOWELS[i + 1]);
+        for ((level, c), (&(fa, la, ba), &(fb, lb, bb))) in
+            self.level.iter_mut().zip(&mut self.c).zip(bands)
+        {
             let f = (fa + (fb - fa) * t) * ratio;
             let bw = ba + (bb - ba) * t;
-            self.level[k] = la + (lb - la) * t;
-            self.c[k] = SvfCoeffs::new(f, qs * f / bw.max(1.0) * ratio.recip(), self.sr);
+            *level = la + (lb - la) * t;
+            // Shifting scales the bandwidth too: q stays that of the table.
+            *c = SvfCoeffs::new(f, qs * f / bw.max(1.0) / ratio, self.sr);
         }
     }
 
