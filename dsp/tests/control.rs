@@ -1,10 +1,12 @@
 //! Behaviour tests of the control and logic module types: quantize, slew,
 //! sh, math, compare, logic, xfade, switch, random, envfollow, ar.
 
+mod common;
 mod support;
 
+use common::{drive, module, rms, sine_wave};
 use dsp::modules::quantize::{SCALES, SCALE_MASKS};
-use support::{drive, module, rms, run1, sine_wave};
+use support::run1;
 
 const SR: f32 = 48_000.0;
 
@@ -137,7 +139,12 @@ fn math_operations() {
     let mut m = module(
         "math",
         SR,
-        &[("op", 2.0), ("b", 2.0), ("scale", 10.0), ("offset", 1.0)],
+        &[
+            ("op", 2.0),
+            ("value", 2.0),
+            ("scale", 10.0),
+            ("offset", 1.0),
+        ],
     );
     let y = drive(&mut m, 3, 3, &[Some(&a), None], &[]).remove(0);
     assert_eq!(y, [61.0, -39.0, 11.0]);

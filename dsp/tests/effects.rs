@@ -1,10 +1,12 @@
 //! Accuracy tests of the effect module types: limiter, compressor, chorus,
 //! flanger, phaser, wavefolder, stereo, pingpong.
 
+mod common;
 mod support;
 
+use common::{db, drive, module, rms, sine_wave};
 use dsp::modules::compressor::static_curve;
-use support::{db, drive, gain_db, module, peak, rms, run1, sine_wave};
+use support::{gain_db, peak, run1};
 
 const SR: f32 = 48_000.0;
 

@@ -1,6 +1,6 @@
 //! `math`: arithmetic on two signals, then scale and offset:
 //! `out = op(a, b)·scale + offset`, where `b` is the `b` input when
-//! connected and the `b` parameter otherwise.
+//! connected and the `value` parameter otherwise.
 
 use crate::knob_module;
 use crate::module::ProcessIo;
@@ -10,12 +10,12 @@ use crate::spec::ParamSpec;
 crate::module_type! {
     name: "math" | "arith",
     description: "out = op(a, b)*scale + offset; op add a+b, sub a-b, mul a*b, min, max, \
-                  abs |a|; b is the b input when connected, else the b parameter",
+                  abs |a|; b is the b input when connected, else the value parameter",
     inputs: [A = "a" | "in", B = "b"],
     outputs: [OUT = "out"],
     params: [
         OP = ParamSpec::choice("op", &["add", "sub", "mul", "min", "max", "abs"], 0) .with_aliases(&["mode"]),
-        B = ParamSpec::new("b", -20000.0, 20000.0, 0.0, "", 5.0).with_aliases(&["value"]),
+        VALUE = ParamSpec::new("value", -20000.0, 20000.0, 0.0, "", 5.0).with_aliases(&["constant"]),
         SCALE = ParamSpec::new("scale", -1000.0, 1000.0, 1.0, "", 5.0).with_aliases(&["gain"]),
         OFFSET = ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
     ],
