@@ -184,21 +184,6 @@ pub struct ModuleSpec {
 }
 
 impl ModuleSpec {
-    /// Makes a spec at run time, for types whose ports and parameters are
-    /// known only when the program runs (a plugin host reads them from the
-    /// plugin). The spec lives for the rest of the process: make one per
-    /// type, not per module. Register it with a constructor that looks at
-    /// [`BuildCtx::spec`](crate::registry::BuildCtx).
-    pub fn leak(self) -> &'static ModuleSpec {
-        Box::leak(Box::new(self))
-    }
-
-    /// Text made at run time (a port or parameter name of a run-time spec),
-    /// kept for the rest of the process.
-    pub fn leak_str(text: String) -> &'static str {
-        Box::leak(text.into_boxed_str())
-    }
-
     /// True when `name` is this type's name or an alias.
     pub fn matches(&self, name: &str) -> bool {
         self.name == name || self.aliases.contains(&name)
