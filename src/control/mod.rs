@@ -4,6 +4,7 @@
 
 pub mod clock;
 mod recover;
+pub mod transport;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
@@ -47,12 +48,26 @@ pub enum Notice {
     },
     /// JACK reported xruns; total so far.
     Xrun(u64),
+    /// A quantized commit is about to be reported as `Committed`: it
+    /// switched on this bar and beat.
+    Landed {
+        /// The commit.
+        ticket: Ticket,
+        /// Bar, from 1.
+        bar: i64,
+        /// Beat in the bar, from 1.
+        beat: f64,
+    },
+    /// The transport started, stopped, relocated or changed tempo or meter.
+    Transport(transport::TransportInfo),
 }
 
 struct Queued {
     ticket: Ticket,
     patch: Patch,
     at: Option<u64>,
+    /// Switch on the next such boundary of the transport instead.
+    quant: Option<transport::Quantum>,
 }
 
 enum Phase {
@@ -64,6 +79,8 @@ enum Phase {
         patch: Box<Patch>,
         version: u32,
         sent: Instant,
+        /// Bar and beat of a quantized switch.
+        landed: Option<(i64, f64)>,
         /// Timeline frame it was scheduled for.
         at: Option<u64>,
     },
@@ -91,6 +108,11 @@ pub struct Control {
     /// Frames of timed events sent and not yet rendered (min-heap), so
     /// their number never exceeds what a worker can hold.
     scheduled: BinaryHeap<Reverse<u64>>,
+    /// Quantized commits switch at once while the transport is stopped
+    /// (`--quant-when-stopped=now`) instead of waiting for it to roll.
+    pub quant_now: bool,
+    /// Transport changes seen so far (`rt::transport` counts them).
+    transport_changes: u64,
 }
 
 impl Control {
@@ -111,6 +133,8 @@ impl Control {
             last_xruns: 0,
             clock: clock::Clock::default(),
             scheduled: BinaryHeap::new(),
+            quant_now: false,
+            transport_changes: engine.shared.transport.changes.load(Relaxed),
         };
         let sh = engine.shared.clone();
         if let Ok(g) = c.build(engine, &Patch::new()) {
@@ -189,6 +213,26 @@ impl Control {
     /// or as soon as possible. Errors (cycles, unknown modules...) come back
     /// at once; the switch is reported later as `Notice::Committed`.
     pub fn commit(&mut self, engine: &mut Engine, at: Option<u64>) -> Result<Ticket, PatchError> {
+        self.commit_on(engine, at, None)
+    }
+
+    /// Like [`Control::commit`], switching exactly on the first frame of the
+    /// next boundary `q` of the transport (waiting while it is stopped,
+    /// unless `quant_now`); `/done` then reports the bar and beat.
+    pub fn commit_quantized(
+        &mut self,
+        engine: &mut Engine,
+        q: transport::Quantum,
+    ) -> Result<Ticket, PatchError> {
+        self.commit_on(engine, None, Some(q))
+    }
+
+    fn commit_on(
+        &mut self,
+        engine: &mut Engine,
+        at: Option<u64>,
+        quant: Option<transport::Quantum>,
+    ) -> Result<Ticket, PatchError> {
         // Compile now so errors reach the sender at once.
         Graph::compile(
             &self.pending,
@@ -202,6 +246,7 @@ impl Control {
             ticket,
             patch: self.pending.clone(),
             at,
+            quant,
         });
         self.pump(engine);
         Ok(ticket)
@@ -212,9 +257,34 @@ impl Control {
         if !matches!(self.phase, Phase::Idle) || self.failover_in_flight {
             return;
         }
-        let Some(q) = self.queue.pop_front() else {
+        let Some(mut q) = self.queue.pop_front() else {
             return;
         };
+        let mut landed = None;
+        let mut on_beat = None;
+        if let Some(quant) = q.quant {
+            match transport::next_boundary(engine, quant) {
+                transport::Landing::At {
+                    frame,
+                    beats,
+                    bar,
+                    beat,
+                } => {
+                    log::info!(
+                        "commit quantized to bar {bar} beat {beat} (timeline frame {frame})"
+                    );
+                    q.at = Some(frame);
+                    on_beat = Some(beats);
+                    landed = Some((bar, beat));
+                }
+                transport::Landing::Wait if self.quant_now => {}
+                transport::Landing::Wait => {
+                    // Stopped: wait at the head of the queue for the transport to roll.
+                    self.queue.push_front(q);
+                    return;
+                }
+            }
+        }
         let graph = match self.build(engine, &q.patch) {
             Ok(g) => g,
             Err(e) => {
@@ -236,6 +306,7 @@ impl Control {
             to: 1 - active,
             at,
             version,
+            beat: on_beat,
         };
         if sh.slots[active].cmds.push(cmd).is_err() {
             self.notices.push(Notice::CommitFailed {
@@ -250,6 +321,7 @@ impl Control {
             patch: Box::new(q.patch),
             version,
             sent: Instant::now(),
+            landed,
             at,
         };
     }
@@ -376,6 +448,12 @@ impl Control {
         self.take_events(engine);
         self.supervise(engine);
         self.bound_phases(engine);
+        let changes = sh.transport.changes.load(Relaxed);
+        if changes != self.transport_changes {
+            self.transport_changes = changes;
+            self.notices
+                .push(Notice::Transport(transport::info(engine)));
+        }
         let x = sh.stats.xruns.load(Relaxed);
         if x != self.last_xruns {
             self.last_xruns = x;
@@ -409,6 +487,7 @@ impl Control {
                         patch,
                         version: v,
                         sent,
+                        landed,
                         ..
                     } = std::mem::replace(
                         &mut self.phase,
@@ -423,6 +502,9 @@ impl Control {
                             "patch version {v} plays on slot {slot} ({:.1} ms after commit)",
                             sent.elapsed().as_secs_f64() * 1e3
                         );
+                        if let Some((bar, beat)) = landed {
+                            self.notices.push(Notice::Landed { ticket, bar, beat });
+                        }
                         self.notices.push(Notice::Committed {
                             ticket,
                             slot,
@@ -481,6 +563,7 @@ impl Control {
                 ticket,
                 patch: *patch,
                 at: None,
+                quant: None,
             });
         }
         let panicked = !sh.slots[dead].alive.load(Acquire);

@@ -13,6 +13,7 @@
 
 pub mod decode;
 pub mod dispatch;
+pub mod musical;
 pub mod peer;
 pub mod request;
 pub mod send;
@@ -26,7 +27,7 @@ mod tests;
 pub use status_reply::StatusReply;
 
 use crate::cli::RunArgs;
-use crate::control::{clock, Control, Ticket};
+use crate::control::{clock, transport, Control, Ticket};
 use crate::engine::Engine;
 use crate::status::Snapshot;
 use dispatch::{Backend, Dispatcher, Progress, Reply, Status};
@@ -168,6 +169,30 @@ impl Backend for Live<'_> {
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
         self.engine.recorder.stop()
     }
+
+    fn transport(&self) -> Option<transport::TransportInfo> {
+        Some(transport::info(self.engine))
+    }
+
+    fn commit_quantized(&mut self, q: transport::Quantum) -> Result<Ticket, PatchError> {
+        self.control.commit_quantized(self.engine, q)
+    }
+
+    fn set_tempo(&mut self, bpm: f64) -> Result<(), String> {
+        transport::set_tempo(self.engine, bpm)
+    }
+
+    fn transport_command(&mut self, c: transport::Command) -> Result<(), String> {
+        transport::command(self.engine, c)
+    }
+
+    fn frame_of_beat(&self, beat: f64) -> Result<Option<u64>, f64> {
+        transport::frame_of_beat(self.engine, beat)
+    }
+
+    fn beat_now(&self) -> f64 {
+        transport::beat_now(self.engine)
+    }
 }
 
 impl Surface {
@@ -246,6 +271,7 @@ impl Surface {
             }
             next = rx.try_recv().ok();
         }
+        self.dispatcher.poll_at(&mut backend);
         flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
     }
 

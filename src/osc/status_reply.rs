@@ -48,8 +48,12 @@ fn sat(v: u64) -> i32 {
 impl StatusReply {
     /// The reply's OSC address.
     pub const ADDR: &'static str = "/status.reply";
-    /// Number of arguments.
+    /// Number of arguments of the engine counters.
     pub const LEN: usize = 15;
+    /// Number of arguments when the transport follows them (state, bpm,
+    /// bar, beat, frame, beats per bar, master: see `/transport.reply`), as
+    /// it does whenever synth-jack runs on JACK.
+    pub const WITH_TRANSPORT: usize = Self::LEN + 7;
 
     /// The reply for the engine's counters, `late_bundles` added to its late renders.
     pub fn new(st: &Status, late_bundles: u64) -> StatusReply {
@@ -99,12 +103,13 @@ impl StatusReply {
         if m.addr != Self::ADDR {
             return Err(format!("expected {}, got {}", Self::ADDR, m.addr));
         }
-        if m.args.len() != Self::LEN {
+        if m.args.len() != Self::LEN && m.args.len() != Self::WITH_TRANSPORT {
             return Err(format!(
-                "{} has {} arguments, expected {}",
+                "{} has {} arguments, expected {} or {}",
                 Self::ADDR,
                 m.args.len(),
-                Self::LEN
+                Self::LEN,
+                Self::WITH_TRANSPORT
             ));
         }
         let mut it = m.args.iter().enumerate();

@@ -12,8 +12,9 @@ use crate::spec::ParamSpec;
 
 crate::module_type! {
     name: "adsr" | "envelope" | "env",
-    description: "ADSR envelope; outputs in*envelope when `in` is connected, else the envelope",
-    inputs: [IN = "in"],
+    description: "ADSR envelope; outputs in*envelope when `in` is connected, else the envelope; \
+                  a signal on `gate` (high above 0.5, e.g. seq.gate) opens and closes it like gate events",
+    inputs: [IN = "in", GATE = "gate"],
     outputs: [OUT = "out"],
     params: [
         ATTACK = ParamSpec::new("attack", 0.0, 10000.0, 5.0, "ms", 0.0).with_aliases(&["a"]),
@@ -60,6 +61,8 @@ pub struct Adsr {
     /// Gate change waiting for the next sample (`set_gate` runs between
     /// `process` calls at the exact frame, so it applies at sample 0).
     pending: Option<bool>,
+    /// Level of the `gate` input at the last sample.
+    gate_high: bool,
 }
 
 impl Adsr {
@@ -76,6 +79,7 @@ impl Adsr {
             shape: 0.0,
             coeff: 0.0,
             pending: None,
+            gate_high: false,
         }
     }
 
@@ -179,11 +183,19 @@ impl Module for Adsr {
         );
         let mut sustain = self.p[param::SUSTAIN];
         let sus_still = sm.is_none() && !sustain.is_moving();
+        let gate_in = io.input_connected[input::GATE].then(|| &io.inputs[input::GATE][..n]);
         let out = &mut io.outputs[output::OUT][..n];
         let mut i = 0;
         while i < n {
+            if let Some(g) = gate_in {
+                let high = g[i] > 0.5;
+                if high != self.gate_high {
+                    self.gate_high = high;
+                    self.pending = Some(high);
+                }
+            }
             // Holding stages with nothing moving: the rest of the block is constant.
-            if sus_still && self.pending.is_none() {
+            if sus_still && self.pending.is_none() && gate_in.is_none() {
                 match self.stage {
                     Stage::Idle => {
                         out[i..].fill(0.0);
@@ -255,6 +267,7 @@ impl Module for Adsr {
             self.shape = o.shape;
             self.coeff = o.coeff;
             self.pending = o.pending;
+            self.gate_high = o.gate_high;
         }
     }
 }

@@ -7,13 +7,15 @@ use crate::spec::ParamSpec;
 crate::module_type! {
     name: "delay" | "echo",
     description: "feedback delay: out = (1-mix)*in + mix*delayed; time glides without \
-                  clicks (interpolated read; shortest delay 1 sample)",
+                  clicks (interpolated read; shortest delay 1 sample); sync=1/4, 3/16... sets \
+                  time to that note value at the transport's tempo",
     inputs: [IN = "in"],
     outputs: [OUT = "out"],
     params: [
         TIME = ParamSpec::new("time", 0.0, 2000.0, 250.0, "ms", 50.0).with_aliases(&["delay", "time_ms"]),
         FEEDBACK = ParamSpec::new("feedback", 0.0, 0.99, 0.3, "", 5.0).with_aliases(&["fb"]),
         MIX = shared::MIX,
+        SYNC = shared::SYNC,
     ],
     gate: false,
     build: |cx| Box::new(Delay::new(cx.sample_rate)),
@@ -34,6 +36,8 @@ pub struct Delay {
     mask: usize,
     /// Next write position.
     w: usize,
+    /// The synced time has been set once (later changes glide).
+    synced: bool,
 }
 
 impl Delay {
@@ -48,6 +52,7 @@ impl Delay {
             buf: vec![0.0; len].into_boxed_slice(),
             mask: len - 1,
             w: 0,
+            synced: false,
         }
     }
 }
@@ -73,6 +78,16 @@ impl Module for Delay {
 
     fn process(&mut self, io: &mut ProcessIo) {
         use param::{FEEDBACK, MIX, TIME};
+        if let Some(beats) = crate::time::sync_beats(self.p.index(param::SYNC)) {
+            // The tempo sets the time; a tempo change glides like a time change.
+            let ms = (beats * 60_000.0 / io.time.bpm) as f32;
+            if !self.synced {
+                self.p[TIME].jump(ms);
+                self.synced = true;
+            } else if self.p[TIME].target != ms {
+                self.p[TIME].set(ms);
+            }
+        }
         let n = io.frames;
         let tm = io.modulation_of(TIME);
         let fm = io.modulation_of(FEEDBACK);
@@ -149,6 +164,7 @@ impl Module for Delay {
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Delay>(old) {
             self.p.carry_from(&o.p);
+            self.synced = true;
             if o.buf.len() == self.buf.len() {
                 self.buf.copy_from_slice(&o.buf);
                 self.w = o.w;

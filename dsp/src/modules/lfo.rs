@@ -1,5 +1,5 @@
 //! `lfo`: low-frequency oscillator for modulation: `offset + depth·wave`,
-//! free-running at `rate` Hz or synced to a note value at `tempo`.
+//! free-running at `rate` Hz or locked to a note value on the transport.
 
 use super::noise::XorShift;
 use super::osc::ZERO;
@@ -11,8 +11,8 @@ use crate::table::{phase_inc, sin_fixed, sin_fixed_in, sin_table_ref};
 crate::module_type! {
     name: "lfo",
     description: "low-frequency oscillator, out = offset + depth*wave (wave in -1..1; \
-                  sh = a new random value every cycle); sync other than free runs one \
-                  cycle per note value at tempo instead of at rate",
+                  sh = a new random value every cycle); sync=1/4, 3/16... locks one cycle to \
+                  that note value on the transport instead of rate",
     inputs: [],
     outputs: [OUT = "out"],
     params: [
@@ -25,7 +25,6 @@ crate::module_type! {
             0,
         )
         .with_aliases(&["wave", "waveform"]),
-        TEMPO = shared::TEMPO,
         SYNC = shared::SYNC,
     ],
     gate: false,
@@ -98,6 +97,36 @@ fn wave(shape: usize, p: u64) -> f32 {
     }
 }
 
+impl Lfo {
+    /// Tempo-synced: while the transport rolls, the phase is the transport
+    /// position in cycles of `beats` (so it jumps with a relocation);
+    /// stopped, it runs on at the tempo's rate.
+    fn process_synced(&mut self, io: &mut ProcessIo, beats: f64) {
+        let n = io.frames;
+        let t = *io.time;
+        let dm = io.modulation_of(param::DEPTH).unwrap_or(&ZERO[..n]);
+        let om = io.modulation_of(param::OFFSET).unwrap_or(&ZERO[..n]);
+        let inc = phase_inc((1.0 / (beats * t.frames_per_beat())).min(0.5));
+        let out = &mut io.outputs[output::OUT][..n];
+        let shape = self.p.index(param::SHAPE);
+        let (depth, offset) = self.p.pair_mut(param::DEPTH, param::OFFSET);
+        for i in 0..n {
+            let p = if t.rolling {
+                let c = t.beat_at(t.frame + i as u64) / beats;
+                ((c - c.floor()) * 4_294_967_296.0) as u64 * 4_294_967_296
+            } else {
+                self.phase.wrapping_add(inc)
+            };
+            if p < self.phase && shape >= 4 {
+                self.held = self.rng.next_bipolar();
+            }
+            self.phase = p;
+            let w = if shape >= 4 { self.held } else { wave(shape, p) };
+            out[i] = offset.next() + om[i] + (depth.next() + dm[i]) * w;
+        }
+    }
+}
+
 impl Module for Lfo {
     fn seed(&mut self, seed: u64) {
         self.rng = super::noise::XorShift::from_seed(seed);
@@ -109,29 +138,25 @@ impl Module for Lfo {
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
-        use param::{DEPTH, OFFSET, RATE, TEMPO};
+        use param::{DEPTH, OFFSET, RATE};
+        if let Some(beats) = crate::time::sync_beats(self.p.index(param::SYNC)) {
+            return self.process_synced(io, beats);
+        }
         let n = io.frames;
-        let sync = self.p.index(param::SYNC);
-        // Synced: the rate follows the tempo (and its modulation) instead.
-        let (rate_ix, rate_of): (usize, fn(f32, usize) -> f32) = if sync == 0 {
-            (RATE, |r, _| r)
-        } else {
-            (TEMPO, |t, s| shared::synced_hz(0.0, t, s))
-        };
-        let rm = io.modulation_of(rate_ix).unwrap_or(&ZERO[..n]);
+        let rm = io.modulation_of(RATE).unwrap_or(&ZERO[..n]);
         let dm = io.modulation_of(DEPTH).unwrap_or(&ZERO[..n]);
         let om = io.modulation_of(OFFSET).unwrap_or(&ZERO[..n]);
         let out = &mut io.outputs[output::OUT][..n];
         let shape = self.p.index(param::SHAPE);
         let sh = shape >= 4;
-        let still = self.p.still(&[rate_ix, DEPTH, OFFSET])
-            && ![rate_ix, DEPTH, OFFSET].iter().any(|&i| io.modulated[i]);
-        let mut rate = self.p[rate_ix];
+        let still = self.p.still(&[RATE, DEPTH, OFFSET])
+            && ![RATE, DEPTH, OFFSET].iter().any(|&i| io.modulated[i]);
+        let mut rate = self.p[RATE];
         let (depth, offset) = self.p.pair_mut(DEPTH, OFFSET);
         if still {
             // Nothing moves during this call: hoist the parameters and the
             // increment (same arithmetic as the general loop below).
-            let inc = Self::inc(rate_of(rate.current, sync), self.inv_sr);
+            let inc = Self::inc(rate.current, self.inv_sr);
             let (d, o) = (depth.current, offset.current);
             let back = (inc as i64) < 0;
             let mut p = self.phase;
@@ -172,7 +197,7 @@ impl Module for Lfo {
             let r = rate.next() + rm[i];
             if r != last_r {
                 last_r = r;
-                inc = Self::inc(rate_of(r, sync), self.inv_sr);
+                inc = Self::inc(r, self.inv_sr);
             }
             let d = depth.next() + dm[i];
             let o = offset.next() + om[i];
@@ -187,7 +212,7 @@ impl Module for Lfo {
             p = q;
         }
         self.phase = p;
-        self.p[rate_ix] = rate;
+        self.p[RATE] = rate;
     }
 
     fn reset(&mut self) {

@@ -13,6 +13,7 @@ pub mod knobs;
 pub mod line;
 pub mod osc;
 pub mod shared;
+pub mod steps;
 pub mod wavetable;
 
 /// Declares each listed file as a module type and lists its `TYPE`.
@@ -45,6 +46,10 @@ types! {
     distortion,
     reverb,
     output,
+    clock,
+    seq,
+    euclid,
+    clockdiv,
     svf,
     comb,
     allpass,

@@ -12,11 +12,13 @@ mod backend;
 mod edit;
 mod files;
 mod live;
+mod musical;
 mod reply;
 mod sync;
 
 pub use backend::{Backend, Progress, Status};
 pub use files::save_atomically;
+pub use musical::{transport_args, AT_HORIZON_SECS, MAX_AT};
 pub use reply::{modules_list, Reply};
 
 use super::decode::{flatten, When};
@@ -57,6 +59,10 @@ pub struct Dispatcher {
     warn: WarnLimit,
     /// Replies waiting to be sent, in order.
     pub out: Vec<Reply>,
+    /// `/at` messages waiting for their beat, sorted by beat.
+    at: Vec<musical::AtWait>,
+    /// Bar and beat of the quantized commit reported next.
+    landed: Option<(Ticket, i64, f64)>,
 }
 
 impl Dispatcher {
@@ -77,6 +83,8 @@ impl Dispatcher {
             quit: false,
             warn: WarnLimit::new(),
             out: Vec::new(),
+            at: Vec::new(),
+            landed: None,
         }
     }
 
@@ -208,6 +216,7 @@ impl Dispatcher {
             Request::RecordStart(name) => self.record_start(b, from, name)?,
             Request::RecordStop => self.record_stop(b, from)?,
             Request::Modules => self.modules(b, from),
+            Request::Musical(m) => self.musical(b, from, m)?,
             Request::Quit => {
                 log::info!("/quit from {from}");
                 self.done(from, "/quit", vec![]);
