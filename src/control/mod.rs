@@ -8,6 +8,7 @@ pub mod transport;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use crate::rt::shared::other_slot;
 use crate::rt::worker::EVENT_CAPACITY;
 use basedrop::Owned;
 use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
@@ -303,7 +304,7 @@ impl Control {
             q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
         let cmd = WorkerCmd::Handover {
             graph,
-            to: 1 - active,
+            to: other_slot(active),
             at,
             version,
             beat: on_beat,
@@ -335,11 +336,7 @@ impl Control {
         let spec = self.committed.spec_of(&self.registry, id)?;
         let pi = spec
             .param_index(param)
-            .ok_or_else(|| PatchError::UnknownParam {
-                module: id.to_string(),
-                kind: spec.name.to_string(),
-                param: param.to_string(),
-            })?;
+            .ok_or_else(|| PatchError::unknown_param(id, spec, param))?;
         let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
         Ok((name, pi, &spec.params[pi]))
     }
@@ -568,7 +565,7 @@ impl Control {
         }
         let panicked = !sh.slots[dead].alive.load(Acquire);
         if dead == active {
-            let to = 1 - dead;
+            let to = other_slot(dead);
             self.failover_in_flight = true;
             let start = sh.cycle_frame.load(Acquire);
             // A fresh graph of what plays, with live changes; the loaded

@@ -11,6 +11,12 @@ use std::thread::Thread;
 /// Capacity of each worker's command queue (live `/mod` traffic goes here).
 pub const WORKER_QUEUE: usize = 8192;
 
+/// The other one of the two slots (0 ↔ 1): the standby of the playing
+/// slot, or the one a commit or failover switches to. There are exactly two.
+pub const fn other_slot(slot: usize) -> usize {
+    1 - slot
+}
+
 /// One of the two slots: a ring, a command queue and counters.
 pub struct Slot {
     /// Rendered audio.
