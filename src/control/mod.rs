@@ -69,6 +69,8 @@ struct Queued {
     at: Option<u64>,
     /// Switch on the next such boundary of the transport instead.
     quant: Option<transport::Quantum>,
+    /// The graph `commit` compiled (at this rate), kept only while it goes out at once.
+    graph: Option<(Owned<Graph>, f32)>,
 }
 
 enum Phase {
@@ -109,6 +111,8 @@ pub struct Control {
     /// Frames of timed events sent and not yet rendered (min-heap), so
     /// their number never exceeds what a worker can hold.
     scheduled: BinaryHeap<Reverse<u64>>,
+    /// Plugin hosting: switches that move instances, `--quarantine-plugins`.
+    pub plugins: crate::plugin::Hooks,
     /// Quantized commits switch at once while the transport is stopped
     /// (`--quant-when-stopped=now`) instead of waiting for it to roll.
     pub quant_now: bool,
@@ -134,6 +138,7 @@ impl Control {
             last_xruns: 0,
             clock: clock::Clock::default(),
             scheduled: BinaryHeap::new(),
+            plugins: Default::default(),
             quant_now: false,
             transport_changes: engine.shared.transport.changes.load(Relaxed),
         };
@@ -235,12 +240,7 @@ impl Control {
         quant: Option<transport::Quantum>,
     ) -> Result<Ticket, PatchError> {
         // Compile now so errors reach the sender at once.
-        Graph::compile(
-            &self.pending,
-            &self.registry,
-            engine.sample_rate(),
-            engine.config.channels,
-        )?;
+        let graph = self.build(engine, &self.pending)?;
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         self.queue.push_back(Queued {
@@ -248,8 +248,11 @@ impl Control {
             patch: self.pending.clone(),
             at,
             quant,
+            graph: Some((graph, engine.sample_rate())),
         });
         self.pump(engine);
+        // A commit left waiting keeps its patch only (bounded memory).
+        self.queue.iter_mut().for_each(|q| q.graph = None);
         Ok(ticket)
     }
 
@@ -286,7 +289,8 @@ impl Control {
                 }
             }
         }
-        let graph = match self.build(engine, &q.patch) {
+        let compiled = q.graph.take().filter(|(_, sr)| *sr == engine.sample_rate());
+        let graph = match compiled.map_or_else(|| self.build(engine, &q.patch), |(g, _)| Ok(g)) {
             Ok(g) => g,
             Err(e) => {
                 self.notices.push(Notice::CommitFailed {
@@ -302,6 +306,8 @@ impl Control {
         self.next_version += 1;
         let at =
             q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
+        self.plugins
+            .before_switch(&sh.fade_frames, &self.committed, &q.patch);
         let cmd = WorkerCmd::Handover {
             graph,
             to: other_slot(active),
@@ -471,6 +477,7 @@ impl Control {
                     from,
                     failover,
                 } => {
+                    self.plugins.after_switch(&sh.fade_frames);
                     if failover {
                         // The phase was set by fail_over: Idle when the failed
                         // worker was replaced, Reloading while a stalled one stops.
@@ -561,6 +568,7 @@ impl Control {
                 patch: *patch,
                 at: None,
                 quant: None,
+                graph: None,
             });
         }
         let panicked = !sh.slots[dead].alive.load(Acquire);
@@ -570,6 +578,8 @@ impl Control {
             let start = sh.cycle_frame.load(Acquire);
             // A fresh graph of what plays, with live changes; the loaded
             // standby graph is the fallback if that cannot be built.
+            self.plugins
+                .on_failover(&mut [&mut self.committed, &mut self.pending]);
             let graph = self.build(engine, &self.committed).ok();
             let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
                 graph,

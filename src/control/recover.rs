@@ -77,6 +77,7 @@ impl Control {
                 patch: *patch,
                 at: None,
                 quant: None,
+                graph: None,
             });
         }
     }
