@@ -560,17 +560,7 @@ impl Control {
         let sh = engine.shared.clone();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         // A commit that was waiting on either worker is sent again later.
-        if let Phase::Switching { ticket, patch, .. } =
-            std::mem::replace(&mut self.phase, Phase::Idle)
-        {
-            self.queue.push_front(Queued {
-                ticket,
-                patch: *patch,
-                at: None,
-                quant: None,
-                graph: None,
-            });
-        }
+        self.requeue_switching();
         let panicked = !sh.slots[dead].alive.load(Acquire);
         if dead == active {
             let to = other_slot(dead);
