@@ -19,9 +19,10 @@ pub mod render;
 pub mod spec;
 pub mod table;
 pub mod time;
+pub mod voice;
 
 pub use error::PatchError;
-pub use event::{Event, EventKind};
+pub use event::{Event, EventKind, NoteEvent};
 pub use graph::Graph;
 pub use module::{Module, Params, ProcessIo, Smoother, MAX_BLOCK};
 pub use name::Name;

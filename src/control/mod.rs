@@ -3,6 +3,7 @@
 //! real-time threads, and hands them over through the workers' queues.
 
 pub mod clock;
+mod notes;
 mod recover;
 pub mod transport;
 
@@ -358,6 +359,9 @@ impl Control {
         value: &ParamArg,
         frame: Option<u64>,
     ) -> Result<(f32, Vec<String>), PatchError> {
+        if let Some((inst, inner)) = dsp::voice::edit::inner_id(id) {
+            return self.set_voice_live(engine, (inst, inner), param, value, frame);
+        }
         let (name, pi, _) = self.resolve(id, param)?;
         self.reserve(engine, frame)?;
         let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
