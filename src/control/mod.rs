@@ -3,6 +3,7 @@
 //! real-time threads, and hands them over through the workers' queues.
 
 pub mod clock;
+mod notes;
 mod recover;
 pub mod transport;
 
@@ -358,6 +359,9 @@ impl Control {
         value: &ParamArg,
         frame: Option<u64>,
     ) -> Result<(f32, Vec<String>), PatchError> {
+        if let Some((inst, inner)) = dsp::voice::edit::inner_id(id) {
+            return self.set_voice_live(engine, (inst, inner), param, value, frame);
+        }
         let (name, pi, _) = self.resolve(id, param)?;
         self.reserve(engine, frame)?;
         let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
@@ -560,17 +564,7 @@ impl Control {
         let sh = engine.shared.clone();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         // A commit that was waiting on either worker is sent again later.
-        if let Phase::Switching { ticket, patch, .. } =
-            std::mem::replace(&mut self.phase, Phase::Idle)
-        {
-            self.queue.push_front(Queued {
-                ticket,
-                patch: *patch,
-                at: None,
-                quant: None,
-                graph: None,
-            });
-        }
+        self.requeue_switching();
         let panicked = !sh.slots[dead].alive.load(Acquire);
         if dead == active {
             let to = other_slot(dead);

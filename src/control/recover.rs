@@ -68,7 +68,7 @@ impl Control {
     }
 
     /// Puts a commit that was switching back at the head of the queue.
-    fn requeue_switching(&mut self) {
+    pub(super) fn requeue_switching(&mut self) {
         if let Phase::Switching { ticket, patch, .. } =
             std::mem::replace(&mut self.phase, Phase::Idle)
         {
