@@ -9,6 +9,8 @@
 use crate::registry::ModuleType;
 
 // Shared machinery (no type of their own).
+pub mod knobs;
+pub mod line;
 pub mod osc;
 pub mod shared;
 pub mod steps;
@@ -48,4 +50,28 @@ types! {
     seq,
     euclid,
     clockdiv,
+    svf,
+    comb,
+    allpass,
+    formant,
+    eq,
+    slew,
+    sh,
+    quantize,
+    math,
+    compare,
+    logic,
+    xfade,
+    switch,
+    random,
+    envfollow,
+    ar,
+    chorus,
+    flanger,
+    phaser,
+    wavefolder,
+    compressor,
+    limiter,
+    stereo,
+    pingpong,
 }

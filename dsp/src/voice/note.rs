@@ -126,7 +126,6 @@ impl Note {
 }
 
 impl Module for Note {
-    /// Parameters are forwarded to the voices (see `set_param`), not kept here.
     fn params_mut(&mut self) -> &mut [crate::module::Smoother] {
         &mut []
     }
