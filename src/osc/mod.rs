@@ -199,7 +199,11 @@ impl Surface {
             socket,
             listener,
             tcp,
-            dispatcher: Dispatcher::new(args.patch_dir.clone(), args.record_dir.clone()),
+            dispatcher: {
+                let mut d = Dispatcher::new(args.patch_dir.clone(), args.record_dir.clone());
+                d.set_max_ahead(args.max_ahead);
+                d
+            },
             local,
         })
     }

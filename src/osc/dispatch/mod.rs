@@ -29,9 +29,9 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use sync::SyncWait;
 
-/// Timetags further ahead than this are refused (a commit waiting for its
-/// frame holds back every later commit).
-pub const MAX_AHEAD_SECS: f64 = 3600.0;
+/// Timetags further ahead than this many seconds are refused by default
+/// (`--max-ahead`).
+pub const MAX_AHEAD_SECS: f64 = 60.0;
 /// Longest reply text (`/patch.dump`) sent over UDP.
 pub const MAX_REPLY_TEXT: usize = crate::osc::peer::MAX_UDP_REPLY_TEXT;
 /// Most clients registered with `/notify`.
@@ -55,6 +55,8 @@ pub struct Dispatcher {
     events_sent: bool,
     quit: bool,
     warn: WarnLimit,
+    /// Horizon for timetags, in seconds.
+    max_ahead: f64,
     /// Replies waiting to be sent, in order.
     pub out: Vec<Reply>,
 }
@@ -76,8 +78,14 @@ impl Dispatcher {
             events_sent: false,
             quit: false,
             warn: WarnLimit::new(),
+            max_ahead: MAX_AHEAD_SECS,
             out: Vec::new(),
         }
+    }
+
+    /// Refuses timetags more than `secs` seconds ahead (`--max-ahead`).
+    pub fn set_max_ahead(&mut self, secs: f64) {
+        self.max_ahead = secs;
     }
 
     /// True after `/quit`.
@@ -105,8 +113,9 @@ impl Dispatcher {
         let items = flatten(packet);
         let mut now = None;
         let mut rendered = None;
-        // All timed messages of one packet map through one reference point,
-        // so their frames keep exactly the spacing of their timetags.
+        // Each timed message's frame comes from its own timetag, all of one
+        // packet through one reference point (now), so their frames keep
+        // exactly the spacing of their timetags whatever the nesting.
         let mut anchor: Option<(f64, u64)> = None;
         let mut late_seen: Vec<usize> = Vec::new();
         for item in items {
@@ -115,26 +124,20 @@ impl Dispatcher {
                 When::At(t) => {
                     let now = *now.get_or_insert_with(|| b.unix_now());
                     let rendered = *rendered.get_or_insert_with(|| b.rendered());
-                    if !t.is_finite() || t - now > MAX_AHEAD_SECS {
+                    if !t.is_finite() || t - now > self.max_ahead {
                         self.fail(
                             from,
                             &item.msg.addr,
                             &format!(
-                                "timetag is {:.0} s ahead; at most {MAX_AHEAD_SECS:.0} s are accepted",
-                                t - now
+                                "timetag is {:.0} s ahead; at most {:.0} s are accepted (--max-ahead)",
+                                t - now,
+                                self.max_ahead
                             ),
                         );
                         continue;
                     }
                     let sr = b.sample_rate();
-                    let (t0, f0) = match anchor {
-                        Some(a) => a,
-                        None => {
-                            let a = (t, b.frame_at(t));
-                            anchor = Some(a);
-                            a
-                        }
-                    };
+                    let (t0, f0) = *anchor.get_or_insert_with(|| (now, b.frame_at(now)));
                     let f = (f0 as f64 + ((t - t0) * sr).round()).max(0.0) as u64;
                     if t <= now || f < rendered {
                         if !late_seen.contains(&item.bundle) {

@@ -9,6 +9,7 @@ mod editing;
 mod fuzz;
 mod live;
 mod notify;
+mod timetags;
 
 use super::decode::{self, decode, flatten, timetag, to_timetag, When};
 use super::dispatch::{modules_list, Backend, Dispatcher, Progress, Status};
