@@ -627,7 +627,7 @@ fn unknown_addresses_and_malformed_packets_fail_and_change_nothing() {
     }
     // 8 nested bundles are fine.
     osc.send_raw(&nest(8));
-    assert_eq!(osc.expect("/status.reply", REPLY).args.len(), 15);
+    assert_eq!(osc.expect("/status.reply", REPLY).args.len(), 17);
 
     // Failures go to the sender only.
     let other = synth.client();

@@ -3,10 +3,12 @@
 //! real-time threads, and hands them over through the workers' queues.
 
 pub mod clock;
+mod commits;
 mod recover;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use crate::rt::shared::{CONTROL_RESERVE, WORKER_QUEUE};
 use crate::rt::worker::EVENT_CAPACITY;
 use basedrop::Owned;
 use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
@@ -51,6 +53,9 @@ pub enum Notice {
 
 struct Queued {
     ticket: Ticket,
+    /// Earlier commits this one superseded while they waited: answered
+    /// with it.
+    also: Vec<Ticket>,
     patch: Patch,
     at: Option<u64>,
 }
@@ -61,11 +66,14 @@ enum Phase {
     /// A handover was sent; waiting for the callback's switch.
     Switching {
         ticket: Ticket,
+        also: Vec<Ticket>,
         patch: Box<Patch>,
         version: u32,
         sent: Instant,
         /// Timeline frame it was scheduled for.
         at: Option<u64>,
+        /// Why it is being cancelled, once a cancel was sent to the worker.
+        cancel: Option<&'static str>,
     },
     /// Switched; waiting for the old slot to stop so it can be reloaded.
     Reloading { slot: usize, since: Instant },
@@ -185,75 +193,6 @@ impl Control {
         }
     }
 
-    /// Compiles the pending patch and hot-swaps it in, at timeline frame `at`
-    /// or as soon as possible. Errors (cycles, unknown modules...) come back
-    /// at once; the switch is reported later as `Notice::Committed`.
-    pub fn commit(&mut self, engine: &mut Engine, at: Option<u64>) -> Result<Ticket, PatchError> {
-        // Compile now so errors reach the sender at once.
-        Graph::compile(
-            &self.pending,
-            &self.registry,
-            engine.sample_rate(),
-            engine.config.channels,
-        )?;
-        let ticket = Ticket(self.next_ticket);
-        self.next_ticket += 1;
-        self.queue.push_back(Queued {
-            ticket,
-            patch: self.pending.clone(),
-            at,
-        });
-        self.pump(engine);
-        Ok(ticket)
-    }
-
-    /// Sends the next queued commit when nothing is in flight.
-    fn pump(&mut self, engine: &mut Engine) {
-        if !matches!(self.phase, Phase::Idle) || self.failover_in_flight {
-            return;
-        }
-        let Some(q) = self.queue.pop_front() else {
-            return;
-        };
-        let graph = match self.build(engine, &q.patch) {
-            Ok(g) => g,
-            Err(e) => {
-                self.notices.push(Notice::CommitFailed {
-                    ticket: q.ticket,
-                    reason: e.to_string(),
-                });
-                return self.pump(engine);
-            }
-        };
-        let sh = engine.shared.clone();
-        let active = sh.stats.active_slot.load(Acquire) as usize;
-        let version = self.next_version;
-        self.next_version += 1;
-        let at =
-            q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
-        let cmd = WorkerCmd::Handover {
-            graph,
-            to: 1 - active,
-            at,
-            version,
-        };
-        if sh.slots[active].cmds.push(cmd).is_err() {
-            self.notices.push(Notice::CommitFailed {
-                ticket: q.ticket,
-                reason: "worker queue full".into(),
-            });
-            return;
-        }
-        sh.slots[active].wake();
-        self.phase = Phase::Switching {
-            ticket: q.ticket,
-            patch: Box::new(q.patch),
-            version,
-            sent: Instant::now(),
-            at,
-        };
-    }
-
     /// Resolves `id` and `param` against what plays.
     fn resolve(
         &self,
@@ -284,6 +223,7 @@ impl Control {
         frame: Option<u64>,
     ) -> Result<(f32, Vec<String>), PatchError> {
         let (name, pi, _) = self.resolve(id, param)?;
+        room_for_event(engine)?;
         self.reserve(engine, frame)?;
         let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
         if self.pending.module_index(id).is_some() {
@@ -317,6 +257,7 @@ impl Control {
             return Err(PatchError::NoGate(id.to_string()));
         }
         let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
+        room_for_event(engine)?;
         self.reserve(engine, frame)?;
         self.send_event(
             engine,
@@ -331,6 +272,7 @@ impl Control {
     }
 
     /// Refuses a timed event when the workers' event lists would overflow.
+    /// (Room in the queues themselves is checked by [`room_for_event`].)
     fn reserve(&mut self, engine: &Engine, frame: Option<u64>) -> Result<(), PatchError> {
         let Some(frame) = frame else {
             return Ok(());
@@ -406,6 +348,7 @@ impl Control {
                     }
                     if let Phase::Switching {
                         ticket,
+                        also,
                         patch,
                         version: v,
                         sent,
@@ -423,11 +366,13 @@ impl Control {
                             "patch version {v} plays on slot {slot} ({:.1} ms after commit)",
                             sent.elapsed().as_secs_f64() * 1e3
                         );
-                        self.notices.push(Notice::Committed {
-                            ticket,
-                            slot,
-                            version: v,
-                        });
+                        for ticket in also.into_iter().chain([ticket]) {
+                            self.notices.push(Notice::Committed {
+                                ticket,
+                                slot,
+                                version: v,
+                            });
+                        }
                     }
                 }
                 EngineEvent::Stopped { slot } => {
@@ -440,6 +385,7 @@ impl Control {
                     log::error!("worker {slot} died");
                     self.fail_over(engine, slot);
                 }
+                EngineEvent::Cancelled { version } => self.cancelled(version),
             }
         }
     }
@@ -474,15 +420,7 @@ impl Control {
         let sh = engine.shared.clone();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         // A commit that was waiting on either worker is sent again later.
-        if let Phase::Switching { ticket, patch, .. } =
-            std::mem::replace(&mut self.phase, Phase::Idle)
-        {
-            self.queue.push_front(Queued {
-                ticket,
-                patch: *patch,
-                at: None,
-            });
-        }
+        self.requeue_switching();
         let panicked = !sh.slots[dead].alive.load(Acquire);
         if dead == active {
             let to = 1 - dead;
@@ -515,4 +453,18 @@ impl Control {
             };
         }
     }
+}
+
+/// Refuses a live change when a worker's queue has no room left outside the
+/// part kept for control commands, so `/mod` traffic can never keep a
+/// handover, a stop or a reload from reaching a worker.
+fn room_for_event(engine: &Engine) -> Result<(), PatchError> {
+    let limit = WORKER_QUEUE - CONTROL_RESERVE;
+    if engine.shared.slots.iter().any(|s| s.cmds.len() >= limit) {
+        return Err(PatchError::OverCapacity {
+            what: "live changes waiting for the workers",
+            limit,
+        });
+    }
+    Ok(())
 }

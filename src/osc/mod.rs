@@ -95,6 +95,10 @@ impl Backend for Live<'_> {
         self.control.commit(self.engine, at)
     }
 
+    fn cancel(&mut self) -> usize {
+        self.control.cancel(self.engine)
+    }
+
     fn set_live(
         &mut self,
         id: &str,
@@ -135,6 +139,7 @@ impl Backend for Live<'_> {
                 break;
             }
         }
+        let pending = self.control.pending_commits();
         Status {
             active_slot: snap.active_slot,
             version: self.control.version(),
@@ -151,6 +156,11 @@ impl Backend for Live<'_> {
             buffer_size: sh.period.load(Relaxed),
             lead: sh.lead,
             ring: snap.ring,
+            pending_commits: pending.count,
+            commit_in: pending.at.map_or(-1.0, |f| {
+                let now = sh.next_frame.load(Relaxed);
+                f.saturating_sub(now) as f32 / self.engine.sample_rate().max(1.0)
+            }),
         }
     }
 

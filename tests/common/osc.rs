@@ -70,6 +70,10 @@ pub struct Status {
     pub sample_rate: f32,
     pub buffer_size: i32,
     pub lead: i32,
+    /// Commits accepted and not playing yet.
+    pub pending_commits: i32,
+    /// Seconds until a scheduled commit, -1 when none.
+    pub commit_in: f32,
 }
 
 /// Shorthand for message arguments.
@@ -218,7 +222,7 @@ impl OscClient {
     pub fn status(&self) -> Status {
         let r = self.request("/status", vec![]);
         assert_eq!(r.addr, "/status.reply", "{r:?}");
-        assert_eq!(r.args.len(), 15, "{r:?}");
+        assert_eq!(r.args.len(), 17, "{r:?}");
         let int = |k: usize| match r.args[k] {
             OscType::Int(v) => v,
             ref x => panic!("status arg {k} not int: {x:?}"),
@@ -242,6 +246,8 @@ impl OscClient {
             sample_rate: fl(11),
             buffer_size: int(12),
             lead: int(13),
+            pending_commits: int(15),
+            commit_in: fl(16),
         }
     }
 

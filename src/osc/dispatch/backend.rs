@@ -38,6 +38,10 @@ pub struct Status {
     pub lead: u32,
     /// Ring occupancy of the active slot, in periods.
     pub ring: f32,
+    /// Commits accepted and not playing yet.
+    pub pending_commits: usize,
+    /// Seconds until a scheduled commit's frame; -1 when none is scheduled.
+    pub commit_in: f32,
 }
 
 /// How far the engine has got: all that answering `/sync` needs.
@@ -62,6 +66,8 @@ pub trait Backend: Progress {
     fn abort(&mut self);
     /// Compiles pending and switches to it at frame `at` (or at once).
     fn commit(&mut self, at: Option<u64>) -> Result<Ticket, PatchError>;
+    /// Cancels the commits that have not switched yet; how many.
+    fn cancel(&mut self) -> usize;
     /// Live, smoothed parameter change on what plays.
     fn set_live(
         &mut self,

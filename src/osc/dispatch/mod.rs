@@ -191,6 +191,10 @@ impl Dispatcher {
             Request::Set { id, param, value } => self.set(b, from, &id, &param, &value)?,
             Request::Commit => self.commit(b, from, frame)?,
             Request::Abort => self.abort(b, from),
+            Request::Cancel => {
+                let n = b.cancel();
+                self.done(from, "/patch/cancel", vec![reply::int(n as u64)]);
+            }
             Request::Clear => self.clear(b, from),
             Request::Dump { pending } => self.dump(b, from, pending)?,
             Request::Load { name } => self.load(b, from, name)?,

@@ -141,6 +141,8 @@ impl Dispatcher {
                 int(st.buffer_size as u64),
                 int(st.lead as u64),
                 OscType::Float(st.ring),
+                int(st.pending_commits as u64),
+                OscType::Float(st.commit_in),
             ],
         );
     }

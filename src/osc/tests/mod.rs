@@ -101,6 +101,9 @@ impl Backend for Mock {
     fn abort(&mut self) {
         self.pending = self.committed.clone();
     }
+    fn cancel(&mut self) -> usize {
+        std::mem::take(&mut self.queued).len()
+    }
     fn commit(&mut self, at: Option<u64>) -> Result<Ticket, PatchError> {
         Graph::compile(&self.pending, &self.reg, self.sr as f32, 2)?;
         let t = Ticket(self.next_ticket);
@@ -166,6 +169,8 @@ impl Backend for Mock {
             buffer_size: 256,
             lead: 2,
             ring: 2.5,
+            pending_commits: self.queued.len(),
+            commit_in: -1.0,
         }
     }
     fn telemetry(&self) -> Vec<(String, f64)> {
