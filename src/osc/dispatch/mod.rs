@@ -114,8 +114,9 @@ impl Dispatcher {
         let mut now = None;
         let mut rendered = None;
         // Each timed message's frame comes from its own timetag, all of one
-        // packet through one reference point (now), so their frames keep
-        // exactly the spacing of their timetags whatever the nesting.
+        // packet through one reference point (the first future tag), so their
+        // frames keep exactly the spacing of their timetags whatever the
+        // nesting; a tag in the past never becomes the reference.
         let mut anchor: Option<(f64, u64)> = None;
         let mut late_seen: Vec<usize> = Vec::new();
         for item in items {
@@ -137,13 +138,22 @@ impl Dispatcher {
                         continue;
                     }
                     let sr = b.sample_rate();
-                    let (t0, f0) = *anchor.get_or_insert_with(|| (now, b.frame_at(now)));
-                    let f = (f0 as f64 + ((t - t0) * sr).round()).max(0.0) as u64;
+                    // Past tags never anchor: they are late whatever frame they map to.
+                    let f = if t <= now {
+                        0
+                    } else {
+                        let (t0, f0) = *anchor.get_or_insert_with(|| (t, b.frame_at(t)));
+                        (f0 as f64 + ((t - t0) * sr).round()).max(0.0) as u64
+                    };
                     if t <= now || f < rendered {
                         if !late_seen.contains(&item.bundle) {
                             late_seen.push(item.bundle);
                             self.late_bundles += 1;
-                            let secs = (now - t).max(rendered.saturating_sub(f) as f64 / sr);
+                            let secs = if t <= now {
+                                now - t
+                            } else {
+                                rendered.saturating_sub(f) as f64 / sr
+                            };
                             if self.warn.allow() {
                                 log::warn!(
                                     "OSC from {from}: bundle with {} arrived {:.1} ms late; applied at once",

@@ -196,7 +196,7 @@ fn late_bundles_apply_at_once_and_are_reported() {
     // /status adds late bundles to the workers' late renders.
     let s = r.send(m("/status", vec![]));
     assert_eq!(s[0].addr, "/status.reply");
-    assert_eq!(s[0].args.len(), 15);
+    assert_eq!(s[0].args.len(), 17);
     assert_eq!(s[0].args[8], OscType::Int(4 + 2));
     assert_eq!(s[0].args[0], OscType::Int(1));
     assert_eq!(s[0].args[2], OscType::Int(3));
