@@ -391,7 +391,7 @@ fn status_reports_the_engine() {
 
     let r = osc.request("/status", vec![]);
     assert_eq!(r.addr, "/status.reply");
-    assert_eq!(r.args.len(), 15, "{r:?}");
+    assert_eq!(r.args.len(), 17, "{r:?}");
     let st = osc.status();
     assert_eq!(st.patch_version, 0, "{st:?}");
     assert_eq!(st.modules, 0, "{st:?}");
