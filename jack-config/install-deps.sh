@@ -2,8 +2,9 @@
 # Installs the Debian packages synth-jack needs to build, run and test, if missing.
 # Noninteractive; answers jackd2's realtime-limits question with "no".
 set -euo pipefail
-pkgs=(jackd2 libjack-jackd2-dev pkg-config)
-[ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(liblo-tools curl)
+# liblilv-dev: the LV2 host library (linked); lv2-examples, mda-lv2: plugins the tests and examples use.
+pkgs=(jackd2 libjack-jackd2-dev pkg-config liblilv-dev lv2-examples mda-lv2)
+[ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(liblo-tools curl graphviz)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,8 +14,10 @@ fi
 # shellcheck source=/dev/null
 . "$here/$backend.conf"
 log=${JACK_LOG:-/tmp/synth-jack-jackd.log}
+# Its own session: a Ctrl-C meant for synth-jack does not reach the server, which run-demo.sh
+# stops after synth-jack has let go of it.
 # shellcheck disable=SC2086
-jackd $JACKD_OPTS -d "$backend" $BACKEND_OPTS >"$log" 2>&1 &
+setsid jackd $JACKD_OPTS -d "$backend" $BACKEND_OPTS >"$log" 2>&1 &
 pid=$!
 if ! jack_wait -w -t 10 >/dev/null 2>&1; then
   echo "JACK server ($backend) did not start; see $log" >&2

@@ -14,6 +14,16 @@ pub fn main(cli: Cli) -> i32 {
             print!("{}", crate::registry().describe());
             0
         }
+        Some(Command::Plugins { uri }) => match crate::plugin::listing(uri.as_deref()) {
+            Ok(text) => {
+                print!("{text}");
+                0
+            }
+            Err(e) => {
+                eprintln!("synth-jack plugins: {e}");
+                1
+            }
+        },
         Some(Command::Render(args)) => match crate::render_cmd::run(&args) {
             Ok(()) => 0,
             Err(e) => {
@@ -59,6 +69,10 @@ fn graph(args: &crate::cli::GraphArgs) -> i32 {
 /// Plays until Ctrl-C, `/quit`, or (with `--no-reconnect`) server loss.
 pub fn run(args: RunArgs) -> i32 {
     crate::signals::install();
+    let (args, mut nsm) = match crate::nsm::from_env(args) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     let cfg = Config {
         name: args.name.clone(),
         channels: args.channels as usize,
@@ -131,6 +145,9 @@ pub fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
+    if let Some(n) = &mut nsm {
+        n.opened(Ok(&control.pending));
+    }
     let tty = status::stdout_is_tty();
     let mut last_status = Instant::now();
     let mut last_remember = Instant::now();
@@ -146,6 +163,12 @@ pub fn run(args: RunArgs) -> i32 {
         osc.deliver(&mut control, &engine);
         if let Some(q) = &mut oscquery {
             q.publish(&control);
+        }
+        if let Some(session) = nsm.as_mut().and_then(|n| n.poll(&control)) {
+            let r = switch_session(&session, &mut control, &mut engine, &mut osc);
+            if let Some(n) = &mut nsm {
+                n.opened(r.as_ref().map_err(Clone::clone));
+            }
         }
         if engine.server_gone() {
             log::error!("JACK server shut down");
@@ -203,6 +226,25 @@ pub fn run(args: RunArgs) -> i32 {
     osc.stop();
     engine.shutdown();
     code
+}
+
+/// Opens another NSM session (`:switch:`): its directories, and its
+/// patch (or an empty one) committed; returns the patch.
+fn switch_session(
+    session: &crate::nsm::Session,
+    control: &mut Control,
+    engine: &mut Engine,
+    osc: &mut crate::osc::Surface,
+) -> Result<dsp::Patch, String> {
+    let file = session.patch_file();
+    if file.exists() {
+        load_patch_file(control, &file)?;
+    } else {
+        control.pending = dsp::Patch::new();
+    }
+    control.commit(engine, None).map_err(|e| e.to_string())?;
+    osc.set_dirs(session.patch_dir(), session.record_dir());
+    Ok(control.pending.clone())
 }
 
 /// Reads a patch file into the pending patch.

@@ -26,6 +26,11 @@ pub enum Command {
     Modules,
     /// Draw a patch file as Graphviz DOT (and SVG when `dot` is installed).
     Graph(GraphArgs),
+    /// List the installed LV2 plugins (honours LV2_PATH), or show one.
+    Plugins {
+        /// Plugin URI to show.
+        uri: Option<String>,
+    },
 }
 
 /// Options of the synthesizer.

@@ -18,8 +18,10 @@ pub mod engine;
 pub mod fault;
 pub mod graph_dot;
 pub mod latency;
+pub mod nsm;
 pub mod osc;
 pub mod oscquery;
+pub mod plugin;
 pub mod ports;
 pub mod record;
 pub mod render_cmd;
@@ -28,11 +30,12 @@ pub mod sched;
 pub mod signals;
 pub mod status;
 
-/// The module types this build offers: the dsp crate's, plus `fault` with
-/// the `fault-injection` feature.
+/// The module types this build offers: the dsp crate's, every installed LV2
+/// plugin as `lv2:URI`, plus `fault` with the `fault-injection` feature.
 pub fn registry() -> dsp::Registry {
     #[allow(unused_mut)]
     let mut r = dsp::Registry::standard();
+    r.set_dynamic(plugin::module::resolve, plugin::module::build_module);
     #[cfg(feature = "fault-injection")]
     r.register(fault::TYPE);
     r

@@ -76,11 +76,12 @@ impl Snapshot {
             .peaks_db
             .iter()
             .map(|d| {
-                if d.is_finite() {
+                let figure = if d.is_finite() {
                     format!("{d:6.1}")
                 } else {
                     "  -inf".into()
-                }
+                };
+                format!("{} {figure}", meter_bar(*d))
             })
             .collect();
         format!(
@@ -97,6 +98,28 @@ impl Snapshot {
             peaks.join(" ")
         )
     }
+}
+
+/// Lowest level a meter bar shows, in dBFS.
+pub const METER_FLOOR_DB: f32 = -48.0;
+/// Characters of a meter bar.
+pub const METER_WIDTH: usize = 12;
+
+/// A peak level as a bar: `[=======     ]`, empty at [`METER_FLOOR_DB`]
+/// and below, full at 0 dBFS; a `!` at the end when the level is over 0.
+pub fn meter_bar(db: f32) -> String {
+    let frac = if db.is_nan() {
+        0.0
+    } else {
+        ((db - METER_FLOOR_DB) / -METER_FLOOR_DB).clamp(0.0, 1.0)
+    };
+    let n = (frac * METER_WIDTH as f32).round() as usize;
+    let mut bar = String::with_capacity(METER_WIDTH + 2);
+    bar.push('[');
+    bar.extend(std::iter::repeat_n('=', n));
+    bar.extend(std::iter::repeat_n(' ', METER_WIDTH - n));
+    bar.push(if db > 0.0 { '!' } else { ']' });
+    bar
 }
 
 /// Rewrites the status line in place.
@@ -172,4 +195,18 @@ pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
         }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meter_bars_follow_the_level() {
+        assert_eq!(meter_bar(f32::NEG_INFINITY), "[            ]");
+        assert_eq!(meter_bar(-48.0), "[            ]");
+        assert_eq!(meter_bar(-24.0), "[======      ]");
+        assert_eq!(meter_bar(0.0), "[============]");
+        assert_eq!(meter_bar(3.0), "[============!");
+    }
 }

@@ -94,7 +94,13 @@ fn slip_and_length_prefixed_clients_get_their_own_replies() {
     // Nothing else was meant for either.
     let r = len.request("/status", vec![]);
     assert_eq!(r.addr, "/status.reply", "{r:?}");
-    assert!(slip.recv(Duration::from_millis(300)).is_none());
+    // (Engine notifications such as /xrun may come on a loaded machine.)
+    while let Some(m) = slip.recv(Duration::from_millis(300)) {
+        assert!(
+            matches!(m.addr.as_str(), "/xrun" | "/late" | "/failover"),
+            "{m:?}"
+        );
+    }
     // UDP clients are not told about TCP clients' business.
     assert!(synth.osc.recv(Duration::from_millis(100)).is_none());
 }

@@ -7,6 +7,14 @@ use std::fmt;
 pub enum PatchError {
     /// No module type with this name.
     UnknownType(String),
+    /// A module type known only at run time (a plugin) that cannot be used
+    /// or built: its name and why.
+    Unusable {
+        /// The type name.
+        kind: String,
+        /// Why (a missing plugin, a missing host feature...).
+        reason: String,
+    },
     /// No module with this id in the patch.
     UnknownModule(String),
     /// A module id is used twice.
@@ -71,6 +79,7 @@ impl fmt::Display for PatchError {
         use PatchError::*;
         match self {
             UnknownType(t) => write!(f, "unknown module type '{t}'"),
+            Unusable { reason, .. } => write!(f, "{reason}"),
             UnknownModule(m) => write!(f, "unknown module '{m}'"),
             DuplicateId(m) => write!(f, "module '{m}' already exists"),
             BadName(m) => write!(

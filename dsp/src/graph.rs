@@ -122,9 +122,7 @@ impl Graph {
         for &mi in &order {
             let decl = &patch.modules[mi];
             let id = Name::new(&decl.id).ok_or_else(|| PatchError::BadName(decl.id.clone()))?;
-            let t = reg
-                .find(&decl.kind)
-                .ok_or_else(|| PatchError::UnknownType(decl.kind.clone()))?;
+            let t = reg.lookup(&decl.kind)?;
             for (name, _) in &decl.params {
                 if t.spec.param_index(name).is_none() {
                     return Err(PatchError::UnknownParam {
@@ -140,7 +138,7 @@ impl Graph {
                     limit: MAX_INPUTS,
                 });
             }
-            let mut module = (t.build)(sample_rate);
+            let mut module = reg.build(t, &decl.id, sample_rate)?;
             module.seed(id_hash(&decl.id));
             for (i, p) in t.spec.params.iter().enumerate() {
                 let v = decl

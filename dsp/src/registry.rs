@@ -1,5 +1,6 @@
 //! Module types by name: metadata plus a constructor.
 
+use crate::error::PatchError;
 use crate::module::Module;
 use crate::spec::ModuleSpec;
 
@@ -15,16 +16,27 @@ pub struct ModuleType {
     pub build: Constructor,
 }
 
+/// Finds a module type known only at run time (a plugin, named
+/// `family:argument`): `None` when the name is not its to resolve, else the
+/// type or why it cannot be used. Types it returns live for the whole process.
+pub type Resolver = fn(name: &str) -> Option<Result<&'static ModuleType, String>>;
+
+/// Builds a module of a resolved type for module `id` (control thread);
+/// may fail (a plugin that does not instantiate).
+pub type DynConstructor =
+    fn(spec: &'static ModuleSpec, id: &str, sample_rate: f32) -> Result<Box<dyn Module>, String>;
+
 /// The set of module types a patch may use.
 #[derive(Clone, Default)]
 pub struct Registry {
     types: Vec<ModuleType>,
+    dynamic: Option<(Resolver, DynConstructor)>,
 }
 
 impl Registry {
     /// An empty registry.
     pub fn empty() -> Self {
-        Registry { types: Vec::new() }
+        Registry::default()
     }
 
     /// Every built-in module type.
@@ -42,9 +54,49 @@ impl Registry {
         self.types.push(t);
     }
 
+    /// Adds module types known only at run time: `resolve` finds them by
+    /// name, `build` makes their modules (the engine adds LV2 plugins this way).
+    pub fn set_dynamic(&mut self, resolve: Resolver, build: DynConstructor) {
+        self.dynamic = Some((resolve, build));
+    }
+
     /// The type called `name` or with `name` as an alias.
     pub fn find(&self, name: &str) -> Option<&ModuleType> {
-        self.types.iter().find(|t| t.spec.matches(name))
+        self.lookup(name).ok()
+    }
+
+    /// Like [`Registry::find`], with an error that says why a type is missing.
+    pub fn lookup(&self, name: &str) -> Result<&ModuleType, PatchError> {
+        if let Some(t) = self.types.iter().find(|t| t.spec.matches(name)) {
+            return Ok(t);
+        }
+        match self.dynamic.and_then(|(resolve, _)| resolve(name)) {
+            Some(Ok(t)) => Ok(t),
+            Some(Err(reason)) => Err(PatchError::Unusable {
+                kind: name.to_string(),
+                reason,
+            }),
+            None => Err(PatchError::UnknownType(name.to_string())),
+        }
+    }
+
+    /// Builds a module of type `t` for module `id` (control thread).
+    pub fn build(
+        &self,
+        t: &ModuleType,
+        id: &str,
+        sample_rate: f32,
+    ) -> Result<Box<dyn Module>, PatchError> {
+        let own = self.types.iter().any(|x| std::ptr::eq(x.spec, t.spec));
+        match self.dynamic {
+            Some((_, build)) if !own => {
+                build(t.spec, id, sample_rate).map_err(|reason| PatchError::Unusable {
+                    kind: t.spec.name.to_string(),
+                    reason,
+                })
+            }
+            _ => Ok((t.build)(sample_rate)),
+        }
     }
 
     /// All types, in registration order.

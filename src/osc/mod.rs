@@ -17,10 +17,13 @@ pub mod peer;
 pub mod request;
 pub mod send;
 pub mod server;
+pub mod status_reply;
 pub mod stream;
 pub mod tcp;
 #[cfg(test)]
 mod tests;
+
+pub use status_reply::StatusReply;
 
 use crate::cli::RunArgs;
 use crate::control::{clock, Control, Ticket};
@@ -270,6 +273,11 @@ impl Surface {
         let view = View { control, engine };
         self.dispatcher.notices(&view, notices);
         flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
+    }
+
+    /// Where `/patch/load`, `/patch/save` and `/record/start` work from now on.
+    pub fn set_dirs(&mut self, patch_dir: PathBuf, record_dir: PathBuf) {
+        self.dispatcher.set_dirs(patch_dir, record_dir);
     }
 
     /// True after `/quit`.

@@ -69,6 +69,11 @@ pub enum Request {
         /// File name without directory or extension.
         name: String,
     },
+    /// `/patch/graph name`
+    Graph {
+        /// File name without directory or extension.
+        name: String,
+    },
     /// `/mod/<id>/<param> value`
     Mod {
         /// Module id.
@@ -288,6 +293,11 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             } else {
                 Request::Save { name }
             })
+        }
+        "/patch/graph" => {
+            let a = a("/patch/graph NAME");
+            a.count(1, 1)?;
+            a.file_name(0).map(|name| Request::Graph { name })
         }
         "/status" => a("/status").count(0, 0).map(|_| Request::Status),
         "/telemetry" => a("/telemetry").count(0, 0).map(|_| Request::Telemetry),

@@ -251,6 +251,11 @@ fn read_loop(
             }
             Err(_) => return,
         };
+        // Known before the first packet is forwarded, so its replies are
+        // framed like it.
+        if framing.get().is_none() {
+            let _ = framing.set(Framing::detect(buf[0]));
+        }
         let mut gone = false;
         let r = deframer.push(&buf[..n], |bytes| {
             if !gone
@@ -264,9 +269,6 @@ fn read_loop(
                 gone = true;
             }
         });
-        if let Some(f) = deframer.framing() {
-            let _ = framing.set(f);
-        }
         if gone {
             return;
         }

@@ -53,28 +53,8 @@ pub const IMMEDIATELY: OscTime = OscTime {
     fractional: 1,
 };
 
-/// `/status.reply`, by name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Status {
-    pub active_slot: i32,
-    pub patch_version: i32,
-    pub modules: i32,
-    pub dsp_load_avg: f32,
-    pub dsp_load_peak: f32,
-    pub underruns: i32,
-    pub xruns: i32,
-    pub drops: i32,
-    pub late: i32,
-    pub switches: i32,
-    pub failovers: i32,
-    pub sample_rate: f32,
-    pub buffer_size: i32,
-    pub lead: i32,
-    /// Commits accepted and not playing yet.
-    pub pending_commits: i32,
-    /// Seconds until a scheduled commit, -1 when none.
-    pub commit_in: f32,
-}
+/// `/status.reply`, by name (the engine's own type; see `synth_jack::osc::StatusReply`).
+pub use synth_jack::osc::StatusReply as Status;
 
 /// Shorthand for message arguments.
 pub fn s(x: &str) -> OscType {
@@ -221,34 +201,7 @@ impl OscClient {
     /// `/status`, parsed.
     pub fn status(&self) -> Status {
         let r = self.request("/status", vec![]);
-        assert_eq!(r.addr, "/status.reply", "{r:?}");
-        assert_eq!(r.args.len(), 17, "{r:?}");
-        let int = |k: usize| match r.args[k] {
-            OscType::Int(v) => v,
-            ref x => panic!("status arg {k} not int: {x:?}"),
-        };
-        let fl = |k: usize| match r.args[k] {
-            OscType::Float(v) => v,
-            ref x => panic!("status arg {k} not float: {x:?}"),
-        };
-        Status {
-            active_slot: int(0),
-            patch_version: int(1),
-            modules: int(2),
-            dsp_load_avg: fl(3),
-            dsp_load_peak: fl(4),
-            underruns: int(5),
-            xruns: int(6),
-            drops: int(7),
-            late: int(8),
-            switches: int(9),
-            failovers: int(10),
-            sample_rate: fl(11),
-            buffer_size: int(12),
-            lead: int(13),
-            pending_commits: int(15),
-            commit_in: fl(16),
-        }
+        Status::decode(&r).unwrap_or_else(|e| panic!("{e}: {r:?}"))
     }
 
     /// `/telemetry`: every engine counter by name (see `status::telemetry`).

@@ -41,6 +41,23 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// `/patch/graph name`: the playing patch as `<patch-dir>/name.dot`
+    /// (and `.svg` when Graphviz is installed); answers with the files.
+    pub(super) fn graph(
+        &mut self,
+        b: &mut dyn Backend,
+        from: Peer,
+        name: String,
+    ) -> Result<(), String> {
+        let dot = crate::graph_dot::dot(b.committed(), b.registry());
+        let path = self.patch_dir.join(format!("{name}.dot"));
+        let files = crate::graph_dot::write(&dot, &path)?;
+        let mut args = vec![s(name)];
+        args.extend(files.iter().map(|f| s(f.display().to_string())));
+        self.done(from, "/patch/graph", args);
+        Ok(())
+    }
+
     pub(super) fn record_start(
         &mut self,
         b: &mut dyn Backend,

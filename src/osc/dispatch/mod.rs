@@ -88,6 +88,12 @@ impl Dispatcher {
         self.max_ahead = secs;
     }
 
+    /// Where patches and recordings go from now on (a new NSM session).
+    pub fn set_dirs(&mut self, patch_dir: PathBuf, record_dir: PathBuf) {
+        self.patch_dir = patch_dir;
+        self.record_dir = record_dir;
+    }
+
     /// True after `/quit`.
     pub fn quit_requested(&self) -> bool {
         self.quit
@@ -209,6 +215,7 @@ impl Dispatcher {
             Request::Dump { pending } => self.dump(b, from, pending)?,
             Request::Load { name } => self.load(b, from, name)?,
             Request::Save { name } => self.save(b, from, name)?,
+            Request::Graph { name } => self.graph(b, from, name)?,
             Request::Mod { id, param, value } => self.set_live(b, &id, &param, &value, frame)?,
             Request::Gate { id, on } => self.gate(b, &id, on, frame)?,
             Request::Status => self.status(b, from),

@@ -4,6 +4,7 @@
 
 use super::{Backend, Dispatcher, MAX_NOTIFY};
 use crate::osc::peer::Peer;
+use crate::osc::StatusReply;
 use dsp::Registry;
 use rosc::{OscMessage, OscType};
 use std::time::{Duration, Instant};
@@ -120,31 +121,8 @@ impl Dispatcher {
     }
 
     pub(super) fn status(&mut self, b: &mut dyn Backend, from: Peer) {
-        let st = b.status();
-        let late = st.late.saturating_add(self.late_bundles);
-        self.reply(
-            from,
-            "/status.reply",
-            vec![
-                OscType::Int(st.active_slot as i32),
-                OscType::Int(st.version.min(i32::MAX as u32) as i32),
-                int(st.modules as u64),
-                OscType::Float(st.load_avg),
-                OscType::Float(st.load_peak),
-                int(st.underruns),
-                int(st.xruns),
-                int(st.drops),
-                int(late),
-                int(st.switches),
-                int(st.failovers),
-                OscType::Float(st.sample_rate),
-                int(st.buffer_size as u64),
-                int(st.lead as u64),
-                OscType::Float(st.ring),
-                int(st.pending_commits as u64),
-                OscType::Float(st.commit_in),
-            ],
-        );
+        let st = StatusReply::new(&b.status(), self.late_bundles);
+        self.reply(from, StatusReply::ADDR, st.encode());
     }
 
     pub(super) fn telemetry(&mut self, b: &mut dyn Backend, from: Peer) {

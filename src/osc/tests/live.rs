@@ -195,14 +195,13 @@ fn late_bundles_apply_at_once_and_are_reported() {
     assert_eq!(r.d.late_bundles(), 2);
     // /status adds late bundles to the workers' late renders.
     let s = r.send(m("/status", vec![]));
-    assert_eq!(s[0].addr, "/status.reply");
-    assert_eq!(s[0].args.len(), 17);
-    assert_eq!(s[0].args[8], OscType::Int(4 + 2));
-    assert_eq!(s[0].args[0], OscType::Int(1));
-    assert_eq!(s[0].args[2], OscType::Int(3));
-    assert_eq!(s[0].args[11], OscType::Float(48_000.0));
-    assert_eq!(s[0].args[12], OscType::Int(256));
-    assert_eq!(s[0].args[13], OscType::Int(2));
+    let st = StatusReply::decode(&s[0]).unwrap();
+    assert_eq!(st.late, 4 + 2);
+    assert_eq!(st.active_slot, 1);
+    assert_eq!(st.modules, 3);
+    assert_eq!(st.sample_rate, 48_000.0);
+    assert_eq!(st.buffer_size, 256);
+    assert_eq!(st.lead, 2);
     // Far future is refused.
     let (_, why) = r.fails(bundle(
         to_timetag(r.b.now + 7200.0),

@@ -15,6 +15,7 @@ use super::decode::{self, decode, flatten, timetag, to_timetag, When};
 use super::dispatch::{modules_list, Backend, Dispatcher, Progress, Status};
 use super::request::{parse, Request};
 use super::send::{format_message, infer};
+use super::StatusReply;
 use crate::control::{Notice, Ticket};
 use crate::osc::peer::Peer;
 use dsp::{Graph, ParamArg, Patch, PatchError, Registry};

@@ -1,0 +1,133 @@
+//! a'. The same voice search with scsynth and an equivalent SynthDef (the anchor).
+
+use crate::osc::{f, i, msg, num, s, Osc, R};
+use crate::procs::{Jackd, Scsynth};
+use crate::synthdef;
+use crate::Ctx;
+use rosc::{OscPacket, OscType};
+
+use super::*;
+
+/// scsynth's `/status.reply`: (synths, avg CPU %, peak CPU %).
+pub(super) fn sc_status(o: &mut Osc) -> R<(f64, f64, f64)> {
+    let r = o.ask("/status", vec![], "/status.reply")?;
+    let n = |k: usize| num(r.args.get(k)).unwrap_or(f64::NAN);
+    Ok((n(2), n(5), n(6)))
+}
+
+pub(super) fn sc_voice_trial(sc: &mut Scsynth, jack: &Jackd, n: u32, secs: f64) -> R<Trial> {
+    let o = &mut sc.osc;
+    o.send("/g_freeAll", vec![i(0)])?;
+    o.sync(1, 10 * SEC)?;
+    let news: Vec<OscPacket> = (0..n)
+        .map(|v| {
+            msg(
+                "/s_new",
+                vec![
+                    s("voice"),
+                    i(-1),
+                    i(1),
+                    i(0),
+                    s("freq"),
+                    f(55.0 + 5.0 * v as f32),
+                ],
+            )
+        })
+        .collect();
+    o.send_bundled(news, 100)?;
+    o.sync(2, 30 * SEC)?;
+    std::thread::sleep(SEC);
+    let (synths, _, _) = sc_status(o)?;
+    if synths as u32 != n {
+        return Err(format!("scsynth runs {synths} synths, not {n}"));
+    }
+    // scsynth renders in its JACK callback: an overload is an xrun, never an underrun.
+    watch(secs, jack, "SuperCollider", || {
+        let (_, avg, peak) = sc_status(o)?;
+        Ok((0.0, avg / 100.0, peak / 100.0))
+    })
+}
+
+/// a'. The same search with scsynth and an equivalent SynthDef.
+pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
+    // RLPF (2-pole, what the issue names) at every period; MoogFF (a 4-pole
+    // ladder like ours) at the first period only, to keep `make bench` short.
+    let mut runs: Vec<(bool, u32)> = periods.iter().map(|&p| (false, p)).collect();
+    if let Some(&p) = periods.first() {
+        runs.push((true, p));
+    }
+    let which = std::process::Command::new("scsynth")
+        .arg("-v")
+        .output()
+        .map_err(|e| {
+            format!("scsynth not found ({e}); bench/run.sh installs supercollider-server")
+        })?;
+    // "scsynth 3.13.0 (Built from ...)": name and version.
+    let version = String::from_utf8_lossy(&which.stdout)
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    for (moog, p) in runs {
+        let def = synthdef::voice(moog);
+        let (filter, key) = if moog {
+            ("MoogFF", format!("scsynth.moog.p{p}"))
+        } else {
+            ("RLPF", format!("scsynth.p{p}"))
+        };
+        let tag = format!("{}{p}", if moog { "moog" } else { "sc" });
+        let jack = Jackd::start(&ctx.dir, &tag, p)?;
+        let mut sc = Scsynth::start(&jack, &ctx.dir, &tag)?;
+        sc.osc
+            .done("/d_recv", vec![OscType::Blob(def.clone())], 10 * SEC)
+            .map_err(|e| format!("{e}; scsynth log: {}", sc.log_text()))?;
+        let found = search(128, 16384, 5.0, 20.0, |n, secs| {
+            sc_voice_trial(&mut sc, &jack, n, secs)
+        })?;
+        let hist: Vec<String> = found.history.iter().map(|h| hist_item(*h)).collect();
+        ctx.put(
+            &format!("{key}.count"),
+            &format!("a. voices, scsynth ({filter}), {p} frames"),
+            found.count as f64,
+            "voices",
+            &format!(
+                "{version}, block 64; Saw → {filter} → ×EnvGen(adsr) → ×0.1, Out to 2 channels; {}; {}; no added latency (DSP in the JACK callback); {} trials: {}",
+                if found.confirmed {
+                    "20 s confirmed"
+                } else {
+                    "5 s trials only: every 20 s run failed (see the trials)"
+                },
+                xrun_note(&found.trial.xruns, "SuperCollider"),
+                found.trials,
+                hist.join(" ")
+            ),
+        );
+        ctx.put(
+            &format!("{key}.load_avg"),
+            &format!("a. scsynth ({filter}) CPU at that count, {p} frames (avg)"),
+            found.trial.load_avg,
+            "of a period",
+            "scsynth /status average CPU",
+        );
+        ctx.put(
+            &format!("{key}.load_per_100"),
+            &format!("a. CPU per 100 voices, scsynth ({filter}), {p} frames"),
+            found.load_per_100,
+            "of a period",
+            &format!(
+                "median over {} trials of ≥128 voices of average CPU × 100 / voices",
+                found.load_samples
+            ),
+        );
+        ctx.put(
+            &format!("{key}.load_peak"),
+            &format!("a. scsynth ({filter}) CPU at that count, {p} frames (peak)"),
+            found.trial.load_peak,
+            "of a period",
+            "scsynth /status peak CPU",
+        );
+        drop(sc);
+        drop(jack);
+    }
+    Ok(())
+}

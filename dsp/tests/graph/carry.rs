@@ -1,0 +1,88 @@
+//! State carry-over at a commit.
+
+use super::*;
+
+const CARRY_A: &str = "create osc1 sine freq=441 gain=0.5\ncreate out output\nconnect osc1 out\n";
+
+#[test]
+fn carry_over_at_a_commit_is_seamless() {
+    let reg = test_registry();
+    let pa = parse(&reg, CARRY_A);
+    // A live change at frame 300 that is still gliding at the commit (640).
+    let set = |offset| {
+        ev(
+            offset,
+            "osc1",
+            EventKind::Param {
+                index: 0,
+                value: 1234.5,
+            },
+        )
+    };
+    let (f1, f2) = (640usize, 1500usize);
+
+    let mut reference = compile(&reg, &pa, 1);
+    let whole = render_graph(&mut reference, &[(300, set(0))], f1 + f2, 64)[0].clone();
+
+    let mut old = compile(&reg, &pa, 1);
+    let first = render_graph(&mut old, &[(300, set(0))], f1, 64)[0].clone();
+    // The commit: the patch got the set value and a new module.
+    let mut pb = pa.clone();
+    pb.set(&reg, "osc1", "freq", &ParamArg::Number(1234.5))
+        .unwrap();
+    pb.create(&reg, "osc2", "sine", &[]).unwrap();
+    let mut new = compile(&reg, &pb, 1);
+    new.carry_from(&old);
+    assert_eq!(new.frames(), f1 as u64);
+    let second = render_graph(&mut new, &[], f2, 64)[0].clone();
+
+    assert_eq!(&whole[..f1], &first[..]);
+    for i in 0..f2 {
+        assert_eq!(whole[f1 + i], second[i], "frame {}", f1 + i);
+    }
+}
+
+#[test]
+fn changed_parameter_glides_from_the_old_value_after_carry_over() {
+    let reg = test_registry();
+    // At 0 Hz and a quarter cycle the output is the gain itself.
+    let pa = parse(&reg, "create s sine freq=0 phase=0.25 gain=0.5\n");
+    let mut pb = pa.clone();
+    pb.set(&reg, "s", "gain", &ParamArg::Number(1.0)).unwrap();
+    let mut old = compile(&reg, &pa, 1);
+    render_graph(&mut old, &[], 256, 64);
+
+    let mut fresh = compile(&reg, &pb, 1);
+    assert_eq!(
+        render_graph(&mut fresh, &[], 1, 1)[0][0],
+        1.0,
+        "without carry-over it jumps"
+    );
+
+    let mut new = compile(&reg, &pb, 1);
+    new.carry_from(&old);
+    let out = render_graph(&mut new, &[], 2400, 64)[0].clone();
+    assert!(out[0] > 0.5 && out[0] < 0.505, "first sample {}", out[0]);
+    for w in out.windows(2) {
+        assert!(
+            w[1] >= w[0] && w[1] - w[0] < 0.005,
+            "step {} -> {}",
+            w[0],
+            w[1]
+        );
+    }
+    assert!(out[2399] > 0.999, "reached {}", out[2399]);
+}
+
+#[test]
+fn carry_over_skips_modules_whose_type_changed() {
+    let reg = test_registry();
+    let pa = parse(&reg, "create x sine\ncreate y sine freq=100\n");
+    let pb = parse(&reg, "create x probe\ncreate y sine freq=100\n");
+    let mut old = compile(&reg, &pa, 1);
+    render_graph(&mut old, &[], 100, 64);
+    let mut new = compile(&reg, &pb, 1);
+    new.carry_from(&old);
+    let out = render_graph(&mut new, &[], 64, 64);
+    assert!(out[0].iter().all(|x| x.is_finite()));
+}

@@ -1,0 +1,199 @@
+//! The incremental cycle check against brute force; capacity limits and edit speed.
+
+use super::*;
+
+/// Tiny deterministic generator for the randomized tests.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Is `to` reachable from `from` through the patch's connections?
+fn reaches(p: &Patch, from: &str, to: &str) -> bool {
+    let mut stack = vec![from.to_string()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(v) = stack.pop() {
+        if v == to {
+            return true;
+        }
+        if seen.insert(v.clone()) {
+            stack.extend(
+                p.connections
+                    .iter()
+                    .filter(|c| c.from == v)
+                    .map(|c| c.to.clone()),
+            );
+        }
+    }
+    false
+}
+
+#[test]
+fn incremental_cycle_check_agrees_with_brute_force() {
+    let reg = reg();
+    let params = ["freq", "gain", "phase"];
+    for seed in 1..=6u64 {
+        let mut rng = Lcg(seed);
+        let n = 24;
+        let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+        let mut p = Patch::new();
+        for id in &names {
+            p.create(&reg, id, "sine", &no_params()).unwrap();
+        }
+        for step in 0..400 {
+            let (a, b) = (rng.below(n), rng.below(n));
+            let dst = format!("{}.{}", names[b], params[rng.below(3)]);
+            match rng.below(10) {
+                0..=6 => {
+                    let expect_cycle = a == b || reaches(&p, &names[b], &names[a]);
+                    match p.connect(&reg, &names[a], &dst) {
+                        Ok(()) => assert!(!expect_cycle, "seed {seed} step {step}: missed a cycle"),
+                        Err(PatchError::Cycle(ms)) => {
+                            assert!(expect_cycle, "seed {seed} step {step}: false cycle {ms:?}");
+                            assert_real_cycle(&p, (&names[a], &names[b]), &ms);
+                        }
+                        Err(PatchError::DuplicateConnection(_)) => {}
+                        Err(e) => panic!("{e:?}"),
+                    }
+                }
+                7..=8 if !p.connections.is_empty() => {
+                    let c = p.connections[rng.below(p.connections.len())].clone();
+                    p.disconnect(
+                        &reg,
+                        &format!("{}.{}", c.from, c.from_port),
+                        &format!("{}.{}", c.to, c.to_port),
+                    )
+                    .unwrap();
+                }
+                _ => {
+                    // Delete and recreate a module (indices shift).
+                    let id = names[rng.below(n)].clone();
+                    p.delete(&id).unwrap();
+                    p.create(&reg, &id, "sine", &no_params()).unwrap();
+                }
+            }
+            let order = p.topological_order().expect("patch stays acyclic");
+            let mut pos = vec![0; n];
+            for (k, &i) in order.iter().enumerate() {
+                pos[i] = k;
+            }
+            for c in &p.connections {
+                assert!(
+                    pos[p.module_index(&c.from).unwrap()] < pos[p.module_index(&c.to).unwrap()]
+                );
+            }
+        }
+    }
+}
+
+/// In which order `full_patch` makes its connections.
+#[derive(Debug, Clone, Copy)]
+enum Order {
+    /// Signal flows from earlier-created modules to later ones.
+    Forward,
+    /// Signal flows from later-created modules to earlier ones, shortest
+    /// links first: every connect reorders a long chain.
+    Reverse,
+    /// Forward links made in random order.
+    Shuffled,
+}
+
+/// Builds a patch at full capacity: MAX_MODULES sines, MAX_CONNECTIONS
+/// connections between them, the first module chained to the last.
+fn full_patch(reg: &Registry, order: Order) -> Patch {
+    let mut p = Patch::new();
+    let names: Vec<String> = (0..MAX_MODULES).map(|i| format!("m{i}")).collect();
+    for id in &names {
+        p.create(reg, id, "sine", &no_params()).unwrap();
+    }
+    let mut edges = Vec::with_capacity(MAX_CONNECTIONS);
+    'all: for d in 1..MAX_MODULES {
+        for i in 0..MAX_MODULES - d {
+            for param in ["freq", "gain"] {
+                edges.push(match order {
+                    Order::Reverse => (i + d, i, param),
+                    _ => (i, i + d, param),
+                });
+                if edges.len() == MAX_CONNECTIONS {
+                    break 'all;
+                }
+            }
+        }
+    }
+    if let Order::Shuffled = order {
+        let mut rng = Lcg(7);
+        for k in (1..edges.len()).rev() {
+            edges.swap(k, rng.below(k + 1));
+        }
+    }
+    for (i, j, param) in edges {
+        p.connect(reg, &names[i], &format!("{}.{param}", names[j]))
+            .unwrap();
+    }
+    p
+}
+
+#[test]
+fn capacity_limits_are_enforced_and_edits_stay_fast() {
+    let reg = reg();
+    for order in [Order::Forward, Order::Reverse, Order::Shuffled] {
+        let t = Instant::now();
+        let mut p = full_patch(&reg, order);
+        let took = t.elapsed();
+        // Loose bound (debug build, shared machine): quadratic work in the
+        // number of connections would take minutes.
+        assert!(took.as_secs_f64() < 10.0, "building took {took:?}");
+        eprintln!("full patch ({order:?}) built in {took:?}");
+        assert_eq!(p.modules.len(), MAX_MODULES);
+        assert_eq!(p.connections.len(), MAX_CONNECTIONS);
+        assert_eq!(
+            p.create(&reg, "one_more", "sine", &no_params())
+                .unwrap_err(),
+            PatchError::OverCapacity {
+                what: "modules",
+                limit: MAX_MODULES
+            }
+        );
+        assert_eq!(
+            p.connect(&reg, "m0", "m4095.phase").unwrap_err(),
+            PatchError::OverCapacity {
+                what: "connections",
+                limit: MAX_CONNECTIONS
+            }
+        );
+        // A closing link across the whole chain is still found.
+        let (first, last) = match order {
+            Order::Reverse => ("m4095", "m0"),
+            _ => ("m0", "m4095"),
+        };
+        p.disconnect(&reg, "m1", "m2.freq")
+            .or_else(|_| p.disconnect(&reg, "m2", "m1.freq"))
+            .unwrap();
+        let t = Instant::now();
+        match p
+            .connect(&reg, last, &format!("{first}.phase"))
+            .unwrap_err()
+        {
+            PatchError::Cycle(ms) => {
+                assert_eq!(ms.first().map(String::as_str), Some(last));
+                assert!(ms.len() > 3);
+                assert_real_cycle(&p, (last, first), &ms);
+            }
+            e => panic!("wrong error {e:?}"),
+        }
+        assert!(t.elapsed().as_secs_f64() < 2.0);
+        let t = Instant::now();
+        let g = dsp::Graph::compile(&p, &reg, 48000.0, 2).unwrap();
+        eprintln!("compiled in {:?}", t.elapsed());
+        assert_eq!(g.len(), MAX_MODULES);
+    }
+}

@@ -1,0 +1,184 @@
+//! Plugin modules driven directly, without a graph or JACK (needs Debian's
+//! `lv2-examples` and `mda-lv2`, installed by `make test`).
+
+use super::module::{build_module, resolve, PREFIX};
+use dsp::module::Block;
+use dsp::{Module, ProcessIo, MAX_BLOCK};
+
+const AMP: &str = "http://lv2plug.in/plugins/eg-amp";
+const DELAY: &str = "http://drobilla.net/plugins/mda/DubDelay";
+
+fn module(uri: &str, id: &str) -> Box<dyn Module> {
+    let ty = resolve(&format!("{PREFIX}{uri}"))
+        .unwrap()
+        .expect("plugin installed");
+    build_module(ty.spec, id, 48000.0).unwrap()
+}
+
+/// Runs one block of `inputs` through `m`; the run is under the allocation guard.
+fn run(m: &mut dyn Module, inputs: &[Block], frames: usize) -> Vec<Block> {
+    let spec = m.spec();
+    let ins: Vec<&Block> = inputs.iter().collect();
+    let connected = vec![true; ins.len()];
+    let mut outs = vec![[0.0; MAX_BLOCK]; spec.outputs.len()];
+    let modulation = vec![[0.0; MAX_BLOCK]; spec.params.len()];
+    let modulated = vec![false; spec.params.len()];
+    let mut io = ProcessIo {
+        frames,
+        inputs: &ins,
+        input_connected: &connected,
+        outputs: &mut outs,
+        modulation: &modulation,
+        modulated: &modulated,
+    };
+    assert_no_alloc::assert_no_alloc(|| m.process(&mut io));
+    outs
+}
+
+fn sine_block(start: usize) -> Block {
+    std::array::from_fn(|i| {
+        0.5 * ((start + i) as f32 * 440.0 * std::f32::consts::TAU / 48000.0).sin()
+    })
+}
+
+#[test]
+fn eg_amp_at_plus_6_db_doubles_the_signal() {
+    let mut m = module(AMP, "amp");
+    assert_eq!(m.spec().param_index("gain"), Some(0));
+    assert_eq!(m.spec().params[0].min, -90.0);
+    assert_eq!(m.spec().params[0].max, 24.0);
+    m.set_param_now(0, 20.0 * 2f32.log10());
+    for b in 0..20 {
+        let x = sine_block(b * MAX_BLOCK);
+        let y = run(&mut *m, &[x], MAX_BLOCK);
+        for (a, b) in x.iter().zip(&y[0]) {
+            assert!(
+                (b - 2.0 * a).abs() <= 0.01 * a.abs() + 1e-6,
+                "{b} vs 2 x {a}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_live_gain_change_glides() {
+    let mut m = module(AMP, "amp");
+    m.set_param_now(0, 0.0);
+    let dc: Block = [0.5; MAX_BLOCK];
+    run(&mut *m, &[dc], MAX_BLOCK);
+    m.set_param(0, 6.0);
+    let mut levels = Vec::new();
+    for _ in 0..100 {
+        levels.extend_from_slice(&run(&mut *m, &[dc], MAX_BLOCK)[0]);
+    }
+    let largest = levels
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max);
+    assert!(largest < 0.01, "largest step {largest}: not smoothed");
+    assert!((levels.last().unwrap() - 0.5 * 10f32.powf(0.3)).abs() < 1e-3);
+}
+
+/// A burst into the delay, then silence: the echo the first module would
+/// have produced comes out of the second after the move.
+#[test]
+fn carry_moves_the_instance_and_its_tail() {
+    let mut reference = module(DELAY, "d");
+    let mut old = module(DELAY, "d");
+    for m in [&mut reference, &mut old] {
+        m.set_param_now(0, 0.01); // a short delay
+    }
+    let silence: Block = [0.0; MAX_BLOCK];
+    for b in 0..10 {
+        let x = sine_block(b * MAX_BLOCK);
+        let r = run(&mut *reference, &[x, x], MAX_BLOCK);
+        assert_eq!(r[0], run(&mut *old, &[x, x], MAX_BLOCK)[0]);
+    }
+    let mut new = module(DELAY, "d");
+    new.set_param_now(0, 0.01);
+    new.carry_from(&*old);
+    let mut energy = 0.0;
+    for _ in 0..400 {
+        let r = run(&mut *reference, &[silence, silence], MAX_BLOCK);
+        let n = run(&mut *new, &[silence, silence], MAX_BLOCK);
+        assert_eq!(r[0], n[0], "the moved instance continues exactly");
+        energy += n[0].iter().map(|x| x * x).sum::<f32>();
+    }
+    assert!(energy > 1e-4, "the echo arrived after the move ({energy})");
+}
+
+#[test]
+fn unknown_and_unusable_plugins_are_explained() {
+    let e = super::module::check("http://example.org/none").unwrap_err();
+    assert!(e.contains("unknown plugin"), "{e}");
+    assert!(matches!(
+        resolve("lv2:http://example.org/none"),
+        Some(Err(_))
+    ));
+    assert!(resolve("sine").is_none());
+}
+
+/// Period in samples of the strongest autocorrelation peak between 2 and 1000 Hz.
+pub fn pitch_hz(x: &[f32], rate: f32) -> f32 {
+    let (lo, hi) = ((rate / 1000.0) as usize, (rate / 2.0) as usize);
+    let ac = |lag: usize| -> f32 { x.iter().zip(&x[lag..]).map(|(a, b)| a * b).sum() };
+    let best = (lo..hi.min(x.len() / 2))
+        .max_by(|&a, &b| ac(a).total_cmp(&ac(b)))
+        .unwrap();
+    rate / best as f32
+}
+
+#[test]
+fn an_instrument_plays_the_note_it_is_sent() {
+    let ty = resolve(&format!("{PREFIX}http://drobilla.net/plugins/mda/EPiano"))
+        .unwrap()
+        .unwrap();
+    let mut m = super::module::build_plugin(ty.spec, "piano", 48000.0).unwrap();
+    let silence = run(&mut m, &[], MAX_BLOCK);
+    assert!(silence[0].iter().all(|&x| x == 0.0), "silent before a note");
+    assert!(m.midi(&[0x90, 69, 100]));
+    let mut out = Vec::new();
+    for _ in 0..150 {
+        out.extend_from_slice(&run(&mut m, &[], MAX_BLOCK)[0]);
+    }
+    assert!(
+        out[0] != 0.0 || out[1] != 0.0,
+        "sounds from the first frame"
+    );
+    let f = pitch_hz(&out[2000..8000], 48000.0);
+    assert!((f - 440.0).abs() < 440.0 * 0.02, "pitch {f} Hz, want 440");
+    let ty = resolve(&format!("{PREFIX}{AMP}")).unwrap().unwrap();
+    let mut amp = super::module::build_plugin(ty.spec, "a", 48000.0).unwrap();
+    assert!(!amp.midi(&[0x90, 60, 100]), "eg-amp takes no MIDI");
+}
+
+#[test]
+fn sampler_state_saves_and_restores_beside_a_patch() {
+    let uri = "http://lv2plug.in/plugins/eg-sampler";
+    assert!(super::world().info(uri).unwrap().has_state);
+    let dir = std::env::temp_dir().join(format!("sj-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("p.patch");
+    let mut patch = dsp::Patch::new();
+    patch.modules.push(dsp::patch::ModuleDecl {
+        id: "smp".into(),
+        kind: format!("{PREFIX}{uri}"),
+        params: vec![],
+    });
+    patch.reindex();
+    let text = {
+        let mut m = module(uri, "smp");
+        run(&mut *m, &[], MAX_BLOCK);
+        assert_eq!(super::state::save_beside(&file, &patch), Ok(1));
+        std::fs::read_to_string(dir.join("p.lv2state/smp.ttl")).unwrap()
+    };
+    assert!(text.contains("sample"), "{text}");
+    assert_eq!(super::state::load_beside(&file, &patch), 1);
+    let mut m = module(uri, "smp");
+    run(&mut *m, &[], MAX_BLOCK);
+    assert_eq!(
+        super::state::save_one("smp", uri).unwrap().as_deref(),
+        Some(&*text)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
