@@ -80,6 +80,8 @@ pub fn run(args: RunArgs) -> i32 {
         fade_ms: args.fade_ms,
         connect: args.connect,
         start_server: args.start_server,
+        bpm: args.bpm,
+        timebase_master: args.timebase_master,
         record_max_mib: args.record_max_mib,
     };
     let mut engine = match Engine::start(cfg) {
@@ -109,6 +111,7 @@ pub fn run(args: RunArgs) -> i32 {
         crate::registry(),
         Duration::from_millis(args.failover_ms),
     );
+    control.quant_now = args.quant_when_stopped == crate::cli::QuantWhenStopped::Now;
     if let Some(path) = &args.patch {
         match load_patch_file(&mut control, path) {
             Ok(()) => {

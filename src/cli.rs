@@ -87,6 +87,36 @@ pub struct RunArgs {
     /// Timed bundles further ahead than this many seconds are refused.
     #[arg(long, default_value_t = 60.0)]
     pub max_ahead: f64,
+    /// Tempo of the internal clock (used while no JACK timebase master sets one).
+    #[arg(long, default_value_t = 120.0, value_parser = parse_bpm)]
+    pub bpm: f64,
+    /// Become the JACK timebase master: publish the internal clock's tempo and bar/beat.
+    #[arg(long)]
+    pub timebase_master: bool,
+    /// What a quantized commit does while the transport is stopped: wait for it to roll, or switch now.
+    #[arg(long, value_enum, default_value_t = QuantWhenStopped::Wait)]
+    pub quant_when_stopped: QuantWhenStopped,
+}
+
+/// `--quant-when-stopped`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantWhenStopped {
+    /// Wait until the transport rolls, then switch on the boundary.
+    Wait,
+    /// Switch at once.
+    Now,
+}
+
+/// Smallest and largest tempo accepted (`--bpm`, `/tempo`).
+pub const BPM_RANGE: std::ops::RangeInclusive<f64> = 1.0..=999.0;
+
+fn parse_bpm(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if BPM_RANGE.contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is out of range 1..999 BPM"))
+    }
 }
 
 /// Options of `render`.
@@ -107,6 +137,15 @@ pub struct RenderArgs {
     /// Channels.
     #[arg(long, default_value_t = 2)]
     pub channels: u16,
+    /// Tempo of the transport the patch's clocks and sequencers follow.
+    #[arg(long, default_value_t = 120.0, value_parser = parse_bpm)]
+    pub bpm: f64,
+    /// Beats in a bar.
+    #[arg(long, default_value_t = 4.0)]
+    pub beats_per_bar: f64,
+    /// Transport position of the first frame, in beats (0 = bar 1, beat 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub start_beat: f64,
     /// Output WAV file.
     pub out: PathBuf,
 }

@@ -30,6 +30,10 @@ pub struct Config {
     pub connect: bool,
     /// Start a JACK server if none runs.
     pub start_server: bool,
+    /// Internal clock tempo, in beats per minute (see `rt::transport`).
+    pub bpm: f64,
+    /// Become JACK's timebase master with the internal clock.
+    pub timebase_master: bool,
     /// Size limit of one recording in MiB.
     pub record_max_mib: u64,
 }
@@ -139,6 +143,7 @@ impl Engine {
             sr,
             fade,
         ));
+        shared.transport.set_tempo(cfg.bpm);
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
         let collector_thread = std::thread::Builder::new()
@@ -217,6 +222,12 @@ impl Engine {
             .activate_async(notes, cb)
             .map_err(|e| StartError::Other(format!("cannot activate JACK client: {e:?}")))?;
         let c = active_client.as_client();
+        if self.config.timebase_master {
+            match crate::rt::transport::become_master(c, &self.shared.transport) {
+                Ok(()) => log::info!("synth-jack is the JACK timebase master"),
+                Err(e) => log::warn!("{e}"),
+            }
+        }
         if self.config.connect && self.connections.is_empty() {
             let phys = c.ports(
                 None,

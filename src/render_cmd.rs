@@ -32,16 +32,21 @@ pub fn run(args: &RenderArgs) -> Result<(), String> {
     }
     let frames = (args.seconds * args.rate as f64).round() as usize;
     let channels = args.channels.clamp(1, 8) as usize;
-    let out = dsp::render::render(
-        &patch,
-        &reg,
-        &events,
-        args.rate as f32,
-        channels,
-        frames,
-        256,
-    )
-    .map_err(|e| e.to_string())?;
+    if !(args.beats_per_bar >= 1.0 && args.beats_per_bar <= 64.0) {
+        return Err(format!(
+            "--beats-per-bar {} is out of range 1..64",
+            args.beats_per_bar
+        ));
+    }
+    if !(args.start_beat.is_finite() && args.start_beat >= 0.0) {
+        return Err(format!("--start-beat {} must be >= 0", args.start_beat));
+    }
+    // The transport rolls from --start-beat at --bpm, like a JACK transport
+    // located there and started with the first frame.
+    let mut time = dsp::Time::new(args.rate as f64, args.bpm, args.beats_per_bar);
+    time.frame = time.frame_of(args.start_beat).round() as u64;
+    let out = dsp::render::render_from(&patch, &reg, &events, time, channels, frames, 256)
+        .map_err(|e| e.to_string())?;
     let spec = hound::WavSpec {
         channels: channels as u16,
         sample_rate: args.rate,

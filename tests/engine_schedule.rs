@@ -1,5 +1,5 @@
 //! Field reliability of the commit machine against a live engine: a commit scheduled ahead can
-//! be superseded or cancelled and `/status` shows it; a bundle stamped in the past nesting one
+//! be superseded or cancelled and `/telemetry` shows it; a bundle stamped in the past nesting one
 //! for "now + 0.1 s" commits then and never blocks later commits or `/sync`; 4,096 timed
 //! events arriving newest-first are all applied, none lost; a command queue flooded by `/mod`
 //! traffic still takes a commit.
@@ -57,19 +57,12 @@ fn a_commit_10s_ahead_is_shown_superseded_and_cancelled() {
         timetag(unix_now() + 10.0),
         vec![msg("/patch/commit", vec![])],
     );
-    let st = wait_for(
-        Duration::from_secs(2),
-        "the scheduled commit in /status",
-        || {
-            let st = osc.status();
-            (st.pending_commits == 1).then_some(st)
-        },
-    );
-    assert!(
-        (8.0..=10.5).contains(&st.commit_in),
-        "commit_in {}",
-        st.commit_in
-    );
+    let t = wait_for(Duration::from_secs(2), "the scheduled commit", || {
+        let t = osc.telemetry();
+        (stat(&t, "commits.pending") == 1.0).then_some(t)
+    });
+    let due = stat(&t, "commits.scheduled_in");
+    assert!((8.0..=10.5).contains(&due), "scheduled in {due} s");
     // A later commit supersedes it: the scheduled one fails, the new one plays now.
     osc.ok("/patch/set", vec![s("osc1"), s("freq"), f(660.0)]);
     osc.send("/patch/commit", vec![]);
@@ -81,9 +74,13 @@ fn a_commit_10s_ahead_is_shown_superseded_and_cancelled() {
     );
     let second = commit_reply(&osc, Duration::from_secs(3));
     assert_eq!(second.addr, "/done", "{second:?}");
-    let st = osc.status();
-    assert_eq!((st.pending_commits, st.commit_in), (0, -1.0), "{st:?}");
-    assert!(st.patch_version > v1, "{st:?}");
+    let t = osc.telemetry();
+    let pending = (
+        stat(&t, "commits.pending"),
+        stat(&t, "commits.scheduled_in"),
+    );
+    assert_eq!(pending, (0.0, -1.0));
+    assert!(osc.status().patch_version > v1);
     sync_within_a_second(&osc, 1);
 
     // Scheduled again, then cancelled: /done /patch/cancel 1, the commit fails, nothing changes.
@@ -93,7 +90,7 @@ fn a_commit_10s_ahead_is_shown_superseded_and_cancelled() {
         vec![msg("/patch/commit", vec![])],
     );
     wait_for(Duration::from_secs(2), "the scheduled commit", || {
-        (osc.status().pending_commits == 1).then_some(())
+        (stat(&osc.telemetry(), "commits.pending") == 1.0).then_some(())
     });
     let version = osc.status().patch_version;
     osc.send("/patch/cancel", vec![]);
@@ -117,12 +114,8 @@ fn a_commit_10s_ahead_is_shown_superseded_and_cancelled() {
             && matches!(&m.args[1], OscType::String(r) if r.contains("cancelled"))),
         "{got:?}"
     );
-    let st = osc.status();
-    assert_eq!(
-        (st.pending_commits, st.patch_version),
-        (0, version),
-        "{st:?}"
-    );
+    assert_eq!(stat(&osc.telemetry(), "commits.pending"), 0.0);
+    assert_eq!(osc.status().patch_version, version);
     // The next commit works.
     let (_, v) = osc.commit();
     assert!(v > version, "{v} after {version}");

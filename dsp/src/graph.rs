@@ -11,6 +11,7 @@ use crate::name::Name;
 use crate::patch::{Patch, Target, MAX_CONNECTIONS, MAX_MODULES};
 use crate::registry::Registry;
 use crate::spec::ModuleSpec;
+use crate::time::Time;
 use std::collections::HashMap;
 
 /// Most output channels a graph renders.
@@ -77,6 +78,8 @@ pub struct Graph {
     nan_resets: u64,
     missed_events: u64,
     frames: u64,
+    /// Musical time of the next frame to render.
+    time: Time,
 }
 
 impl Graph {
@@ -263,6 +266,7 @@ impl Graph {
             nan_resets: 0,
             missed_events: 0,
             frames: 0,
+            time: Time::new(sample_rate as f64, 120.0, 4.0),
         })
     }
 
@@ -301,6 +305,18 @@ impl Graph {
         self.missed_events
     }
 
+    /// Musical time of the next frame to render. A new graph starts rolling
+    /// at frame 0, 120 BPM, 4/4; `process` advances it.
+    pub fn time(&self) -> &Time {
+        &self.time
+    }
+
+    /// Sets the musical time of the next frame to render (the engine does
+    /// so before every block; offline rendering once, at the start).
+    pub fn set_time(&mut self, time: Time) {
+        self.time = time;
+    }
+
     /// Node index of module `id`, found without allocating.
     pub fn find(&self, id: &Name) -> Option<usize> {
         self.by_id
@@ -334,6 +350,7 @@ impl Graph {
             }
         }
         self.frames = old.frames;
+        self.time = old.time;
         self.nan_resets = old.nan_resets;
         self.missed_events = old.missed_events;
     }
@@ -375,7 +392,7 @@ impl Graph {
                 .map(|ev| (ev.offset as usize).min(frames))
                 .unwrap_or(frames);
             let n = (next - pos).min(MAX_BLOCK);
-            self.run(n);
+            self.run(n, self.time.advanced(pos));
             self.write_out(out, pos, n);
             pos += n;
         }
@@ -383,10 +400,11 @@ impl Graph {
             self.apply(ev);
         }
         self.frames += frames as u64;
+        self.time = self.time.advanced(frames);
     }
 
     /// Processes every node for `n` frames.
-    fn run(&mut self, n: usize) {
+    fn run(&mut self, n: usize, time: Time) {
         for node in self.nodes.iter_mut() {
             let ni = node.spec.inputs.len();
             let no = node.spec.outputs.len();
@@ -429,6 +447,7 @@ impl Graph {
                 outputs: &mut mine[..no],
                 modulation: &self.modulation[mb..mb + np],
                 modulated: &self.modulated[mb..mb + np],
+                time: &time,
             };
             node.module.process(&mut io);
             if !io.outputs.iter().all(|o| all_finite(&o[..n])) {

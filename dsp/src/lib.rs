@@ -16,6 +16,7 @@ pub mod registry;
 pub mod render;
 pub mod spec;
 pub mod table;
+pub mod time;
 
 pub use error::PatchError;
 pub use event::{Event, EventKind};
@@ -25,3 +26,4 @@ pub use name::Name;
 pub use patch::{ParamArg, Patch};
 pub use registry::{ModuleType, Registry};
 pub use spec::{ModuleSpec, ParamKind, ParamSpec, PortSpec};
+pub use time::Time;

@@ -26,6 +26,8 @@ pub struct ProcessIo<'a> {
     pub modulation: &'a [Block],
     /// Whether anything modulates each parameter.
     pub modulated: &'a [bool],
+    /// Musical time of the first of these frames (see [`crate::time`]).
+    pub time: &'a crate::time::Time,
 }
 
 impl<'a> ProcessIo<'a> {

@@ -18,6 +18,7 @@ use crate::graph::Graph;
 use crate::name::Name;
 use crate::patch::{resolve_value, ParamArg, Patch};
 use crate::registry::Registry;
+use crate::time::Time;
 
 /// What a timed event does, with names not yet resolved against a patch.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,6 +181,7 @@ pub fn resolve_events(
 /// Renders `frames` frames of `patch` with `channels` channels (clamped to
 /// `1..=MAX_CHANNELS`), `block` frames per `Graph::process` call, applying
 /// each event at its exact frame. Events at or past `frames` are ignored.
+/// The transport rolls from bar 1 at 120 BPM in 4/4 (see [`render_from`]).
 pub fn render(
     patch: &Patch,
     reg: &Registry,
@@ -189,7 +191,24 @@ pub fn render(
     frames: usize,
     block: usize,
 ) -> Result<Vec<Vec<f32>>, PatchError> {
-    let mut graph = Graph::compile(patch, reg, sample_rate, channels)?;
+    let time = Time::new(sample_rate as f64, 120.0, 4.0);
+    render_from(patch, reg, events, time, channels, frames, block)
+}
+
+/// [`render`] with the transport at `time` on the first frame (tempo,
+/// meter, position, rolling or stopped; the sample rate is
+/// `time.sample_rate`). Event frames count from the start of the render.
+pub fn render_from(
+    patch: &Patch,
+    reg: &Registry,
+    events: &[TimedEvent],
+    time: Time,
+    channels: usize,
+    frames: usize,
+    block: usize,
+) -> Result<Vec<Vec<f32>>, PatchError> {
+    let mut graph = Graph::compile(patch, reg, time.sample_rate as f32, channels)?;
+    graph.set_time(time);
     let (events, _warnings) = resolve_events(patch, reg, events)?;
     Ok(render_graph(&mut graph, &events, frames, block))
 }

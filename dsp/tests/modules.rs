@@ -129,6 +129,7 @@ fn drive(
             outputs: &mut ob,
             modulation: &mb,
             modulated: &modulated,
+            time: &dsp::time::Time::new(48000.0, 120.0, 4.0),
         };
         m.process(&mut io);
         for (k, o) in out.iter_mut().enumerate() {

@@ -2,7 +2,7 @@
 //! many wait, and a commit scheduled for a future frame can be superseded by
 //! a later one or cancelled (`/patch/cancel`).
 
-use super::{Control, Notice, Phase, Queued, Ticket};
+use super::{transport, Control, Notice, Phase, Queued, Ticket};
 use crate::engine::Engine;
 use crate::rt::command::WorkerCmd;
 use dsp::{Graph, PatchError};
@@ -32,6 +32,26 @@ impl Control {
     /// commit scheduled for a later frame that has not switched yet is
     /// superseded by this one.
     pub fn commit(&mut self, engine: &mut Engine, at: Option<u64>) -> Result<Ticket, PatchError> {
+        self.commit_on(engine, at, None)
+    }
+
+    /// Like [`Control::commit`], switching exactly on the first frame of the
+    /// next boundary `q` of the transport (waiting while it is stopped,
+    /// unless `quant_now`); `/done` then reports the bar and beat.
+    pub fn commit_quantized(
+        &mut self,
+        engine: &mut Engine,
+        q: transport::Quantum,
+    ) -> Result<Ticket, PatchError> {
+        self.commit_on(engine, None, Some(q))
+    }
+
+    fn commit_on(
+        &mut self,
+        engine: &mut Engine,
+        at: Option<u64>,
+        quant: Option<transport::Quantum>,
+    ) -> Result<Ticket, PatchError> {
         // Compile now so errors reach the sender at once.
         Graph::compile(
             &self.pending,
@@ -56,12 +76,14 @@ impl Control {
                 last.ticket = ticket;
                 last.patch = patch;
                 last.at = at;
+                last.quant = quant;
             }
             _ => self.queue.push_back(Queued {
                 ticket,
                 also: Vec::new(),
                 patch,
                 at,
+                quant,
             }),
         }
         self.cancel_scheduled(engine, "superseded by a later commit");
@@ -162,9 +184,34 @@ impl Control {
         if !matches!(self.phase, Phase::Idle) || self.failover_in_flight {
             return;
         }
-        let Some(q) = self.queue.pop_front() else {
+        let Some(mut q) = self.queue.pop_front() else {
             return;
         };
+        let mut landed = None;
+        let mut on_beat = None;
+        if let Some(quant) = q.quant {
+            match transport::next_boundary(engine, quant) {
+                transport::Landing::At {
+                    frame,
+                    beats,
+                    bar,
+                    beat,
+                } => {
+                    log::info!(
+                        "commit quantized to bar {bar} beat {beat} (timeline frame {frame})"
+                    );
+                    q.at = Some(frame);
+                    on_beat = Some(beats);
+                    landed = Some((bar, beat));
+                }
+                transport::Landing::Wait if self.quant_now => {}
+                transport::Landing::Wait => {
+                    // Stopped: wait at the head of the queue for the transport to roll.
+                    self.queue.push_front(q);
+                    return;
+                }
+            }
+        }
         let graph = match self.build(engine, &q.patch) {
             Ok(g) => g,
             Err(e) => {
@@ -188,6 +235,7 @@ impl Control {
             to: 1 - active,
             at,
             version,
+            beat: on_beat,
         };
         if sh.slots[active].cmds.push(cmd).is_err() {
             for ticket in q.also.into_iter().chain([q.ticket]) {
@@ -205,6 +253,7 @@ impl Control {
             patch: Box::new(q.patch),
             version,
             sent: Instant::now(),
+            landed,
             at,
             cancel: None,
         };

@@ -5,6 +5,7 @@
 pub mod clock;
 mod commits;
 mod recover;
+pub mod transport;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
@@ -49,6 +50,18 @@ pub enum Notice {
     },
     /// JACK reported xruns; total so far.
     Xrun(u64),
+    /// A quantized commit is about to be reported as `Committed`: it
+    /// switched on this bar and beat.
+    Landed {
+        /// The commit.
+        ticket: Ticket,
+        /// Bar, from 1.
+        bar: i64,
+        /// Beat in the bar, from 1.
+        beat: f64,
+    },
+    /// The transport started, stopped, relocated or changed tempo or meter.
+    Transport(transport::TransportInfo),
 }
 
 struct Queued {
@@ -58,6 +71,8 @@ struct Queued {
     also: Vec<Ticket>,
     patch: Patch,
     at: Option<u64>,
+    /// Switch on the next such boundary of the transport instead.
+    quant: Option<transport::Quantum>,
 }
 
 enum Phase {
@@ -70,6 +85,8 @@ enum Phase {
         patch: Box<Patch>,
         version: u32,
         sent: Instant,
+        /// Bar and beat of a quantized switch.
+        landed: Option<(i64, f64)>,
         /// Timeline frame it was scheduled for.
         at: Option<u64>,
         /// Why it is being cancelled, once a cancel was sent to the worker.
@@ -99,6 +116,11 @@ pub struct Control {
     /// Frames of timed events sent and not yet rendered (min-heap), so
     /// their number never exceeds what a worker can hold.
     scheduled: BinaryHeap<Reverse<u64>>,
+    /// Quantized commits switch at once while the transport is stopped
+    /// (`--quant-when-stopped=now`) instead of waiting for it to roll.
+    pub quant_now: bool,
+    /// Transport changes seen so far (`rt::transport` counts them).
+    transport_changes: u64,
 }
 
 impl Control {
@@ -119,6 +141,8 @@ impl Control {
             last_xruns: 0,
             clock: clock::Clock::default(),
             scheduled: BinaryHeap::new(),
+            quant_now: false,
+            transport_changes: engine.shared.transport.changes.load(Relaxed),
         };
         let sh = engine.shared.clone();
         if let Ok(g) = c.build(engine, &Patch::new()) {
@@ -318,6 +342,12 @@ impl Control {
         self.take_events(engine);
         self.supervise(engine);
         self.bound_phases(engine);
+        let changes = sh.transport.changes.load(Relaxed);
+        if changes != self.transport_changes {
+            self.transport_changes = changes;
+            self.notices
+                .push(Notice::Transport(transport::info(engine)));
+        }
         let x = sh.stats.xruns.load(Relaxed);
         if x != self.last_xruns {
             self.last_xruns = x;
@@ -352,6 +382,7 @@ impl Control {
                         patch,
                         version: v,
                         sent,
+                        landed,
                         ..
                     } = std::mem::replace(
                         &mut self.phase,
@@ -367,6 +398,9 @@ impl Control {
                             sent.elapsed().as_secs_f64() * 1e3
                         );
                         for ticket in also.into_iter().chain([ticket]) {
+                            if let Some((bar, beat)) = landed {
+                                self.notices.push(Notice::Landed { ticket, bar, beat });
+                            }
                             self.notices.push(Notice::Committed {
                                 ticket,
                                 slot,

@@ -80,6 +80,7 @@ impl Control {
                 also,
                 patch: *patch,
                 at: None,
+                quant: None,
             });
         }
     }
@@ -93,6 +94,11 @@ impl Control {
         let bound_frames = (PHASE_BOUND.as_secs_f64() * engine.sample_rate() as f64) as u64;
         let stuck = match &self.phase {
             Phase::Idle => None,
+            // A quantized switch waits with the stopped transport; it is
+            // never late then.
+            Phase::Switching {
+                landed: Some(_), ..
+            } if !sh.transport.read().time.rolling => None,
             Phase::Switching { sent, at, .. } => {
                 let late = match at {
                     Some(f) => now_frame > f.saturating_add(bound_frames),

@@ -13,6 +13,7 @@
 
 pub mod decode;
 pub mod dispatch;
+pub mod musical;
 pub mod peer;
 pub mod request;
 pub mod send;
@@ -26,7 +27,7 @@ mod tests;
 pub use status_reply::StatusReply;
 
 use crate::cli::RunArgs;
-use crate::control::{clock, Control, Ticket};
+use crate::control::{clock, transport, Control, Ticket};
 use crate::engine::Engine;
 use crate::status::Snapshot;
 use dispatch::{Backend, Dispatcher, Progress, Reply, Status};
@@ -142,7 +143,6 @@ impl Backend for Live<'_> {
                 break;
             }
         }
-        let pending = self.control.pending_commits();
         Status {
             active_slot: snap.active_slot,
             version: self.control.version(),
@@ -159,16 +159,20 @@ impl Backend for Live<'_> {
             buffer_size: sh.period.load(Relaxed),
             lead: sh.lead,
             ring: snap.ring,
-            pending_commits: pending.count,
-            commit_in: pending.at.map_or(-1.0, |f| {
-                let now = sh.next_frame.load(Relaxed);
-                f.saturating_sub(now) as f32 / self.engine.sample_rate().max(1.0)
-            }),
         }
     }
 
     fn telemetry(&self) -> Vec<(String, f64)> {
-        crate::status::telemetry(&self.engine.shared)
+        let mut t = crate::status::telemetry(&self.engine.shared);
+        let pending = self.control.pending_commits();
+        let sh = &self.engine.shared;
+        let scheduled_in = pending.at.map_or(-1.0, |f| {
+            f.saturating_sub(sh.next_frame.load(Relaxed)) as f64
+                / self.engine.sample_rate().max(1.0) as f64
+        });
+        t.push(("commits.pending".into(), pending.count as f64));
+        t.push(("commits.scheduled_in".into(), scheduled_in));
+        t
     }
 
     fn record_start(&mut self, path: &Path) -> Result<(), String> {
@@ -177,6 +181,30 @@ impl Backend for Live<'_> {
 
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
         self.engine.recorder.stop()
+    }
+
+    fn transport(&self) -> Option<transport::TransportInfo> {
+        Some(transport::info(self.engine))
+    }
+
+    fn commit_quantized(&mut self, q: transport::Quantum) -> Result<Ticket, PatchError> {
+        self.control.commit_quantized(self.engine, q)
+    }
+
+    fn set_tempo(&mut self, bpm: f64) -> Result<(), String> {
+        transport::set_tempo(self.engine, bpm)
+    }
+
+    fn transport_command(&mut self, c: transport::Command) -> Result<(), String> {
+        transport::command(self.engine, c)
+    }
+
+    fn frame_of_beat(&self, beat: f64) -> Result<Option<u64>, f64> {
+        transport::frame_of_beat(self.engine, beat)
+    }
+
+    fn beat_now(&self) -> f64 {
+        transport::beat_now(self.engine)
     }
 }
 
@@ -260,6 +288,7 @@ impl Surface {
             }
             next = rx.try_recv().ok();
         }
+        self.dispatcher.poll_at(&mut backend);
         flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
     }
 

@@ -106,6 +106,8 @@ pub enum Request {
     Modules,
     /// `/quit`
     Quit,
+    /// `/patch/commit bar|beat|N`, `/tempo`, `/transport`, `/at`.
+    Musical(super::musical::Musical),
 }
 
 impl Request {
@@ -205,6 +207,9 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
     let addr = msg.addr.as_str();
     let args = msg.args.as_slice();
     let a = |usage: &'static str| Args { args, usage };
+    if let Some(r) = super::musical::parse(msg) {
+        return r.map(Request::Musical);
+    }
     match addr {
         "/patch/create" => {
             let a = a("/patch/create ID TYPE [PARAM VALUE | PARAM=VALUE]...");

@@ -13,10 +13,14 @@ pub const FAILED: i32 = 1;
 /// Exit code: no reply before the timeout (or the message could not be sent).
 pub const NO_REPLY: i32 = 2;
 
-/// An argument from the command line: an int if it parses as an i32, a
+/// An argument from the command line: a string if it starts with `+` (a
+/// relative musical time), an int if it parses as an i32, a
 /// float if it parses as an f32, else a string (`true`/`false` too).
 pub fn infer(arg: &str) -> OscType {
-    if let Ok(i) = arg.parse::<i32>() {
+    if arg.starts_with('+') {
+        // `+4` is a relative musical time (`/at +4 ...`), not a number.
+        OscType::String(arg.to_string())
+    } else if let Ok(i) = arg.parse::<i32>() {
         OscType::Int(i)
     } else if let Some(f) = arg.parse::<f32>().ok().filter(|_| looks_numeric(arg)) {
         OscType::Float(f)

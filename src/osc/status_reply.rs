@@ -38,10 +38,6 @@ pub struct StatusReply {
     pub lead: i32,
     /// Ring occupancy of the active slot, in periods.
     pub ring: f32,
-    /// Commits accepted and not playing yet (switching, scheduled, waiting).
-    pub pending_commits: i32,
-    /// Seconds until a scheduled commit's frame; -1 when none is scheduled.
-    pub commit_in: f32,
 }
 
 /// A counter as an OSC int (saturating).
@@ -52,8 +48,12 @@ fn sat(v: u64) -> i32 {
 impl StatusReply {
     /// The reply's OSC address.
     pub const ADDR: &'static str = "/status.reply";
-    /// Number of arguments.
-    pub const LEN: usize = 17;
+    /// Number of arguments of the engine counters.
+    pub const LEN: usize = 15;
+    /// Number of arguments when the transport follows them (state, bpm,
+    /// bar, beat, frame, beats per bar, master: see `/transport.reply`), as
+    /// it does whenever synth-jack runs on JACK.
+    pub const WITH_TRANSPORT: usize = Self::LEN + 7;
 
     /// The reply for the engine's counters, `late_bundles` added to its late renders.
     pub fn new(st: &Status, late_bundles: u64) -> StatusReply {
@@ -73,8 +73,6 @@ impl StatusReply {
             buffer_size: sat(st.buffer_size as u64),
             lead: sat(st.lead as u64),
             ring: st.ring,
-            pending_commits: sat(st.pending_commits as u64),
-            commit_in: st.commit_in,
         }
     }
 
@@ -97,8 +95,6 @@ impl StatusReply {
             Int(self.buffer_size),
             Int(self.lead),
             Float(self.ring),
-            Int(self.pending_commits),
-            Float(self.commit_in),
         ]
     }
 
@@ -107,12 +103,13 @@ impl StatusReply {
         if m.addr != Self::ADDR {
             return Err(format!("expected {}, got {}", Self::ADDR, m.addr));
         }
-        if m.args.len() != Self::LEN {
+        if m.args.len() != Self::LEN && m.args.len() != Self::WITH_TRANSPORT {
             return Err(format!(
-                "{} has {} arguments, expected {}",
+                "{} has {} arguments, expected {} or {}",
                 Self::ADDR,
                 m.args.len(),
-                Self::LEN
+                Self::LEN,
+                Self::WITH_TRANSPORT
             ));
         }
         let mut it = m.args.iter().enumerate();
@@ -141,8 +138,6 @@ impl StatusReply {
             buffer_size: int(next())?,
             lead: int(next())?,
             ring: fl(next())?,
-            pending_commits: int(next())?,
-            commit_in: fl(next())?,
         })
     }
 }
@@ -168,8 +163,6 @@ mod tests {
             buffer_size: 256,
             lead: 2,
             ring: 1.5,
-            pending_commits: 10,
-            commit_in: 2.5,
         }
     }
 
@@ -194,9 +187,7 @@ mod tests {
                 Float(48_000.0),
                 Int(256),
                 Int(2),
-                Float(1.5),
-                Int(10),
-                Float(2.5)
+                Float(1.5)
             ]
         );
     }
@@ -216,7 +207,7 @@ mod tests {
         short.pop();
         assert!(StatusReply::decode(&m(StatusReply::ADDR, short))
             .unwrap_err()
-            .contains("16 arguments"));
+            .contains("14 arguments"));
         let mut wrong = st.encode();
         wrong[3] = OscType::Int(0);
         assert!(StatusReply::decode(&m(StatusReply::ADDR, wrong))

@@ -30,6 +30,7 @@ fn run(m: &mut dyn Module, inputs: &[Block], frames: usize) -> Vec<Block> {
         outputs: &mut outs,
         modulation: &modulation,
         modulated: &modulated,
+        time: &dsp::Time::new(48000.0, 120.0, 4.0),
     };
     assert_no_alloc::assert_no_alloc(|| m.process(&mut io));
     outs

@@ -112,6 +112,7 @@ pub struct Callback {
     incoming: Option<Incoming>,
     last: [f32; 8],
     record: RecordTap,
+    transport: super::transport::Follower,
 }
 
 impl Callback {
@@ -124,6 +125,7 @@ impl Callback {
         record: RecordTap,
     ) -> Callback {
         let ch = shared.channels;
+        let transport = super::transport::Follower::new(&shared.transport);
         Callback {
             shared,
             ports,
@@ -133,6 +135,7 @@ impl Callback {
             active,
             incoming: None,
             last: [0.0; 8],
+            transport,
             record,
         }
     }
@@ -306,9 +309,13 @@ impl Drop for Callback {
 }
 
 impl jack::ProcessHandler for Callback {
-    fn process(&mut self, _: &jack::Client, ps: &jack::ProcessScope) -> jack::Control {
+    fn process(&mut self, client: &jack::Client, ps: &jack::ProcessScope) -> jack::Control {
         rt_guard(|| {
             let n = ps.n_frames() as usize;
+            let sh = &self.shared;
+            let rate = sh.sample_rate.load(Relaxed);
+            let reading = super::transport::query(client);
+            self.transport.cycle(&sh.transport, self.t, rate, reading);
             let usecs = ps.cycle_times().map(|c| c.current_usecs).unwrap_or(0);
             // Moving the Vec out and back allocates nothing.
             let mut ports = std::mem::take(&mut self.ports);

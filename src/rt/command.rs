@@ -34,6 +34,10 @@ pub enum WorkerCmd {
         at: Option<u64>,
         /// Its patch version.
         version: u32,
+        /// Switch on the first frame of this transport beat instead of `at`
+        /// (found while rendering, so xruns and relocations in between are
+        /// taken into account; never while the transport is stopped).
+        beat: Option<f64>,
     },
     /// Drop the pending handover of patch `version` if its frame has not
     /// come (a scheduled commit superseded or cancelled).

@@ -8,6 +8,7 @@ pub mod ring;
 pub mod shared;
 pub mod telemetry;
 pub mod timed;
+pub mod transport;
 pub mod worker;
 
 #[cfg(test)]

@@ -90,6 +90,8 @@ pub struct Shared {
     pub epoch: AtomicU64,
     /// Set by JACK's shutdown notification.
     pub server_gone: AtomicBool,
+    /// The JACK transport as the callback last read it, and the internal clock.
+    pub transport: super::transport::TransportShared,
 }
 
 impl Shared {
@@ -132,6 +134,7 @@ impl Shared {
             next_frame: AtomicU64::new(0),
             epoch: AtomicU64::new(0),
             server_gone: AtomicBool::new(false),
+            transport: super::transport::TransportShared::new(120.0, 4.0, sample_rate as f64),
         }
     }
 

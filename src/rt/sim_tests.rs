@@ -258,6 +258,7 @@ fn handover_keeps_unchanged_oscillator_sample_exact() {
             to: 1,
             at: None,
             version: 1,
+            beat: None,
         })
         .is_ok());
     sim.shared.slots[0].wake();

@@ -30,6 +30,7 @@ struct Pending {
     to: usize,
     at: Option<u64>,
     version: u32,
+    beat: Option<f64>,
 }
 
 /// The state a worker thread owns.
@@ -164,12 +165,14 @@ impl Worker {
                 to,
                 at,
                 version,
+                beat,
             } => {
                 self.handover = Some(Pending {
                     graph,
                     to,
                     at,
                     version,
+                    beat,
                 });
                 if !self.rendering {
                     // Nothing plays here: hand over at once, from the present.
@@ -281,8 +284,28 @@ impl Worker {
         interrupted
     }
 
+    /// For a handover on a beat: the frame where that beat falls, from the
+    /// musical time of what is rendered next (never due while stopped; at
+    /// once if a relocation jumped past it).
+    fn place_on_beat(&mut self) {
+        let Some(h) = self.handover.as_mut() else {
+            return;
+        };
+        let Some(beat) = h.beat else {
+            return;
+        };
+        let time = self.shared.transport.time_at(self.produced);
+        h.at = Some(if time.rolling {
+            let ahead = (time.frame_of(beat).round() - time.frame as f64).max(0.0);
+            self.produced + ahead as u64
+        } else {
+            u64::MAX
+        });
+    }
+
     /// Performs a pending handover if its frame has come. True if it did.
     fn try_handover(&mut self) -> bool {
+        self.place_on_beat();
         let due = match &self.handover {
             Some(h) => h.at.is_none_or(|at| at <= self.produced),
             None => return false,
@@ -321,6 +344,7 @@ impl Worker {
                     to: h.to,
                     at: Some(start),
                     version: h.version,
+                    beat: None,
                 });
                 false
             }
@@ -359,7 +383,10 @@ impl Worker {
             let ch = block.channel_count();
             block.channels_mut(frames, &mut outs);
             match self.graph.as_mut() {
-                Some(g) => g.process(&mut outs[..ch], &self.block_events),
+                Some(g) => {
+                    g.set_time(shared.transport.time_at(start));
+                    g.process(&mut outs[..ch], &self.block_events)
+                }
                 None => outs[..ch].iter_mut().for_each(|c| c.fill(0.0)),
             }
         }

@@ -27,6 +27,7 @@
 
 pub mod engine;
 pub mod osc;
+pub mod transport;
 
 mod analysis;
 mod capture;

@@ -14,7 +14,7 @@ fn status_reports_the_engine() {
 
     let r = osc.request("/status", vec![]);
     assert_eq!(r.addr, "/status.reply");
-    assert_eq!(r.args.len(), 17, "{r:?}");
+    assert_eq!(r.args.len(), Status::WITH_TRANSPORT, "{r:?}");
     let st = osc.status();
     assert_eq!(st.patch_version, 0, "{st:?}");
     assert_eq!(st.modules, 0, "{st:?}");
@@ -250,7 +250,10 @@ fn unknown_addresses_and_malformed_packets_fail_and_change_nothing() {
     }
     // 8 nested bundles are fine.
     osc.send_raw(&nest(8));
-    assert_eq!(osc.expect("/status.reply", REPLY).args.len(), 17);
+    assert_eq!(
+        osc.expect("/status.reply", REPLY).args.len(),
+        Status::WITH_TRANSPORT
+    );
 
     // Failures go to the sender only.
     let other = synth.client();

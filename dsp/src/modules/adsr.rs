@@ -16,8 +16,9 @@ use std::any::Any;
 pub static SPEC: ModuleSpec = ModuleSpec {
     name: "adsr",
     aliases: &["envelope", "env"],
-    description: "ADSR envelope; outputs in*envelope when `in` is connected, else the envelope",
-    inputs: &[PortSpec::new("in")],
+    description: "ADSR envelope; outputs in*envelope when `in` is connected, else the envelope; \
+                  a signal on `gate` (high above 0.5, e.g. seq.gate) opens and closes it like gate events",
+    inputs: &[PortSpec::new("in"), PortSpec::new("gate")],
     outputs: &[PortSpec::new("out")],
     params: &[
         ParamSpec::new("attack", 0.0, 10000.0, 5.0, "ms", 0.0).with_aliases(&["a"]),
@@ -70,6 +71,8 @@ pub struct Adsr {
     /// Gate change waiting for the next sample (`set_gate` runs between
     /// `process` calls at the exact frame, so it applies at sample 0).
     pending: Option<bool>,
+    /// Level of the `gate` input at the last sample.
+    gate_high: bool,
 }
 
 impl Adsr {
@@ -89,6 +92,7 @@ impl Adsr {
             shape: 0.0,
             coeff: 0.0,
             pending: None,
+            gate_high: false,
         }
     }
 
@@ -202,11 +206,19 @@ impl Module for Adsr {
         let rm = io.modulation_of(3);
         let ms = |base: f32, m: Option<&[f32]>, i: usize| base + m.map_or(0.0, |m| m[i]);
         let sus_still = sm.is_none() && !self.sustain.is_moving();
+        let gate_in = io.input_connected[1].then(|| &io.inputs[1][..n]);
         let out = &mut io.outputs[0][..n];
         let mut i = 0;
         while i < n {
+            if let Some(g) = gate_in {
+                let high = g[i] > 0.5;
+                if high != self.gate_high {
+                    self.gate_high = high;
+                    self.pending = Some(high);
+                }
+            }
             // Holding stages with nothing moving: the rest of the block is constant.
-            if sus_still && self.pending.is_none() {
+            if sus_still && self.pending.is_none() && gate_in.is_none() {
                 match self.stage {
                     Stage::Idle => {
                         out[i..].fill(0.0);
@@ -277,6 +289,7 @@ impl Module for Adsr {
             self.shape = o.shape;
             self.coeff = o.coeff;
             self.pending = o.pending;
+            self.gate_high = o.gate_high;
         }
     }
 

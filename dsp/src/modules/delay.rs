@@ -10,13 +10,15 @@ pub static SPEC: ModuleSpec = ModuleSpec {
     name: "delay",
     aliases: &["echo"],
     description: "feedback delay: out = (1-mix)*in + mix*delayed; time glides without \
-                  clicks (interpolated read; shortest delay 1 sample)",
+                  clicks (interpolated read; shortest delay 1 sample); sync=1/4, 3/16... sets \
+                  time to that note value at the transport's tempo",
     inputs: &[PortSpec::new("in")],
     outputs: &[PortSpec::new("out")],
     params: &[
         ParamSpec::new("time", 0.0, 2000.0, 250.0, "ms", 50.0).with_aliases(&["delay", "time_ms"]),
         ParamSpec::new("feedback", 0.0, 0.99, 0.3, "", 5.0).with_aliases(&["fb"]),
         ParamSpec::new("mix", 0.0, 1.0, 0.5, "", 5.0).with_aliases(&["wet"]),
+        ParamSpec::choice("sync", crate::time::SYNC_CHOICES, 0),
     ],
     gate: false,
 };
@@ -44,6 +46,10 @@ pub struct Delay {
     mask: usize,
     /// Next write position.
     w: usize,
+    /// Delay in beats when tempo-synced.
+    sync: Option<f64>,
+    /// The synced time has been set once (later changes glide).
+    synced: bool,
 }
 
 impl Delay {
@@ -60,6 +66,8 @@ impl Delay {
             buf: vec![0.0; len].into_boxed_slice(),
             mask: len - 1,
             w: 0,
+            sync: None,
+            synced: false,
         }
     }
 }
@@ -87,7 +95,8 @@ impl Module for Delay {
         match index {
             0 => self.time.set(value),
             1 => self.feedback.set(value),
-            _ => self.mix.set(value),
+            2 => self.mix.set(value),
+            _ => self.sync = crate::time::sync_beats(value as usize),
         }
     }
 
@@ -95,11 +104,25 @@ impl Module for Delay {
         match index {
             0 => self.time.jump(value),
             1 => self.feedback.jump(value),
-            _ => self.mix.jump(value),
+            2 => self.mix.jump(value),
+            _ => {
+                self.sync = crate::time::sync_beats(value as usize);
+                self.synced = false;
+            }
         }
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
+        if let Some(beats) = self.sync {
+            // The tempo sets the time; a tempo change glides like a time change.
+            let ms = (beats * 60_000.0 / io.time.bpm) as f32;
+            if !self.synced {
+                self.time.jump(ms);
+                self.synced = true;
+            } else if self.time.target != ms {
+                self.time.set(ms);
+            }
+        }
         let n = io.frames;
         let tm = io.modulation_of(0);
         let fm = io.modulation_of(1);
@@ -180,6 +203,7 @@ impl Module for Delay {
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Delay>(old) {
             self.time.carry_from(&o.time);
+            self.synced = true;
             self.feedback.carry_from(&o.feedback);
             self.mix.carry_from(&o.mix);
             if o.buf.len() == self.buf.len() {

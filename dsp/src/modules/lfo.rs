@@ -13,7 +13,8 @@ pub static SPEC: ModuleSpec = ModuleSpec {
     name: "lfo",
     aliases: &[],
     description: "low-frequency oscillator, out = offset + depth*wave (wave in -1..1; \
-                  sh = a new random value every cycle)",
+                  sh = a new random value every cycle); sync=1/4, 3/16... locks one cycle to \
+                  that note value on the transport instead of rate",
     inputs: &[],
     outputs: &[PortSpec::new("out")],
     params: &[
@@ -26,6 +27,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
             0,
         )
         .with_aliases(&["wave", "waveform"]),
+        ParamSpec::choice("sync", crate::time::SYNC_CHOICES, 0),
     ],
     gate: false,
 };
@@ -48,6 +50,8 @@ pub struct Lfo {
     rng: XorShift,
     /// Current sample-and-hold value.
     held: f32,
+    /// Cycle length in beats when tempo-synced.
+    sync: Option<f64>,
 }
 
 impl Lfo {
@@ -65,6 +69,7 @@ impl Lfo {
             shape: 0,
             rng,
             held,
+            sync: None,
         }
     }
 }
@@ -108,6 +113,38 @@ fn wave(shape: usize, p: u64) -> f32 {
     }
 }
 
+impl Lfo {
+    /// Tempo-synced: while the transport rolls, the phase is the transport
+    /// position in cycles of `beats` (so it jumps with a relocation);
+    /// stopped, it runs on at the tempo's rate.
+    fn process_synced(&mut self, io: &mut ProcessIo, beats: f64) {
+        let n = io.frames;
+        let t = *io.time;
+        let dm = io.modulation_of(1).unwrap_or(&ZERO[..n]);
+        let om = io.modulation_of(2).unwrap_or(&ZERO[..n]);
+        let inc = phase_inc((1.0 / (beats * t.frames_per_beat())).min(0.5));
+        let out = &mut io.outputs[0][..n];
+        for i in 0..n {
+            let p = if t.rolling {
+                let c = t.beat_at(t.frame + i as u64) / beats;
+                ((c - c.floor()) * 4_294_967_296.0) as u64 * 4_294_967_296
+            } else {
+                self.phase.wrapping_add(inc)
+            };
+            if p < self.phase && self.shape >= 4 {
+                self.held = self.rng.next_bipolar();
+            }
+            self.phase = p;
+            let w = if self.shape >= 4 {
+                self.held
+            } else {
+                wave(self.shape, p)
+            };
+            out[i] = self.offset.next() + om[i] + (self.depth.next() + dm[i]) * w;
+        }
+    }
+}
+
 impl Module for Lfo {
     fn seed(&mut self, seed: u64) {
         self.rng = super::noise::XorShift::from_seed(seed);
@@ -123,7 +160,8 @@ impl Module for Lfo {
             0 => self.rate.set(value),
             1 => self.depth.set(value),
             2 => self.offset.set(value),
-            _ => self.shape = value as usize,
+            3 => self.shape = value as usize,
+            _ => self.sync = crate::time::sync_beats(value as usize),
         }
     }
 
@@ -132,11 +170,15 @@ impl Module for Lfo {
             0 => self.rate.jump(value),
             1 => self.depth.jump(value),
             2 => self.offset.jump(value),
-            _ => self.shape = value as usize,
+            3 => self.shape = value as usize,
+            _ => self.sync = crate::time::sync_beats(value as usize),
         }
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
+        if let Some(beats) = self.sync {
+            return self.process_synced(io, beats);
+        }
         let n = io.frames;
         let rm = io.modulation_of(0).unwrap_or(&ZERO[..n]);
         let dm = io.modulation_of(1).unwrap_or(&ZERO[..n]);

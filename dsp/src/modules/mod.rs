@@ -4,8 +4,11 @@ use crate::registry::ModuleType;
 
 pub mod adsr;
 pub mod biquad;
+pub mod clock;
+pub mod clockdiv;
 pub mod delay;
 pub mod distortion;
+pub mod euclid;
 pub mod ladder;
 pub mod lfo;
 pub mod mixer;
@@ -15,8 +18,10 @@ pub mod output;
 pub mod pan;
 pub mod reverb;
 pub mod saw;
+pub mod seq;
 pub mod sine;
 pub mod square;
+pub mod steps;
 pub mod triangle;
 pub mod vca;
 pub mod wavetable;
@@ -40,5 +45,9 @@ pub fn all() -> Vec<ModuleType> {
         distortion::TYPE,
         reverb::TYPE,
         output::TYPE,
+        clock::TYPE,
+        seq::TYPE,
+        euclid::TYPE,
+        clockdiv::TYPE,
     ]
 }

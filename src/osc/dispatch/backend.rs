@@ -1,6 +1,7 @@
 //! What the dispatcher needs from the engine and the control thread: the
 //! [`Backend`] trait, the [`Progress`] it reports and the [`Status`] counters.
 
+use crate::control::transport::{Command, Quantum, TransportInfo};
 use crate::control::Ticket;
 use dsp::{ParamArg, Patch, PatchError, Registry};
 use std::path::{Path, PathBuf};
@@ -38,10 +39,6 @@ pub struct Status {
     pub lead: u32,
     /// Ring occupancy of the active slot, in periods.
     pub ring: f32,
-    /// Commits accepted and not playing yet.
-    pub pending_commits: usize,
-    /// Seconds until a scheduled commit's frame; -1 when none is scheduled.
-    pub commit_in: f32,
 }
 
 /// How far the engine has got: all that answering `/sync` needs.
@@ -92,4 +89,29 @@ pub trait Backend: Progress {
     fn record_start(&mut self, path: &Path) -> Result<(), String>;
     /// Stops the recording: its file and length in frames.
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String>;
+    /// The transport now (`None` without JACK).
+    fn transport(&self) -> Option<TransportInfo> {
+        None
+    }
+    /// Compiles pending and switches to it on the next boundary `q`.
+    fn commit_quantized(&mut self, _q: Quantum) -> Result<Ticket, PatchError> {
+        self.commit(None)
+    }
+    /// Sets the internal clock's tempo.
+    fn set_tempo(&mut self, _bpm: f64) -> Result<(), String> {
+        Err("no transport (not connected to JACK)".into())
+    }
+    /// Starts, stops or relocates the JACK transport.
+    fn transport_command(&mut self, _c: Command) -> Result<(), String> {
+        Err("no transport (not connected to JACK)".into())
+    }
+    /// Timeline frame of absolute beat `beat`: `Ok(None)` while stopped,
+    /// `Err(beats)` when it passed that many beats ago.
+    fn frame_of_beat(&self, _beat: f64) -> Result<Option<u64>, f64> {
+        Ok(None)
+    }
+    /// Beat position at what is rendered now.
+    fn beat_now(&self) -> f64 {
+        0.0
+    }
 }

@@ -12,11 +12,13 @@ mod backend;
 mod edit;
 mod files;
 mod live;
+mod musical;
 mod reply;
 mod sync;
 
 pub use backend::{Backend, Progress, Status};
 pub use files::save_atomically;
+pub use musical::{transport_args, AT_HORIZON_SECS, MAX_AT};
 pub use reply::{modules_list, Reply};
 
 use super::decode::{flatten, When};
@@ -59,6 +61,10 @@ pub struct Dispatcher {
     max_ahead: f64,
     /// Replies waiting to be sent, in order.
     pub out: Vec<Reply>,
+    /// `/at` messages waiting for their beat, sorted by beat.
+    at: Vec<musical::AtWait>,
+    /// Bar and beat of the quantized commit reported next.
+    landed: Option<(Ticket, i64, f64)>,
 }
 
 impl Dispatcher {
@@ -80,6 +86,8 @@ impl Dispatcher {
             warn: WarnLimit::new(),
             max_ahead: MAX_AHEAD_SECS,
             out: Vec::new(),
+            at: Vec::new(),
+            landed: None,
         }
     }
 
@@ -225,6 +233,7 @@ impl Dispatcher {
             Request::RecordStart(name) => self.record_start(b, from, name)?,
             Request::RecordStop => self.record_stop(b, from)?,
             Request::Modules => self.modules(b, from),
+            Request::Musical(m) => self.musical(b, from, m)?,
             Request::Quit => {
                 log::info!("/quit from {from}");
                 self.done(from, "/quit", vec![]);

@@ -122,7 +122,12 @@ impl Dispatcher {
 
     pub(super) fn status(&mut self, b: &mut dyn Backend, from: Peer) {
         let st = StatusReply::new(&b.status(), self.late_bundles);
-        self.reply(from, StatusReply::ADDR, st.encode());
+        let mut args = st.encode();
+        if let Some(t) = b.transport() {
+            // The transport follows the counters (see `StatusReply::WITH_TRANSPORT`).
+            args.extend(super::transport_args(&t));
+        }
+        self.reply(from, StatusReply::ADDR, args);
     }
 
     pub(super) fn telemetry(&mut self, b: &mut dyn Backend, from: Peer) {

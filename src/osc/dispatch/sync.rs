@@ -61,11 +61,12 @@ impl Dispatcher {
                 } => {
                     if let Some(i) = self.commits.iter().position(|(t, _)| *t == ticket) {
                         let (_, to) = self.commits.remove(i).expect("index from position");
-                        self.done(
-                            to,
-                            "/patch/commit",
-                            vec![int(slot as u64), int(version as u64)],
-                        );
+                        let mut args = vec![int(slot as u64), int(version as u64)];
+                        if let Some((_, bar, beat)) = self.landed.filter(|l| l.0 == ticket) {
+                            args.push(OscType::Int(bar.clamp(0, i32::MAX as i64) as i32));
+                            args.push(OscType::Float(beat as f32));
+                        }
+                        self.done(to, "/patch/commit", args);
                     }
                     self.tell_all(
                         "/patch.switched",
@@ -85,6 +86,8 @@ impl Dispatcher {
                     self.tell_all("/failover", vec![int(from as u64), int(to as u64)]);
                 }
                 Notice::Xrun(total) => self.tell_all("/xrun", vec![int(total)]),
+                Notice::Landed { ticket, bar, beat } => self.landed = Some((ticket, bar, beat)),
+                Notice::Transport(t) => self.transport_changed(&t),
             }
         }
         self.poll_syncs(p);

@@ -170,8 +170,6 @@ impl Backend for Mock {
             buffer_size: 256,
             lead: 2,
             ring: 2.5,
-            pending_commits: self.queued.len(),
-            commit_in: -1.0,
         }
     }
     fn telemetry(&self) -> Vec<(String, f64)> {
