@@ -15,7 +15,7 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
-/// Subcommands.
+/// What to do instead of playing live: render offline, send one OSC message, list module types.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Render a patch offline to a WAV file (no JACK server needed).
@@ -40,7 +40,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "synth-jack")]
     pub name: String,
     /// Number of output ports (out_1..out_N).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=8))]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=dsp::graph::MAX_CHANNELS as i64))]
     pub channels: u16,
     /// Connect the outputs to the first physical playback ports.
     #[arg(long)]
@@ -134,7 +134,7 @@ pub struct RenderArgs {
     /// Sample rate.
     #[arg(long, default_value_t = 48000)]
     pub rate: u32,
-    /// Channels.
+    /// Output channels in the WAV file (1 to 8).
     #[arg(long, default_value_t = 2)]
     pub channels: u16,
     /// Tempo of the transport the patch's clocks and sequencers follow.

@@ -31,7 +31,7 @@ pub fn run(args: &RenderArgs) -> Result<(), String> {
         return Err(format!("--rate {} is out of range 8000..384000", args.rate));
     }
     let frames = (args.seconds * args.rate as f64).round() as usize;
-    let channels = args.channels.clamp(1, 8) as usize;
+    let channels = (args.channels as usize).clamp(1, dsp::graph::MAX_CHANNELS);
     if !(args.beats_per_bar >= 1.0 && args.beats_per_bar <= 64.0) {
         return Err(format!(
             "--beats-per-bar {} is out of range 1..64",

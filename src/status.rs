@@ -57,7 +57,7 @@ impl Snapshot {
             late: sh.slots.iter().map(|s| s.stats.late.load(Relaxed)).sum(),
             switches: sh.stats.switches.load(Relaxed),
             failovers: sh.stats.failovers.load(Relaxed),
-            peaks_db: (0..sh.channels.min(8))
+            peaks_db: (0..sh.channels.min(dsp::graph::MAX_CHANNELS))
                 .map(|c| {
                     let p = sh.stats.take_peak(c);
                     if p > 0.0 {

@@ -9,6 +9,7 @@
 //!   closed while stopped, and jumps to the matching step after a locate;
 //! - with `--timebase-master`, another client reads synth-jack's tempo and
 //!   bar/beat, `/tempo` changes them, `/notify` clients hear of it.
+//! - `/at BAR:BEAT MESSAGE` runs the message on the exact frame of that beat.
 
 mod common;
 
@@ -316,6 +317,63 @@ fn internal_clock_without_a_master_and_tempo_refused_under_one() {
     });
     let why = osc.fails("/tempo", vec![f(100.0)]);
     assert!(why.contains("timebase master"), "{why}");
+    assert!(
+        synth.try_wait().is_none(),
+        "synth-jack exited:\n{}",
+        synth.output()
+    );
+}
+
+#[test]
+fn at_runs_a_message_on_the_frame_of_its_beat() {
+    let server = JackServer::start();
+    let mut jt = JackTransport::master(&server);
+    jt.send("play");
+    let (mut synth, osc) = start_synth(&server, &["--lead", LEAD]);
+    create(&osc, "click", "clock", &[("div", 1.0), ("width", 0.0)]);
+    create(&osc, "level", "lfo", &[("depth", 0.0), ("offset", 0.0)]);
+    create(&osc, "out", "output", &[]);
+    connect(&osc, "click.out", "out.in1");
+    connect(&osc, "level", "out.in2");
+    osc.commit();
+    let mut cap = TransportCapture::start(&server, &OUTS);
+    let mut level = 0.0f32;
+    retry_disturbed(4, || {
+        level += 1.0;
+        cap.record(Duration::from_millis(100));
+        // Two beats after the next bar line, as BAR:BEAT.
+        let (_, _, bar, _, _) = transport(&osc);
+        let when = format!("{}:3", bar + 1);
+        let r = osc.ok("/at", vec![s(&when), s("/mod/level/offset"), f(level)]);
+        let beat = match r.args[1] {
+            OscType::Double(b) => b,
+            ref x => panic!("/done /at beat: {x:?}"),
+        };
+        assert_eq!(beat, (bar * 4 + 2) as f64, "{r:?}");
+        let target = beat as u64 * BEAT;
+        let mut take = Take::default();
+        wait_for(Duration::from_secs(6), "the /at beat to pass", || {
+            take.append(cap.record(Duration::from_millis(200)));
+            take.frame
+                .last()
+                .is_some_and(|&f| f > target + BEAT)
+                .then_some(())
+        });
+        let i = take.audio[1]
+            .iter()
+            .position(|&x| x > level - 1.0)
+            .expect("the /at message never took effect");
+        if settled(&take).binary_search(&i).is_err() {
+            return Err(format!("xrun or jump right before frame {}", take.frame[i]));
+        }
+        assert_eq!(
+            take.frame[i], target,
+            "/at {when} applied at {}",
+            take.frame[i]
+        );
+        assert_eq!(take.audio[0][i], 1.0, "no click on the beat's frame");
+        Ok(())
+    });
     assert!(
         synth.try_wait().is_none(),
         "synth-jack exited:\n{}",

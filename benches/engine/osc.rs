@@ -2,7 +2,7 @@
 //! (after tests/common/osc.rs, but returning errors instead of panicking, so
 //! one failed measurement does not stop the others).
 
-use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
+use rosc::{OscBundle, OscMessage, OscPacket, OscType};
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
@@ -10,45 +10,8 @@ use std::time::{Duration, Instant};
 /// Results of the benchmark driver: an error is a sentence for the report.
 pub type R<T> = Result<T, String>;
 
-/// The "immediately" timetag.
-pub const IMMEDIATELY: OscTime = OscTime {
-    seconds: 0,
-    fractional: 1,
-};
-
-/// A string argument.
-pub fn s(x: &str) -> OscType {
-    OscType::String(x.to_string())
-}
-
-/// A float argument.
-pub fn f(x: f32) -> OscType {
-    OscType::Float(x)
-}
-
-/// An int argument.
-pub fn i(x: i32) -> OscType {
-    OscType::Int(x)
-}
-
-/// A message packet.
-pub fn msg(addr: &str, args: Vec<OscType>) -> OscPacket {
-    OscPacket::Message(OscMessage {
-        addr: addr.to_string(),
-        args,
-    })
-}
-
-/// A number argument as f64 (ints and floats of any width).
-pub fn num(a: Option<&OscType>) -> Option<f64> {
-    match a? {
-        OscType::Int(x) => Some(*x as f64),
-        OscType::Long(x) => Some(*x as f64),
-        OscType::Float(x) => Some(*x as f64),
-        OscType::Double(x) => Some(*x),
-        _ => None,
-    }
-}
+pub use support::osc::{f, i, msg, num, s, show, IMMEDIATELY};
+use support::osc::{first_message, telemetry_pairs};
 
 /// One UDP socket talking to one OSC server on 127.0.0.1.
 pub struct Osc {
@@ -193,40 +156,11 @@ impl Osc {
     /// synth-jack's `/telemetry`: every counter by name.
     pub fn telemetry(&mut self) -> R<HashMap<String, f64>> {
         let r = self.ask("/telemetry", vec![], "/telemetry.reply")?;
-        let mut out = HashMap::new();
-        for pair in r.args.chunks(2) {
-            if let [OscType::String(k), v] = pair {
-                if let Some(x) = num(Some(v)) {
-                    out.insert(k.clone(), x);
-                }
-            }
-        }
+        let out = telemetry_pairs(&r);
         if out.is_empty() {
             return Err("empty /telemetry.reply".into());
         }
         Ok(out)
-    }
-}
-
-/// A message as one line of text.
-pub fn show(m: &OscMessage) -> String {
-    let args: Vec<String> = m
-        .args
-        .iter()
-        .map(|a| match a {
-            OscType::String(x) => x.clone(),
-            other => num(Some(other))
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| format!("{other:?}")),
-        })
-        .collect();
-    format!("{} {}", m.addr, args.join(" "))
-}
-
-fn first_message(p: OscPacket) -> Option<OscMessage> {
-    match p {
-        OscPacket::Message(m) => Some(m),
-        OscPacket::Bundle(b) => b.content.into_iter().find_map(first_message),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Errors from editing and compiling patches. Each names what is wrong.
 
+use crate::spec::ModuleSpec;
 use std::fmt;
 
 /// Something wrong with a patch or an edit to it.
@@ -45,7 +46,7 @@ pub enum PatchError {
     BadValue {
         /// Module id.
         module: String,
-        /// Parameter.
+        /// The parameter's canonical name.
         param: String,
         /// The text given.
         value: String,
@@ -115,3 +116,15 @@ impl fmt::Display for PatchError {
 }
 
 impl std::error::Error for PatchError {}
+
+impl PatchError {
+    /// The error for module `module` of type `spec` having no parameter
+    /// `param` (the one place it is built).
+    pub fn unknown_param(module: &str, spec: &ModuleSpec, param: &str) -> PatchError {
+        PatchError::UnknownParam {
+            module: module.to_string(),
+            kind: spec.name.to_string(),
+            param: param.to_string(),
+        }
+    }
+}

@@ -128,11 +128,7 @@ impl Graph {
             let t = reg.lookup(&decl.kind)?;
             for (name, _) in &decl.params {
                 if t.spec.param_index(name).is_none() {
-                    return Err(PatchError::UnknownParam {
-                        module: decl.id.clone(),
-                        kind: t.spec.name.to_string(),
-                        param: name.clone(),
-                    });
+                    return Err(PatchError::unknown_param(&decl.id, t.spec, name));
                 }
             }
             if t.spec.inputs.len() > MAX_INPUTS {

@@ -10,9 +10,9 @@ pub type Constructor = fn(sample_rate: f32) -> Box<dyn Module>;
 /// A module type: its metadata and how to build one.
 #[derive(Clone, Copy)]
 pub struct ModuleType {
-    /// Metadata.
+    /// Name, ports and parameters of the type.
     pub spec: &'static ModuleSpec,
-    /// Constructor.
+    /// Builds one module of this type for a sample rate.
     pub build: Constructor,
 }
 

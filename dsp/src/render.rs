@@ -16,7 +16,7 @@ use crate::error::PatchError;
 use crate::event::{Event, EventKind};
 use crate::graph::Graph;
 use crate::name::Name;
-use crate::patch::{resolve_value, ParamArg, Patch};
+use crate::patch::{content_lines, resolve_value, word_assignments, ParamArg, Patch};
 use crate::registry::Registry;
 use crate::time::Time;
 
@@ -73,15 +73,8 @@ impl TimedEvent {
 /// the line.
 pub fn parse_events(text: &str, sample_rate: f32) -> Result<Vec<TimedEvent>, PatchError> {
     let mut events = Vec::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let err = |message: String| PatchError::Parse {
-            line: n + 1,
-            message,
-        };
+    for (n, line) in content_lines(text) {
+        let err = |message: String| PatchError::Parse { line: n, message };
         let words: Vec<&str> = line.split_whitespace().collect();
         let usage = "use '<seconds> set <id> <param> <value>' or '<seconds> gate <id> on|off'";
         if words.len() < 3 {
@@ -100,18 +93,16 @@ pub fn parse_events(text: &str, sample_rate: f32) -> Result<Vec<TimedEvent>, Pat
         let kind = match words[1] {
             "set" => {
                 // `set id param value`, `set id param=value` or `set id.param value`.
-                let (param, value) = match &words[2..] {
-                    [_, p, v] => (*p, *v),
-                    [_, pv] => match pv.split_once('=') {
-                        Some(x) => x,
-                        None => return Err(err(format!("missing value: {usage}"))),
-                    },
-                    _ => return Err(err(format!("wrong number of words: {usage}"))),
-                };
-                TimedKind::Set {
-                    param: param.to_string(),
-                    value: ParamArg::Text(value.to_string()),
+                if !(4..=5).contains(&words.len()) {
+                    return Err(err(format!("wrong number of words: {usage}")));
                 }
+                let mut one = match word_assignments(&words[3..]) {
+                    Ok(v) if v.len() == 1 => v,
+                    Err(_) => return Err(err(format!("missing value: {usage}"))),
+                    Ok(_) => return Err(err(format!("wrong number of words: {usage}"))),
+                };
+                let (param, value) = one.remove(0);
+                TimedKind::Set { param, value }
             }
             "gate" => {
                 if words.len() != 4 {

@@ -226,11 +226,7 @@ impl Control {
         let spec = self.committed.spec_of(&self.registry, id)?;
         let pi = spec
             .param_index(param)
-            .ok_or_else(|| PatchError::UnknownParam {
-                module: id.to_string(),
-                kind: spec.name.to_string(),
-                param: param.to_string(),
-            })?;
+            .ok_or_else(|| PatchError::unknown_param(id, spec, param))?;
         let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
         Ok((name, pi, &spec.params[pi]))
     }

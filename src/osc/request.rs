@@ -3,6 +3,7 @@
 
 use super::decode::{param, show, switch, text, type_name};
 use dsp::name::is_valid_name;
+use dsp::patch::read_assignments;
 use dsp::ParamArg;
 use rosc::{OscMessage, OscType};
 
@@ -43,7 +44,7 @@ pub enum Request {
         id: String,
         /// Parameter name.
         param: String,
-        /// Value.
+        /// The value: a number, or text (a choice name or a number written as text).
         value: ParamArg,
     },
     /// `/patch/commit`
@@ -80,7 +81,7 @@ pub enum Request {
         id: String,
         /// Parameter name.
         param: String,
-        /// Value.
+        /// The value: a number, or text (a choice name or a number written as text).
         value: ParamArg,
     },
     /// `/gate/<id> on|off`
@@ -216,23 +217,12 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             a.count(2, usize::MAX)?;
             let id = a.id(0)?;
             let kind = a.text(1, "a module type (string)")?.to_string();
-            let mut params = Vec::new();
-            let mut i = 2;
-            while i < args.len() {
-                let name = a.text(i, "a parameter name (string)")?;
-                if let Some((k, v)) = name.split_once('=') {
-                    params.push((k.to_string(), ParamArg::Text(v.to_string())));
-                    i += 1;
-                } else if i + 1 < args.len() {
-                    params.push((name.to_string(), a.value(i + 1)?));
-                    i += 2;
-                } else {
-                    return Err(format!(
-                        "parameter '{name}' has no value; usage: {}",
-                        a.usage
-                    ));
-                }
-            }
+            let params = read_assignments(
+                args.len() - 2,
+                |k| a.text(k + 2, "a parameter name (string)"),
+                |k| a.value(k + 2),
+                |name| format!("parameter '{name}' has no value; usage: {}", a.usage),
+            )?;
             Ok(Request::Create { id, kind, params })
         }
         "/patch/connect" | "/patch/disconnect" => {

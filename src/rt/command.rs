@@ -1,6 +1,23 @@
 //! Fixed-size messages that cross the real-time boundary through lock-free
 //! queues. Graphs travel as `basedrop::Owned`, so dropping one on a real-time
 //! thread only queues it for the collector thread.
+//!
+//! The commit protocol they carry (also in docs/architecture.md), with the
+//! control thread's phase on the left:
+//!
+//! ```text
+//! Idle      control ── Handover{graph, to: B, at} ──▶ worker A (playing)
+//! Switching worker A, at block boundary F: copies its state into graph,
+//!           ── Start{graph, start: F} ──▶ worker B, ── Switch{to: B, at: F} ──▶ callback
+//!           callback cross-fades A → B from F, then posts Switched{slot: B, from: A}
+//!           (always before ── Stop ──▶ worker A, so control sees Switched first)
+//! Reloading worker A retires its graph, posts Stopped{slot: A}
+//!           control ── Load{committed graph} ──▶ worker A (the new standby)
+//! Idle      the next queued commit, if any, is sent
+//! ```
+//!
+//! Failover: `Died` (or a lag past `--failover-ms`) makes control send
+//! `Failover{to}` to the callback, which fades the standby in.
 
 use basedrop::Owned;
 use dsp::{Event, Graph};

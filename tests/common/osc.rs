@@ -2,13 +2,14 @@
 //! running synth-jack and wait for its replies.
 
 use super::SynthProcess;
+// Every test binary uses a different part of these; the paths stay `common::osc::Name`.
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// Seconds between the NTP epoch (1900) and the Unix epoch (1970).
-const NTP_UNIX: u64 = 2_208_988_800;
+use std::time::{Duration, Instant};
+#[allow(unused_imports)]
+pub use support::osc::{f, i, msg, s, timetag, unix_now, IMMEDIATELY};
+use support::osc::{first_message, telemetry_pairs};
 
 /// The OSC port synth-jack logged (`OSC listening on IP:PORT`), waiting for it.
 pub fn osc_port(synth: &SynthProcess, timeout: Duration) -> u16 {
@@ -29,53 +30,8 @@ pub fn osc_port(synth: &SynthProcess, timeout: Duration) -> u16 {
     }
 }
 
-/// An OSC timetag for Unix time `secs`.
-pub fn timetag(secs: f64) -> OscTime {
-    let whole = secs.floor();
-    let frac = ((secs - whole) * 4_294_967_296.0) as u64;
-    OscTime {
-        seconds: (whole as u64 + NTP_UNIX) as u32,
-        fractional: frac.min(u32::MAX as u64) as u32,
-    }
-}
-
-/// Unix time now, in seconds.
-pub fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs_f64()
-}
-
-/// The "immediately" timetag.
-pub const IMMEDIATELY: OscTime = OscTime {
-    seconds: 0,
-    fractional: 1,
-};
-
 /// `/status.reply`, by name (the engine's own type; see `synth_jack::osc::StatusReply`).
 pub use synth_jack::osc::StatusReply as Status;
-
-/// Shorthand for message arguments.
-pub fn s(x: &str) -> OscType {
-    OscType::String(x.to_string())
-}
-/// Shorthand for a float argument.
-pub fn f(x: f32) -> OscType {
-    OscType::Float(x)
-}
-/// Shorthand for an int argument.
-pub fn i(x: i32) -> OscType {
-    OscType::Int(x)
-}
-
-/// A message packet.
-pub fn msg(addr: &str, args: Vec<OscType>) -> OscPacket {
-    OscPacket::Message(OscMessage {
-        addr: addr.to_string(),
-        args,
-    })
-}
 
 /// A UDP socket talking to one synth-jack.
 pub struct OscClient {
@@ -208,26 +164,6 @@ impl OscClient {
     pub fn telemetry(&self) -> HashMap<String, f64> {
         let r = self.request("/telemetry", vec![]);
         assert_eq!(r.addr, "/telemetry.reply", "{r:?}");
-        let mut out = HashMap::new();
-        for pair in r.args.chunks(2) {
-            if let [OscType::String(k), v] = pair {
-                let x = match v {
-                    OscType::Float(x) => *x as f64,
-                    OscType::Double(x) => *x,
-                    OscType::Int(x) => *x as f64,
-                    OscType::Long(x) => *x as f64,
-                    _ => continue,
-                };
-                out.insert(k.clone(), x);
-            }
-        }
-        out
-    }
-}
-
-fn first_message(p: OscPacket) -> Option<OscMessage> {
-    match p {
-        OscPacket::Message(m) => Some(m),
-        OscPacket::Bundle(b) => b.content.into_iter().find_map(first_message),
+        telemetry_pairs(&r)
     }
 }

@@ -104,6 +104,21 @@ pub struct Take {
     pub rolling: Vec<bool>,
 }
 
+impl Take {
+    /// Appends a later take (the capture is continuous between records).
+    pub fn append(&mut self, later: Take) {
+        if self.audio.is_empty() {
+            *self = later;
+            return;
+        }
+        for (a, b) in self.audio.iter_mut().zip(later.audio) {
+            a.extend(b);
+        }
+        self.frame.extend(later.frame);
+        self.rolling.extend(later.rolling);
+    }
+}
+
 /// Records sources together with the transport position of every frame.
 pub struct TransportCapture<'s> {
     _client: super::ActiveClient<'s, (), Handler>,

@@ -1,10 +1,11 @@
 //! a'. The same voice search with scsynth and an equivalent SynthDef (the anchor).
 
 use crate::osc::{f, i, msg, num, s, Osc, R};
-use crate::procs::{Jackd, Scsynth};
+use crate::procs::{Jackd, Monitor, Scsynth, RATE};
 use crate::synthdef;
 use crate::Ctx;
 use rosc::{OscPacket, OscType};
+use support::signal::rms;
 
 use super::*;
 
@@ -15,6 +16,17 @@ pub(super) fn sc_status(o: &mut Osc) -> R<(f64, f64, f64)> {
     Ok((n(2), n(5), n(6)))
 }
 
+/// Smallest RMS of scsynth's output (`SuperCollider:out_1`) that counts as
+/// its synths running: one voice alone plays at about 0.01.
+const AUDIBLE_RMS: f64 = 1e-4;
+
+/// Why an anchor trial cannot count: its synths do not exist or its output
+/// is silent. The whole run is then refused (no figure is reported).
+pub(super) const INVALID: &str = "anchor trial invalid";
+
+/// One trial of `n` voices. It counts only if scsynth reports `n` synths
+/// throughout (`/status.reply`) and its output, captured for the whole
+/// trial, is audible; otherwise it is an error starting with [`INVALID`].
 pub(super) fn sc_voice_trial(sc: &mut Scsynth, jack: &Jackd, n: u32, secs: f64) -> R<Trial> {
     let o = &mut sc.osc;
     o.send("/g_freeAll", vec![i(0)])?;
@@ -39,13 +51,31 @@ pub(super) fn sc_voice_trial(sc: &mut Scsynth, jack: &Jackd, n: u32, secs: f64) 
     std::thread::sleep(SEC);
     let (synths, _, _) = sc_status(o)?;
     if synths as u32 != n {
-        return Err(format!("scsynth runs {synths} synths, not {n}"));
+        return Err(format!("{INVALID}: scsynth runs {synths} synths, not {n}"));
     }
+    let mon = Monitor::open(jack, secs + 5.0)?;
+    mon.connect_from("SuperCollider:out_1")?;
+    mon.record(true);
     // scsynth renders in its JACK callback: an overload is an xrun, never an underrun.
-    watch(secs, jack, "SuperCollider", || {
-        let (_, avg, peak) = sc_status(o)?;
+    let trial = watch(secs, jack, "SuperCollider", || {
+        let (synths, avg, peak) = sc_status(o)?;
+        if synths as u32 != n {
+            return Err(format!(
+                "{INVALID}: {synths} of {n} synths left during the trial"
+            ));
+        }
         Ok((0.0, avg / 100.0, peak / 100.0))
-    })
+    })?;
+    mon.record(false);
+    let rec = mon.finish()?;
+    let level = rms(&rec.samples);
+    if level.is_nan() || level < AUDIBLE_RMS {
+        return Err(format!(
+            "{INVALID}: scsynth's output is silent with {n} synths (RMS {level:.1e} over {:.1} s, want ≥ {AUDIBLE_RMS:.0e})",
+            rec.samples.len() as f64 / RATE as f64
+        ));
+    }
+    Ok(trial)
 }
 
 /// a'. The same search with scsynth and an equivalent SynthDef.
@@ -81,9 +111,18 @@ pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
         sc.osc
             .done("/d_recv", vec![OscType::Blob(def.clone())], 10 * SEC)
             .map_err(|e| format!("{e}; scsynth log: {}", sc.log_text()))?;
-        let found = search(128, 16384, 5.0, 20.0, |n, secs| {
+        let found = match search(128, 16384, 5.0, 20.0, |n, secs| {
             sc_voice_trial(&mut sc, &jack, n, secs)
-        })?;
+        }) {
+            Ok(found) => found,
+            Err(e) => {
+                // No figure from a run whose synths did not exist or did not sound.
+                eprintln!("[bench] scsynth ({filter}), {p} frames: refused: {e}");
+                let label = format!("a. voices, scsynth ({filter}), {p} frames");
+                ctx.missing(&format!("{key}.count"), &label, &format!("refused: {e}"));
+                continue;
+            }
+        };
         let hist: Vec<String> = found.history.iter().map(|h| hist_item(*h)).collect();
         ctx.put(
             &format!("{key}.count"),

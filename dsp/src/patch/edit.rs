@@ -200,11 +200,7 @@ pub fn resolve_value(
 ) -> Result<(&'static str, f32, Vec<String>), PatchError> {
     let pi = spec
         .param_index(name)
-        .ok_or_else(|| PatchError::UnknownParam {
-            module: id.to_string(),
-            kind: spec.name.to_string(),
-            param: name.to_string(),
-        })?;
+        .ok_or_else(|| PatchError::unknown_param(id, spec, name))?;
     let ps = &spec.params[pi];
     let raw = match value {
         ParamArg::Number(v) if v.is_finite() => Some(*v),

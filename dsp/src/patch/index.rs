@@ -56,23 +56,14 @@ impl Index {
             }
             ix.conns.insert(c.clone());
         }
-        // Kahn's algorithm; modules left on cycles (only possible when the
-        // fields were edited directly) go last, in creation order.
+        // Modules left on cycles (only possible when the fields were edited
+        // directly) go last, in creation order.
         let mut indeg: Vec<usize> = ix.pred.iter().map(|p| p.len()).collect();
-        let mut ready: Vec<u32> = (0..n as u32)
-            .rev()
-            .filter(|&i| indeg[i as usize] == 0)
-            .collect();
+        let order = kahn(&ix.succ, &mut indeg);
         let mut next = 0u32;
-        while let Some(i) = ready.pop() {
+        for &i in &order {
             ix.ord[i as usize] = next;
             next += 1;
-            for &j in ix.succ[i as usize].iter().rev() {
-                indeg[j as usize] -= 1;
-                if indeg[j as usize] == 0 {
-                    ready.push(j);
-                }
-            }
         }
         for o in ix.ord.iter_mut() {
             if *o == NONE {
@@ -186,7 +177,7 @@ impl Patch {
                 return Err(PatchError::DuplicateId(m.id.clone()));
             }
         }
-        let mut succ = vec![Vec::new(); n];
+        let mut succ: Vec<Vec<u32>> = vec![Vec::new(); n];
         let mut indeg = vec![0usize; n];
         for c in &self.connections {
             let a = *index
@@ -195,29 +186,19 @@ impl Patch {
             let b = *index
                 .get(c.to.as_str())
                 .ok_or_else(|| PatchError::UnknownModule(c.to.clone()))?;
-            succ[a].push(b);
+            succ[a].push(b as u32);
             indeg[b] += 1;
         }
-        let mut ready: Vec<usize> = (0..n).rev().filter(|&i| indeg[i] == 0).collect();
-        let mut order = Vec::with_capacity(n);
-        while let Some(i) = ready.pop() {
-            order.push(i);
-            for &j in succ[i].iter().rev() {
-                indeg[j] -= 1;
-                if indeg[j] == 0 {
-                    ready.push(j);
-                }
-            }
-        }
+        let order = kahn(&succ, &mut indeg);
         if order.len() == n {
-            return Ok(order);
+            return Ok(order.into_iter().map(|i| i as usize).collect());
         }
         Err(PatchError::Cycle(self.find_cycle(&succ, &indeg)))
     }
 
     /// Names one cycle among the modules Kahn's algorithm could not order
     /// (those left with `indeg > 0`): first module on it first and last.
-    fn find_cycle(&self, succ: &[Vec<usize>], indeg: &[usize]) -> Vec<String> {
+    fn find_cycle(&self, succ: &[Vec<u32>], indeg: &[usize]) -> Vec<String> {
         let n = succ.len();
         // Every module left over has a predecessor that is also left over.
         let mut pred = vec![usize::MAX; n];
@@ -226,6 +207,7 @@ impl Patch {
                 continue;
             }
             for &b in s {
+                let b = b as usize;
                 if indeg[b] > 0 && pred[b] == usize::MAX {
                     pred[b] = a;
                 }
@@ -251,4 +233,26 @@ impl Patch {
         back.push(back[0]);
         back.iter().map(|&i| self.modules[i].id.clone()).collect()
     }
+}
+
+/// Kahn's algorithm, the one topological sort: module indices sources first,
+/// ties in creation order. Modules on a cycle are left out, with their
+/// `indeg` still above 0 (for [`Patch::find_cycle`]).
+fn kahn(succ: &[Vec<u32>], indeg: &mut [usize]) -> Vec<u32> {
+    let n = succ.len();
+    let mut ready: Vec<u32> = (0..n as u32)
+        .rev()
+        .filter(|&i| indeg[i as usize] == 0)
+        .collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for &j in succ[i as usize].iter().rev() {
+            indeg[j as usize] -= 1;
+            if indeg[j as usize] == 0 {
+                ready.push(j);
+            }
+        }
+    }
+    order
 }

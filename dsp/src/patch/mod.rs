@@ -8,6 +8,8 @@ mod index;
 mod text;
 
 pub use edit::{resolve_value, split_endpoint};
+pub use text::read_assignments;
+pub(crate) use text::{content_lines, word_assignments};
 
 use crate::error::PatchError;
 use crate::registry::Registry;
@@ -175,11 +177,7 @@ impl Patch {
         let ps = spec
             .param_index(param)
             .map(|i| &spec.params[i])
-            .ok_or_else(|| PatchError::UnknownParam {
-                module: id.to_string(),
-                kind: spec.name.to_string(),
-                param: param.to_string(),
-            })?;
+            .ok_or_else(|| PatchError::unknown_param(id, spec, param))?;
         let m = self.module(id).expect("checked by spec_of");
         Ok(m.params
             .iter()

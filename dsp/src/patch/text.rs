@@ -33,18 +33,14 @@ impl Patch {
     pub fn parse(reg: &Registry, text: &str) -> Result<(Patch, Vec<String>), PatchError> {
         let mut p = Patch::new();
         let mut warnings = Vec::new();
-        for (n, raw) in text.lines().enumerate() {
-            let line = raw.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
+        for (n, line) in content_lines(text) {
             let at = |e: PatchError| PatchError::Parse {
-                line: n + 1,
+                line: n,
                 message: e.to_string(),
             };
             let words: Vec<&str> = line.split_whitespace().collect();
             let usage = |u: &str| PatchError::Parse {
-                line: n + 1,
+                line: n,
                 message: format!("usage: {u}"),
             };
             match words[0] {
@@ -52,23 +48,8 @@ impl Patch {
                     if words.len() < 3 {
                         return Err(usage("create ID TYPE [param=value]..."));
                     }
-                    let mut params = Vec::new();
-                    let rest = &words[3..];
-                    let mut i = 0;
-                    while i < rest.len() {
-                        if let Some((k, v)) = rest[i].split_once('=') {
-                            params.push((k.to_string(), ParamArg::Text(v.to_string())));
-                            i += 1;
-                        } else if i + 1 < rest.len() {
-                            params.push((
-                                rest[i].to_string(),
-                                ParamArg::Text(rest[i + 1].to_string()),
-                            ));
-                            i += 2;
-                        } else {
-                            return Err(usage("create ID TYPE [param=value]..."));
-                        }
-                    }
+                    let params = word_assignments(&words[3..])
+                        .map_err(|_| usage("create ID TYPE [param=value]..."))?;
                     warnings.extend(p.create(reg, words[1], words[2], &params).map_err(at)?);
                 }
                 "connect" | "disconnect" => {
@@ -88,22 +69,17 @@ impl Patch {
                     p.delete(words[1]).map_err(at)?;
                 }
                 "set" => {
-                    let (id, param, value) = match words.len() {
-                        3 => match words[2].split_once('=') {
-                            Some((k, v)) => (words[1], k, v),
-                            None => return Err(usage("set ID PARAM VALUE")),
-                        },
-                        4 => (words[1], words[2], words[3]),
+                    let one = match words.get(2..).map(word_assignments) {
+                        Some(Ok(v)) if words.len() >= 3 && v.len() == 1 => v,
                         _ => return Err(usage("set ID PARAM VALUE")),
                     };
-                    let (_, w) = p
-                        .set(reg, id, param, &ParamArg::Text(value.to_string()))
-                        .map_err(at)?;
+                    let (param, value) = &one[0];
+                    let (_, w) = p.set(reg, words[1], param, value).map_err(at)?;
                     warnings.extend(w);
                 }
                 other => {
                     return Err(PatchError::Parse {
-                        line: n + 1,
+                        line: n,
                         message: format!(
                         "unknown command '{other}' (use create, connect, disconnect, delete, set)"
                     ),
@@ -113,4 +89,52 @@ impl Patch {
         }
         Ok((p, warnings))
     }
+}
+
+/// Lines of a patch or events file without comments and blank ones, each
+/// with its 1-based line number.
+pub(crate) fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().enumerate().filter_map(|(n, raw)| {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        (!line.is_empty()).then_some((n + 1, line))
+    })
+}
+
+/// Reads parameter assignments, each written `name=value` (one item) or
+/// `name value` (two items): the one parser for patch files, events files
+/// and `/patch/create`. `name(k)` reads item `k` as a name (or says why it
+/// cannot), `value(k)` reads item `k` as a value, and `missing(name)` is the
+/// error for a last name without a value.
+pub fn read_assignments<'a, E>(
+    count: usize,
+    mut name: impl FnMut(usize) -> Result<&'a str, E>,
+    mut value: impl FnMut(usize) -> Result<ParamArg, E>,
+    missing: impl FnOnce(&str) -> E,
+) -> Result<Vec<(String, ParamArg)>, E> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < count {
+        let n = name(k)?;
+        if let Some((p, v)) = n.split_once('=') {
+            out.push((p.to_string(), ParamArg::Text(v.to_string())));
+            k += 1;
+        } else if k + 1 < count {
+            out.push((n.to_string(), value(k + 1)?));
+            k += 2;
+        } else {
+            return Err(missing(n));
+        }
+    }
+    Ok(out)
+}
+
+/// [`read_assignments`] over words of text; the error is the name left
+/// without a value.
+pub(crate) fn word_assignments(words: &[&str]) -> Result<Vec<(String, ParamArg)>, String> {
+    read_assignments(
+        words.len(),
+        |k| Ok(words[k]),
+        |k| Ok(ParamArg::Text(words[k].to_string())),
+        |n| n.to_string(),
+    )
 }

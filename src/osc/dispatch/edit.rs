@@ -28,29 +28,22 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// `/patch/connect` (`on`) or `/patch/disconnect`.
     pub(super) fn connect(
         &mut self,
         b: &mut dyn Backend,
         from: Peer,
-        src: &str,
-        dst: &str,
+        (src, dst): (&str, &str),
+        on: bool,
     ) -> Result<(), String> {
         let (reg, p) = b.edit();
-        p.connect(reg, src, dst).map_err(e)?;
-        self.done(from, "/patch/connect", vec![]);
-        Ok(())
-    }
-
-    pub(super) fn disconnect(
-        &mut self,
-        b: &mut dyn Backend,
-        from: Peer,
-        src: &str,
-        dst: &str,
-    ) -> Result<(), String> {
-        let (reg, p) = b.edit();
-        p.disconnect(reg, src, dst).map_err(e)?;
-        self.done(from, "/patch/disconnect", vec![]);
+        if on {
+            p.connect(reg, src, dst).map_err(e)?;
+            self.done(from, "/patch/connect", vec![]);
+        } else {
+            p.disconnect(reg, src, dst).map_err(e)?;
+            self.done(from, "/patch/disconnect", vec![]);
+        }
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! JACK (see `tests/`).
 //!
 //! This file holds the dispatcher's state, the bundle timing and the
-//! request switch; each concern lives beside it: [`backend`] (what the
+//! request switch; each concern lives beside it: `backend` (what the
 //! engine provides), `edit` (patch editing), `live` (live changes), `sync`
 //! (commits and `/sync`), `files` (patch files and recording), `reply`
 //! (reply encoding, status and notification).
@@ -209,8 +209,8 @@ impl Dispatcher {
     ) -> Result<(), String> {
         match req {
             Request::Create { id, kind, params } => self.create(b, from, id, &kind, &params)?,
-            Request::Connect { src, dst } => self.connect(b, from, &src, &dst)?,
-            Request::Disconnect { src, dst } => self.disconnect(b, from, &src, &dst)?,
+            Request::Connect { src, dst } => self.connect(b, from, (&src, &dst), true)?,
+            Request::Disconnect { src, dst } => self.connect(b, from, (&src, &dst), false)?,
             Request::Delete { id } => self.delete(b, from, &id)?,
             Request::Set { id, param, value } => self.set(b, from, &id, &param, &value)?,
             Request::Commit => self.commit(b, from, frame)?,

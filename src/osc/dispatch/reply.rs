@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// A message to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
-    /// Recipient.
+    /// The client it goes to.
     pub to: Peer,
     /// The message.
     pub msg: OscMessage,
