@@ -4,102 +4,14 @@
 //! blocks into the file. A recording never overwrites a file unless asked,
 //! stops by itself at its size limit or when the disk is full, and its header
 //! is kept valid while it runs (rewritten every second) and when it ends.
+//! The callback's side, the tap, is in `rt::record_tap`.
 
-use crossbeam_queue::ArrayQueue;
+pub use crate::rt::record_tap::{RecordShared, RecordTap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// Frames per recording block.
-const REC_BLOCK: usize = 8192;
-/// Blocks in the pool: about 5 s of stereo audio at 48 kHz.
-const REC_BLOCKS: usize = 32;
-
-struct RecBlock {
-    frames: usize,
-    data: Box<[f32]>,
-}
-
-/// State shared by the tap (callback) and the writer.
-pub struct RecordShared {
-    free: ArrayQueue<Box<RecBlock>>,
-    filled: ArrayQueue<Box<RecBlock>>,
-    active: AtomicBool,
-    /// Frames lost because the pool was empty.
-    pub overflow: AtomicU64,
-    /// Frames handed to the writer.
-    pub frames: AtomicU64,
-    channels: usize,
-}
-
-/// The callback's end: copies periods while a recording runs.
-pub struct RecordTap {
-    shared: Arc<RecordShared>,
-    current: Option<Box<RecBlock>>,
-}
-
-impl Drop for RecordTap {
-    /// A partly filled block goes to the writer (its audio was played), so
-    /// the pool keeps every block across reconnects.
-    fn drop(&mut self) {
-        if let Some(b) = self.current.take() {
-            if let Err(b) = self.shared.filled.push(b) {
-                let _ = self.shared.free.push(b);
-            }
-        }
-    }
-}
-
-impl RecordTap {
-    /// Copies `n` frames of `outs` (interleaved into the block). Real-time safe.
-    pub fn push(&mut self, outs: &[&mut [f32]], n: usize) {
-        let sh = &self.shared;
-        if !sh.active.load(Acquire) {
-            if let Some(b) = self.current.take() {
-                let _ = sh.filled.push(b);
-            }
-            return;
-        }
-        let ch = sh.channels;
-        let mut i = 0;
-        while i < n {
-            if self.current.is_none() {
-                match sh.free.pop() {
-                    Some(mut b) => {
-                        b.frames = 0;
-                        self.current = Some(b);
-                    }
-                    None => {
-                        sh.overflow.fetch_add((n - i) as u64, Relaxed);
-                        return;
-                    }
-                }
-            }
-            let Some(b) = self.current.as_mut() else {
-                return;
-            };
-            let k = (REC_BLOCK - b.frames).min(n - i);
-            for f in 0..k {
-                for c in 0..ch {
-                    let x = outs.get(c).map_or(0.0, |o| o[i + f]);
-                    b.data[(b.frames + f) * ch + c] = x;
-                }
-            }
-            b.frames += k;
-            i += k;
-            sh.frames.fetch_add(k as u64, Relaxed);
-            if b.frames == REC_BLOCK {
-                if let Some(b) = self.current.take() {
-                    if let Err(b) = sh.filled.push(b) {
-                        let _ = sh.free.push(b);
-                    }
-                }
-            }
-        }
-    }
-}
 
 /// A running recording: the writer thread, its file, its stop flag.
 type Writer = (JoinHandle<Result<u64, String>>, PathBuf, Arc<AtomicBool>);
@@ -118,21 +30,7 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder for `channels` channels and its callback tap.
     pub fn new(channels: usize, sample_rate: u32) -> (Recorder, RecordTap) {
-        let free = ArrayQueue::new(REC_BLOCKS);
-        for _ in 0..REC_BLOCKS {
-            let _ = free.push(Box::new(RecBlock {
-                frames: 0,
-                data: vec![0.0; REC_BLOCK * channels].into_boxed_slice(),
-            }));
-        }
-        let shared = Arc::new(RecordShared {
-            free,
-            filled: ArrayQueue::new(REC_BLOCKS),
-            active: AtomicBool::new(false),
-            overflow: AtomicU64::new(0),
-            frames: AtomicU64::new(0),
-            channels,
-        });
+        let shared = RecordShared::new(channels);
         (
             Recorder {
                 shared: shared.clone(),
@@ -140,19 +38,13 @@ impl Recorder {
                 sample_rate: AtomicU32::new(sample_rate),
                 max_bytes: AtomicU64::new(DEFAULT_MAX_MIB << 20),
             },
-            RecordTap {
-                shared,
-                current: None,
-            },
+            RecordTap::new(shared),
         )
     }
 
     /// A new tap on the same recorder (after a reconnect).
     pub fn tap(&self) -> RecordTap {
-        RecordTap {
-            shared: self.shared.clone(),
-            current: None,
-        }
+        RecordTap::new(self.shared.clone())
     }
 
     /// Size limit of one recording's audio data, in MiB.

@@ -5,6 +5,7 @@
 use super::{transport, Control, Notice, Phase, Queued, Ticket};
 use crate::engine::Engine;
 use crate::rt::command::WorkerCmd;
+use crate::rt::shared::other_slot;
 use dsp::{Graph, PatchError};
 use std::sync::atomic::Ordering::*;
 use std::time::Instant;
@@ -232,7 +233,7 @@ impl Control {
             q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
         let cmd = WorkerCmd::Handover {
             graph,
-            to: 1 - active,
+            to: other_slot(active),
             at,
             version,
             beat: on_beat,

@@ -9,7 +9,7 @@ pub mod transport;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
-use crate::rt::shared::{CONTROL_RESERVE, WORKER_QUEUE};
+use crate::rt::shared::{other_slot, CONTROL_RESERVE, WORKER_QUEUE};
 use crate::rt::worker::EVENT_CAPACITY;
 use basedrop::Owned;
 use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
@@ -453,7 +453,7 @@ impl Control {
         self.requeue_switching();
         let panicked = !sh.slots[dead].alive.load(Acquire);
         if dead == active {
-            let to = 1 - dead;
+            let to = other_slot(dead);
             self.failover_in_flight = true;
             let start = sh.cycle_frame.load(Acquire);
             // A fresh graph of what plays, with live changes; the loaded

@@ -5,6 +5,7 @@
 use super::{Control, Phase, Queued};
 use crate::engine::Engine;
 use crate::rt::command::WorkerCmd;
+use crate::rt::shared::other_slot;
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
@@ -45,7 +46,7 @@ impl Control {
                     version: self.version,
                 },
             ),
-            (1 - active, WorkerCmd::Stop),
+            (other_slot(active), WorkerCmd::Stop),
         ] {
             if sh.slots[slot].cmds.push(cmd).is_err() {
                 log::error!("worker {slot}'s queue is full; replacing it");
@@ -54,7 +55,7 @@ impl Control {
             sh.slots[slot].wake();
         }
         self.phase = Phase::Reloading {
-            slot: 1 - active,
+            slot: other_slot(active),
             since: Instant::now(),
         };
         self.clock.reset();
@@ -104,7 +105,7 @@ impl Control {
                     Some(f) => now_frame > f.saturating_add(bound_frames),
                     None => sent.elapsed() > PHASE_BOUND,
                 };
-                late.then_some(1 - sh.stats.active_slot.load(Acquire) as usize)
+                late.then_some(other_slot(sh.stats.active_slot.load(Acquire) as usize))
             }
             Phase::Reloading { slot, since } => (since.elapsed() > PHASE_BOUND).then_some(*slot),
         };

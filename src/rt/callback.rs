@@ -5,10 +5,11 @@
 //! any allocation here.
 
 use super::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use super::guard::rt_guard;
+use super::record_tap::RecordTap;
 use super::ring::{Block, MAX_PERIOD};
 use super::shared::Shared;
-use super::worker::rt_guard;
-use crate::record::RecordTap;
+use dsp::graph::MAX_CHANNELS;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 use std::time::Instant;
@@ -110,7 +111,7 @@ pub struct Callback {
     scratch: [Vec<f32>; 2],
     active: usize,
     incoming: Option<Incoming>,
-    last: [f32; 8],
+    last: [f32; MAX_CHANNELS],
     record: RecordTap,
     transport: super::transport::Follower,
 }
@@ -134,7 +135,7 @@ impl Callback {
             scratch: [vec![0.0; ch * MAX_PERIOD], vec![0.0; ch * MAX_PERIOD]],
             active,
             incoming: None,
-            last: [0.0; 8],
+            last: [0.0; MAX_CHANNELS],
             transport,
             record,
         }
@@ -251,7 +252,7 @@ impl Callback {
             }
         }
 
-        for (c, out) in outs.iter().enumerate().take(ch.min(8)) {
+        for (c, out) in outs.iter().enumerate().take(ch.min(MAX_CHANNELS)) {
             let peak = out[..n].iter().fold(0.0f32, |m, x| m.max(x.abs()));
             sh.stats.peaks[c].fetch_max(peak.to_bits(), Relaxed);
         }
@@ -320,8 +321,8 @@ impl jack::ProcessHandler for Callback {
             // Moving the Vec out and back allocates nothing.
             let mut ports = std::mem::take(&mut self.ports);
             {
-                let mut outs: [&mut [f32]; 8] = Default::default();
-                let k = ports.len().min(8);
+                let mut outs: [&mut [f32]; MAX_CHANNELS] = Default::default();
+                let k = ports.len().min(MAX_CHANNELS);
                 for (o, p) in outs.iter_mut().zip(ports.iter_mut()) {
                     *o = p.as_mut_slice(ps);
                 }

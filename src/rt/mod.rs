@@ -4,6 +4,8 @@
 
 pub mod callback;
 pub mod command;
+pub mod guard;
+pub mod record_tap;
 pub mod ring;
 pub mod shared;
 pub mod telemetry;

@@ -14,6 +14,12 @@ pub const WORKER_QUEUE: usize = 8192;
 /// control commands (handover, start, stop, load, cancel).
 pub const CONTROL_RESERVE: usize = 64;
 
+/// The other one of the two slots (0 ↔ 1): the standby of the playing
+/// slot, or the one a commit or failover switches to. There are exactly two.
+pub const fn other_slot(slot: usize) -> usize {
+    1 - slot
+}
+
 /// One of the two slots: a ring, a command queue and counters.
 pub struct Slot {
     /// Rendered audio.

@@ -1,5 +1,6 @@
 //! Lock-free counters written by real-time threads and read by others.
 
+use dsp::graph::MAX_CHANNELS;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// Counters of one slot.
@@ -85,7 +86,7 @@ pub struct EngineStats {
     /// Callback cycles run.
     pub cycles: AtomicU64,
     /// Peak absolute sample per output channel (f32 bits), since last read.
-    pub peaks: [AtomicU32; 8],
+    pub peaks: [AtomicU32; MAX_CHANNELS],
     /// Longest callback run in ns.
     pub callback_ns_max: AtomicU64,
     /// Sum of callback run times in ns.

@@ -325,7 +325,7 @@ unsafe extern "C" fn timebase(
     // SAFETY: JACK passes the pointer given to `become_master`, and a valid `pos`.
     let (ts, pos) = unsafe { (&*(arg as *const TransportShared), &mut *pos) };
     // On JACK's process thread: allocation-free like the callback.
-    super::worker::rt_guard(|| {
+    super::guard::rt_guard(|| {
         ts.timebase_calls.fetch_add(1, Relaxed);
         let s = ts.read();
         let mut time = s.time;

@@ -8,6 +8,7 @@
 //! callback again (the prior engine's catch-up spiral cannot happen).
 
 use super::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use super::guard::rt_guard;
 use super::shared::Shared;
 use super::timed::TimedEvents;
 use basedrop::Owned;
@@ -472,17 +473,4 @@ pub fn install_panic_hook() {
             previous(info);
         }));
     });
-}
-
-/// Runs `f` with allocation forbidden in debug builds (aborts on violation).
-#[inline]
-pub fn rt_guard<T>(f: impl FnOnce() -> T) -> T {
-    #[cfg(debug_assertions)]
-    {
-        assert_no_alloc::assert_no_alloc(f)
-    }
-    #[cfg(not(debug_assertions))]
-    {
-        f()
-    }
 }
