@@ -111,6 +111,7 @@ pub fn run(args: RunArgs) -> i32 {
         crate::registry(),
         Duration::from_millis(args.failover_ms),
     );
+    control.plugins.quarantine = args.quarantine_plugins;
     control.quant_now = args.quant_when_stopped == crate::cli::QuantWhenStopped::Now;
     if let Some(path) = &args.patch {
         match load_patch_file(&mut control, path) {
@@ -259,6 +260,7 @@ pub fn load_patch_file(control: &mut Control, path: &std::path::Path) -> Result<
     for w in warnings {
         log::warn!("{}: {w}", path.display());
     }
+    crate::plugin::state::load_beside(path, &patch);
     control.pending = patch;
     Ok(())
 }

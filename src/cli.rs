@@ -81,6 +81,10 @@ pub struct RunArgs {
     /// Directory for /record/start.
     #[arg(long, default_value = "recordings")]
     pub record_dir: PathBuf,
+    /// After a failover caused by an LV2 plugin hanging in run(), reload the
+    /// patch without that plugin (default: reload it as it was).
+    #[arg(long)]
+    pub quarantine_plugins: bool,
     /// Size limit of one recording in MiB; it stops there.
     #[arg(long, default_value_t = crate::record::DEFAULT_MAX_MIB)]
     pub record_max_mib: u64,

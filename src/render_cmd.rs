@@ -12,6 +12,7 @@ pub fn run(args: &RenderArgs) -> Result<(), String> {
     for w in warnings {
         log::warn!("{}: {w}", args.patch.display());
     }
+    crate::plugin::state::load_beside(&args.patch, &patch);
     let events = match &args.events {
         Some(p) => {
             let t = std::fs::read_to_string(p)

@@ -6,7 +6,7 @@ use super::{transport, Control, Notice, Phase, Queued, Ticket};
 use crate::engine::Engine;
 use crate::rt::command::WorkerCmd;
 use crate::rt::shared::other_slot;
-use dsp::{Graph, PatchError};
+use dsp::PatchError;
 use std::sync::atomic::Ordering::*;
 use std::time::Instant;
 
@@ -54,12 +54,7 @@ impl Control {
         quant: Option<transport::Quantum>,
     ) -> Result<Ticket, PatchError> {
         // Compile now so errors reach the sender at once.
-        Graph::compile(
-            &self.pending,
-            &self.registry,
-            engine.sample_rate(),
-            engine.config.channels,
-        )?;
+        let graph = self.build(engine, &self.pending)?;
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         let patch = self.pending.clone();
@@ -78,6 +73,7 @@ impl Control {
                 last.patch = patch;
                 last.at = at;
                 last.quant = quant;
+                last.graph = None;
             }
             _ => self.queue.push_back(Queued {
                 ticket,
@@ -85,10 +81,13 @@ impl Control {
                 patch,
                 at,
                 quant,
+                graph: Some((graph, engine.sample_rate())),
             }),
         }
         self.cancel_scheduled(engine, "superseded by a later commit");
         self.pump(engine);
+        // A commit left waiting keeps its patch only (bounded memory).
+        self.queue.iter_mut().for_each(|q| q.graph = None);
         Ok(ticket)
     }
 
@@ -213,7 +212,8 @@ impl Control {
                 }
             }
         }
-        let graph = match self.build(engine, &q.patch) {
+        let compiled = q.graph.take().filter(|(_, sr)| *sr == engine.sample_rate());
+        let graph = match compiled.map_or_else(|| self.build(engine, &q.patch), |(g, _)| Ok(g)) {
             Ok(g) => g,
             Err(e) => {
                 for ticket in q.also.into_iter().chain([q.ticket]) {

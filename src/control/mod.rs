@@ -73,6 +73,8 @@ struct Queued {
     at: Option<u64>,
     /// Switch on the next such boundary of the transport instead.
     quant: Option<transport::Quantum>,
+    /// The graph `commit` compiled (at this rate), kept only while it goes out at once.
+    graph: Option<(Owned<Graph>, f32)>,
 }
 
 enum Phase {
@@ -116,6 +118,8 @@ pub struct Control {
     /// Frames of timed events sent and not yet rendered (min-heap), so
     /// their number never exceeds what a worker can hold.
     scheduled: BinaryHeap<Reverse<u64>>,
+    /// Plugin hosting: switches that move instances, `--quarantine-plugins`.
+    pub plugins: crate::plugin::Hooks,
     /// Quantized commits switch at once while the transport is stopped
     /// (`--quant-when-stopped=now`) instead of waiting for it to roll.
     pub quant_now: bool,
@@ -141,6 +145,7 @@ impl Control {
             last_xruns: 0,
             clock: clock::Clock::default(),
             scheduled: BinaryHeap::new(),
+            plugins: Default::default(),
             quant_now: false,
             transport_changes: engine.shared.transport.changes.load(Relaxed),
         };
@@ -364,6 +369,7 @@ impl Control {
                     from,
                     failover,
                 } => {
+                    self.plugins.after_switch(&sh.fade_frames);
                     if failover {
                         // The phase was set by fail_over: Idle when the failed
                         // worker was replaced, Reloading while a stalled one stops.
@@ -458,6 +464,8 @@ impl Control {
             let start = sh.cycle_frame.load(Acquire);
             // A fresh graph of what plays, with live changes; the loaded
             // standby graph is the fallback if that cannot be built.
+            self.plugins
+                .on_failover(&mut [&mut self.committed, &mut self.pending]);
             let graph = self.build(engine, &self.committed).ok();
             let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
                 graph,

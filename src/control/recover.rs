@@ -82,6 +82,7 @@ impl Control {
                 patch: *patch,
                 at: None,
                 quant: None,
+                graph: None,
             });
         }
     }

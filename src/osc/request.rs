@@ -105,6 +105,22 @@ pub enum Request {
     RecordStop,
     /// `/modules`
     Modules,
+    /// `/plugins`: every installed LV2 plugin.
+    Plugins,
+    /// `/plugin/info URI`
+    PluginInfo {
+        /// Plugin URI.
+        uri: String,
+    },
+    /// `/plugin/get ID SYMBOL`: a plugin port's current value.
+    PluginGet {
+        /// Module id.
+        id: String,
+        /// Port symbol.
+        symbol: String,
+    },
+    /// `/plugin/stats`: per-plugin run counts and overruns.
+    PluginStats,
     /// `/quit`
     Quit,
     /// `/patch/commit bar|beat|N`, `/tempo`, `/transport`, `/at`.
@@ -326,6 +342,23 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
         }
         "/record/stop" => a("/record/stop").count(0, 0).map(|_| Request::RecordStop),
         "/modules" => a("/modules").count(0, 0).map(|_| Request::Modules),
+        "/plugins" => a("/plugins").count(0, 0).map(|_| Request::Plugins),
+        "/plugin/info" => {
+            let a = a("/plugin/info URI");
+            a.count(1, 1)?;
+            Ok(Request::PluginInfo {
+                uri: a.text(0, "a plugin URI (string)")?.to_string(),
+            })
+        }
+        "/plugin/get" => {
+            let a = a("/plugin/get ID SYMBOL");
+            a.count(2, 2)?;
+            Ok(Request::PluginGet {
+                id: a.id(0)?,
+                symbol: a.text(1, "a port symbol (string)")?.to_string(),
+            })
+        }
+        "/plugin/stats" => a("/plugin/stats").count(0, 0).map(|_| Request::PluginStats),
         "/quit" => a("/quit").count(0, 0).map(|_| Request::Quit),
         _ => {
             if let Some(rest) = addr.strip_prefix("/mod/") {

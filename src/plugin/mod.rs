@@ -13,6 +13,9 @@ pub mod world;
 
 pub use world::{world, PluginInfo, PortInfo, PortKind};
 
+use dsp::ParamArg;
+use std::sync::atomic::{AtomicU32, Ordering::*};
+
 /// The text of `synth-jack plugins [URI]`: every plugin (URI and name, then
 /// its ports), or one. Errors name an unknown URI.
 pub fn listing(uri: Option<&str>) -> Result<String, String> {
@@ -24,6 +27,146 @@ pub fn listing(uri: Option<&str>) -> Result<String, String> {
             .ok_or_else(|| format!("unknown plugin {u} (see `synth-jack plugins`)")),
         None => Ok(w.plugins().iter().map(|p| p.describe()).collect()),
     }
+}
+
+/// The plugin URI of a module type written `lv2:URI`, or `lv2` with a `uri` parameter.
+fn plugin_uri<'a>(kind: &'a str, params: &'a [(String, ParamArg)]) -> Option<&'a str> {
+    if let Some(uri) = kind.strip_prefix(module::PREFIX) {
+        return Some(uri);
+    }
+    if kind != "lv2" {
+        return None;
+    }
+    params
+        .iter()
+        .find(|(n, _)| n == "uri")
+        .and_then(|(_, v)| match v {
+            ParamArg::Text(t) => Some(t.as_str()),
+            ParamArg::Number(_) => None,
+        })
+}
+
+/// Checks the creation of a plugin module before the patch is edited: the
+/// plugin is installed and usable, and each value is within its port's
+/// range (plugins get `/fail` for out-of-range values, not clamping).
+/// `Ok(Some(warning))` for a plugin that is not hard-real-time capable;
+/// `Ok(None)` also for types that are not plugins.
+pub fn check_create(
+    id: &str,
+    kind: &str,
+    params: &[(String, ParamArg)],
+) -> Result<Option<String>, String> {
+    if kind == "lv2" && plugin_uri(kind, params).is_none() {
+        return Err("usage: create ID lv2 uri URI [symbol value]...".into());
+    }
+    let Some(uri) = plugin_uri(kind, params) else {
+        return Ok(None);
+    };
+    module::check(uri)?;
+    for (name, value) in params.iter().filter(|(n, _)| n != "uri") {
+        check_value(id, &format!("{}{uri}", module::PREFIX), name, value)?;
+    }
+    Ok(module::not_hard_rt(uri).then(|| {
+        let w = format!("warning: plugin {uri} is not hardRTCapable (it may cause dropouts)");
+        log::warn!("{id}: {w}");
+        w
+    }))
+}
+
+/// Refuses a value outside the range of a plugin's control port (types that
+/// are not plugins pass: they clamp with a warning).
+pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Result<(), String> {
+    let Some(uri) = kind.strip_prefix(module::PREFIX) else {
+        return Ok(());
+    };
+    let w = world();
+    let Some(port) = w.info(uri).and_then(|i| i.port(param)) else {
+        return Err(format!(
+            "plugin {uri} has no port '{param}' (module '{id}')"
+        ));
+    };
+    if port.kind != PortKind::Control || !port.input {
+        return Err(format!(
+            "{id}.{param} is not a control input of plugin {uri}"
+        ));
+    }
+    let v = match value {
+        ParamArg::Number(v) => *v,
+        ParamArg::Text(t) => t
+            .parse::<f32>()
+            .map_err(|_| format!("bad value '{t}' for '{id}.{param}'"))?,
+    };
+    if !v.is_finite() || (!port.min.is_nan() && (v < port.min || v > port.max)) {
+        return Err(format!(
+            "{id}.{param}: {v} is out of range {} .. {} {}",
+            port.min, port.max, port.unit
+        ));
+    }
+    Ok(())
+}
+
+/// What the control thread does for plugins around switches and failovers.
+#[derive(Debug, Default)]
+pub struct Hooks {
+    /// The cross-fade length to restore after a switch that cut instead.
+    cut_restores: Option<u32>,
+    /// `--quarantine-plugins`: a failover drops plugins hanging in `run()`.
+    pub quarantine: bool,
+}
+
+impl Hooks {
+    /// Before sending a switch from `old` to `new`: a switch that moves a
+    /// plugin instance cuts at its frame instead of cross-fading.
+    pub fn before_switch(&mut self, fade_frames: &AtomicU32, old: &dsp::Patch, new: &dsp::Patch) {
+        if keeps_instances(old, new) {
+            let f = fade_frames.swap(1, AcqRel);
+            self.cut_restores.get_or_insert(f);
+        }
+    }
+
+    /// After any switch: the configured cross-fade again.
+    pub fn after_switch(&mut self, fade_frames: &AtomicU32) {
+        if let Some(f) = self.cut_restores.take() {
+            fade_frames.store(f, Release);
+        }
+    }
+
+    /// Before rebuilding what plays after a failover (see [`quarantine`]).
+    pub fn on_failover(&mut self, patches: &mut [&mut dsp::Patch]) {
+        if self.quarantine {
+            quarantine(patches);
+        }
+    }
+}
+
+/// True when a switch from `old` to `new` moves a plugin instance (same id
+/// and plugin in both): the instance cannot play in both graphs during a
+/// cross-fade, so such a switch cuts at its frame instead (every module that
+/// did not change is sample-identical in both graphs, so the cut is clean).
+pub fn keeps_instances(old: &dsp::Patch, new: &dsp::Patch) -> bool {
+    new.modules.iter().any(|m| {
+        m.kind.starts_with(module::PREFIX) && old.module(&m.id).is_some_and(|o| o.kind == m.kind)
+    })
+}
+
+/// Removes from `patches` every plugin module whose instance is stuck inside
+/// `run()` (a hung plugin that made its worker fail over), for
+/// `--quarantine-plugins`. Returns the ids removed.
+pub fn quarantine(patches: &mut [&mut dsp::Patch]) -> Vec<String> {
+    let stuck: Vec<String> = instance::live_instances()
+        .into_iter()
+        .filter(|s| s.in_run.load(Acquire))
+        .map(|s| s.id.clone())
+        .collect();
+    for p in patches.iter_mut() {
+        for id in &stuck {
+            let _ = p.delete(id);
+        }
+    }
+    for id in &stuck {
+        log::error!("plugin module '{id}' hangs in run(); quarantined (removed from the patch)");
+    }
+    stuck
 }
 
 #[cfg(test)]

@@ -20,9 +20,22 @@ impl Patch {
         if !is_valid_name(id) {
             return Err(PatchError::BadName(id.to_string()));
         }
-        let t = reg
-            .find(kind)
-            .ok_or_else(|| PatchError::UnknownType(kind.to_string()))?;
+        // `TYPE uri=ARG` names the run-time type `TYPE:ARG` (an LV2 plugin:
+        // `lv2 uri=http://...`); the other parameters are its own.
+        let rest: Vec<(String, ParamArg)>;
+        let qualified;
+        let (kind, params) = match params.iter().position(|(n, _)| n == "uri") {
+            Some(i) => {
+                qualified = match &params[i].1 {
+                    ParamArg::Text(t) => format!("{kind}:{t}"),
+                    ParamArg::Number(v) => format!("{kind}:{v}"),
+                };
+                rest = params.iter().filter(|(n, _)| n != "uri").cloned().collect();
+                (qualified.as_str(), rest.as_slice())
+            }
+            None => (kind, params),
+        };
+        let t = reg.lookup(kind)?;
         self.ensure_index();
         if self.module_index(id).is_some() {
             return Err(PatchError::DuplicateId(id.to_string()));

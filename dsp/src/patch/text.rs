@@ -9,7 +9,11 @@ impl Patch {
     pub fn to_text(&self, reg: &Registry) -> String {
         let mut s = String::new();
         for m in &self.modules {
-            s.push_str(&format!("create {} {}", m.id, m.kind));
+            match m.kind.split_once(':') {
+                // A run-time type `TYPE:ARG` reads back as `TYPE uri=ARG`.
+                Some((family, arg)) => s.push_str(&format!("create {} {family} uri={arg}", m.id)),
+                None => s.push_str(&format!("create {} {}", m.id, m.kind)),
+            }
             let spec = reg.find(&m.kind).map(|t| t.spec);
             for (p, v) in &m.params {
                 let text = spec

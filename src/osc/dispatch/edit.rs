@@ -19,12 +19,15 @@ impl Dispatcher {
         kind: &str,
         params: &[(String, ParamArg)],
     ) -> Result<(), String> {
+        let plugin_warning = crate::plugin::check_create(&id, kind, params)?;
         let (reg, p) = b.edit();
         let warnings = p.create(reg, &id, kind, params).map_err(e)?;
         for w in warnings {
             log::warn!("/patch/create: {w}");
         }
-        self.done(from, "/patch/create", vec![s(id)]);
+        let mut args = vec![s(id)];
+        args.extend(plugin_warning.map(s));
+        self.done(from, "/patch/create", args);
         Ok(())
     }
 
@@ -66,6 +69,9 @@ impl Dispatcher {
         param: &str,
         value: &ParamArg,
     ) -> Result<(), String> {
+        if let Some(m) = b.pending().module(id) {
+            crate::plugin::check_value(id, &m.kind, param, value)?;
+        }
         let (reg, p) = b.edit();
         let (_, warnings) = p.set(reg, id, param, value).map_err(e)?;
         for w in warnings {
@@ -92,7 +98,10 @@ impl Dispatcher {
         pending: bool,
     ) -> Result<(), String> {
         let p = if pending { b.pending() } else { b.committed() };
-        let text = p.to_text(b.registry());
+        let mut text = p.to_text(b.registry());
+        if !pending {
+            text.push_str(&super::plugins::outputs_text(p));
+        }
         if text.len() > from.max_reply_text() {
             return Err(format!(
                 "the patch is {} bytes of text, too long for one reply; use /patch/save{}",

@@ -23,6 +23,10 @@ impl Dispatcher {
         for w in warnings {
             log::warn!("{}: {w}", path.display());
         }
+        let states = crate::plugin::state::load_beside(&path, &patch);
+        if states > 0 {
+            log::info!("{}: {states} plugin states to restore", path.display());
+        }
         *b.edit().1 = patch;
         self.done(from, "/patch/load", vec![s(name)]);
         Ok(())
@@ -36,7 +40,11 @@ impl Dispatcher {
     ) -> Result<(), String> {
         let text = b.committed().to_text(b.registry());
         let path = save_atomically(&self.patch_dir, &name, &text)?;
-        log::info!("saved the playing patch to {}", path.display());
+        let states = crate::plugin::state::save_beside(&path, b.committed())?;
+        log::info!(
+            "saved the playing patch to {} ({states} plugin states beside it)",
+            path.display()
+        );
         self.done(from, "/patch/save", vec![s(name)]);
         Ok(())
     }

@@ -12,6 +12,9 @@ impl Dispatcher {
         value: &ParamArg,
         frame: Option<u64>,
     ) -> Result<(), String> {
+        if let Some(m) = b.committed().module(id) {
+            crate::plugin::check_value(id, &m.kind, param, value)?;
+        }
         match b.set_live(id, param, value, frame) {
             Ok((_, warnings)) => {
                 self.events_sent = true;

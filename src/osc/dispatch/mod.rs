@@ -5,7 +5,8 @@
 //! This file holds the dispatcher's state, the bundle timing and the
 //! request switch; each concern lives beside it: `backend` (what the
 //! engine provides), `edit` (patch editing), `live` (live changes), `sync`
-//! (commits and `/sync`), `files` (patch files and recording), `reply`
+//! (commits and `/sync`), `files` (patch files and recording), `plugins`
+//! (LV2 discovery, plugin values and statistics), `reply`
 //! (reply encoding, status and notification).
 
 mod backend;
@@ -13,6 +14,7 @@ mod edit;
 mod files;
 mod live;
 mod musical;
+mod plugins;
 mod reply;
 mod sync;
 
@@ -233,6 +235,10 @@ impl Dispatcher {
             Request::RecordStart(name) => self.record_start(b, from, name)?,
             Request::RecordStop => self.record_stop(b, from)?,
             Request::Modules => self.modules(b, from),
+            Request::Plugins => self.plugins(from),
+            Request::PluginInfo { uri } => self.plugin_info(from, &uri)?,
+            Request::PluginGet { id, symbol } => self.plugin_get(b, from, &id, &symbol)?,
+            Request::PluginStats => self.plugin_stats(from),
             Request::Musical(m) => self.musical(b, from, m)?,
             Request::Quit => {
                 log::info!("/quit from {from}");
