@@ -80,6 +80,7 @@ pub fn run(args: RunArgs) -> i32 {
         fade_ms: args.fade_ms,
         connect: args.connect,
         start_server: args.start_server,
+        midi: !args.no_midi,
         bpm: args.bpm,
         timebase_master: args.timebase_master,
         record_max_mib: args.record_max_mib,

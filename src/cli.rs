@@ -75,6 +75,9 @@ pub struct RunArgs {
     /// Exit (code 3) when the JACK server goes away instead of waiting for it.
     #[arg(long)]
     pub no_reconnect: bool,
+    /// Do not register the JACK MIDI input port `midi_in`.
+    #[arg(long)]
+    pub no_midi: bool,
     /// Directory for /patch/load and /patch/save.
     #[arg(long, default_value = "patches")]
     pub patch_dir: PathBuf,

@@ -30,6 +30,8 @@ pub struct Config {
     pub connect: bool,
     /// Start a JACK server if none runs.
     pub start_server: bool,
+    /// Register the MIDI input port `midi_in`.
+    pub midi: bool,
     /// Internal clock tempo, in beats per minute (see `rt::transport`).
     pub bpm: f64,
     /// Become JACK's timebase master with the internal clock.
@@ -214,7 +216,13 @@ impl Engine {
         let fade = ((self.config.fade_ms.max(0.0) / 1000.0) * sr as f32).max(1.0) as u32;
         self.shared.fade_frames.store(fade, Release);
         self.shared.server_gone.store(false, Release);
-        let cb = Callback::new(self.shared.clone(), ports, active, t, self.recorder.tap());
+        let mut cb = Callback::new(self.shared.clone(), ports, active, t, self.recorder.tap());
+        if self.config.midi {
+            let p = client
+                .register_port("midi_in", jack::MidiIn::default())
+                .map_err(|e| StartError::Other(format!("cannot register port midi_in: {e:?}")))?;
+            cb = cb.with_midi(p);
+        }
         let notes = Notifications {
             shared: self.shared.clone(),
         };

@@ -156,6 +156,7 @@ pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
             "callback_ns_max".into(),
             st.callback_ns_max.load(Relaxed) as f64,
         ),
+        ("midi_events".into(), st.midi_events.load(Relaxed) as f64),
     ];
     for (i, s) in sh.slots.iter().enumerate() {
         let t = &s.stats;

@@ -73,6 +73,13 @@ pub enum PatchError {
         /// What went wrong.
         message: String,
     },
+    /// Something wrong with an instrument: its voice template or a MIDI route.
+    Instrument {
+        /// The instrument (or MIDI route) concerned.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl fmt::Display for PatchError {
@@ -111,6 +118,7 @@ impl fmt::Display for PatchError {
                 write!(f, "over capacity: at most {limit} {what}")
             }
             Parse { line, message } => write!(f, "line {line}: {message}"),
+            Instrument { name, message } => write!(f, "instrument '{name}': {message}"),
         }
     }
 }

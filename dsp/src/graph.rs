@@ -12,6 +12,7 @@ use crate::patch::{Patch, Target, MAX_CONNECTIONS, MAX_MODULES};
 use crate::registry::Registry;
 use crate::spec::ModuleSpec;
 use crate::time::Time;
+use crate::voice::midi::{MidiMap, Routed};
 use std::collections::HashMap;
 
 /// Most output channels a graph renders.
@@ -73,6 +74,8 @@ pub struct Graph {
     modulation: Vec<Block>,
     modulated: Vec<bool>,
     sink: Sink,
+    /// MIDI channel and controller routes.
+    midi: MidiMap,
     channels: usize,
     sample_rate: f32,
     nan_resets: u64,
@@ -137,7 +140,11 @@ impl Graph {
                     limit: MAX_INPUTS,
                 });
             }
-            let mut module = reg.build(t, &decl.id, sample_rate)?;
+            let mut module = if t.spec.name == crate::voice::instrument::SPEC.name {
+                crate::voice::build_instrument(patch, decl, reg, sample_rate)?
+            } else {
+                reg.build(t, &decl.id, sample_rate)?
+            };
             module.seed(id_hash(&decl.id));
             for (i, p) in t.spec.params.iter().enumerate() {
                 let v = decl
@@ -246,6 +253,12 @@ impl Graph {
             .map(|(i, n)| (n.id, i as u32))
             .collect();
         by_id.sort();
+        let midi = crate::voice::compile_midi(patch, reg, |id| {
+            let n = Name::new(id)?;
+            let i = by_id.binary_search_by(|(x, _)| x.cmp(&n)).ok()?;
+            let node = by_id[i].1;
+            Some((node, nodes[node as usize].spec))
+        })?;
         Ok(Graph {
             nodes,
             by_id,
@@ -257,6 +270,7 @@ impl Graph {
             modulation: vec![[0.0; MAX_BLOCK]; n_mod],
             modulated,
             sink,
+            midi,
             channels,
             sample_rate,
             nan_resets: 0,
@@ -351,8 +365,25 @@ impl Graph {
         self.missed_events = old.missed_events;
     }
 
+    /// The module at node `index`, to drive it directly (an instrument
+    /// drives its voices' modules this way).
+    pub fn module_mut(&mut self, index: usize) -> &mut dyn Module {
+        &mut *self.nodes[index].module
+    }
+
     /// Applies one event now.
     pub fn apply(&mut self, ev: &Event) {
+        if let EventKind::Midi(msg) = ev.kind {
+            let nodes = &mut self.nodes;
+            self.midi.route(msg, |node, what| {
+                let m = &mut nodes[node as usize].module;
+                match what {
+                    Routed::Note(n) => m.note(&n),
+                    Routed::Param { index, value } => m.set_param(index as usize, value),
+                }
+            });
+            return;
+        }
         let Some(i) = self.find(&ev.module) else {
             self.missed_events += 1;
             return;
@@ -367,6 +398,8 @@ impl Graph {
                 }
             }
             EventKind::Gate(on) => node.module.set_gate(on),
+            EventKind::Note(n) => node.module.note(&n),
+            EventKind::Midi(_) => {}
         }
     }
 

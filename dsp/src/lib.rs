@@ -17,9 +17,10 @@ pub mod render;
 pub mod spec;
 pub mod table;
 pub mod time;
+pub mod voice;
 
 pub use error::PatchError;
-pub use event::{Event, EventKind};
+pub use event::{Event, EventKind, NoteEvent};
 pub use graph::Graph;
 pub use module::{Module, ProcessIo, MAX_BLOCK};
 pub use name::Name;

@@ -65,6 +65,15 @@ pub trait Module: Send + 'static {
     /// Gate on or off; ignored by modules without a gate.
     fn set_gate(&mut self, _on: bool) {}
 
+    /// A note event; only instruments (`crate::voice`) react to them.
+    fn note(&mut self, _ev: &crate::event::NoteEvent) {}
+
+    /// Mutable downcast, for the few modules another module drives directly
+    /// (an instrument drives its voices' `note` modules). `None` by default.
+    fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
+        None
+    }
+
     /// Produces `io.frames` frames.
     fn process(&mut self, io: &mut ProcessIo);
 

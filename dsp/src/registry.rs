@@ -45,6 +45,8 @@ impl Registry {
         for t in crate::modules::all() {
             r.register(t);
         }
+        r.register(crate::voice::instrument::TYPE);
+        r.register(crate::voice::note::TYPE);
         r
     }
 

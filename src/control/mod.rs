@@ -4,6 +4,7 @@
 
 pub mod clock;
 mod commits;
+mod notes;
 mod recover;
 pub mod transport;
 
@@ -247,6 +248,9 @@ impl Control {
         value: &ParamArg,
         frame: Option<u64>,
     ) -> Result<(f32, Vec<String>), PatchError> {
+        if let Some((inst, inner)) = dsp::voice::edit::inner_id(id) {
+            return self.set_voice_live(engine, (inst, inner), param, value, frame);
+        }
         let (name, pi, _) = self.resolve(id, param)?;
         room_for_event(engine)?;
         self.reserve(engine, frame)?;

@@ -14,6 +14,7 @@
 pub mod decode;
 pub mod dispatch;
 pub mod musical;
+mod notes;
 pub mod peer;
 pub mod request;
 pub mod send;
@@ -115,6 +116,15 @@ impl Backend for Live<'_> {
 
     fn gate(&mut self, id: &str, on: bool, frame: Option<u64>) -> Result<(), PatchError> {
         self.control.gate(self.engine, id, on, frame)
+    }
+
+    fn note(
+        &mut self,
+        inst: &str,
+        ev: dsp::NoteEvent,
+        frame: Option<u64>,
+    ) -> Result<(), PatchError> {
+        self.control.note(self.engine, inst, ev, frame)
     }
 
     fn unix_now(&self) -> f64 {

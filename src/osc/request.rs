@@ -123,6 +123,31 @@ pub enum Request {
     PluginStats,
     /// `/quit`
     Quit,
+    /// `/note/on`, `/note/off`, `/note`, `/note/bend`, `/note/pressure`, `/note/alloff`
+    Note {
+        /// Instrument id.
+        inst: String,
+        /// What to do.
+        ev: dsp::NoteEvent,
+        /// `/note`: the note-off follows this many ms after the note-on.
+        dur_ms: Option<f32>,
+    },
+    /// `/voice/create name [count] [key value]...`
+    VoiceCreate {
+        /// Instrument id.
+        name: String,
+        /// Voice settings (`count`, `mode`, `steal`, ...).
+        params: Vec<(String, ParamArg)>,
+    },
+    /// `/midi/map channel instrument`
+    MidiMap {
+        /// MIDI channel 1–16.
+        channel: u8,
+        /// Instrument id.
+        inst: String,
+    },
+    /// `/midi/cc channel cc target min max [lin|exp]`
+    MidiCc(dsp::voice::midi::CcRoute),
     /// `/patch/commit bar|beat|N`, `/tempo`, `/transport`, `/at`.
     Musical(super::musical::Musical),
 }
@@ -130,7 +155,10 @@ pub enum Request {
 impl Request {
     /// True for requests answered only when they fail (`/mod`, `/gate`).
     pub fn silent(&self) -> bool {
-        matches!(self, Request::Mod { .. } | Request::Gate { .. })
+        matches!(
+            self,
+            Request::Mod { .. } | Request::Gate { .. } | Request::Note { .. }
+        )
     }
 }
 
@@ -175,10 +203,11 @@ impl<'a> Args<'a> {
         text(&self.args[i]).ok_or_else(|| self.wrong(i, what))
     }
 
-    /// A module id: a string of 1 to 64 characters of `[A-Za-z0-9_-]`.
+    /// A module id: a string of 1 to 64 characters of `[A-Za-z0-9_-]`, or
+    /// `INSTRUMENT.ID` for a module of a voice template.
     fn id(&self, i: usize) -> Result<String, String> {
         let s = self.text(i, "a module id (string)")?;
-        check_name(s, "module id")?;
+        check_id(s)?;
         Ok(s.to_string())
     }
 
@@ -208,6 +237,14 @@ pub fn check_name(s: &str, what: &str) -> Result<(), String> {
             clip(s)
         ))
     }
+}
+
+/// A module id, or `INSTRUMENT.ID` for a module of a voice template.
+fn check_id(s: &str) -> Result<(), String> {
+    if dsp::voice::edit::inner_id(s).is_some() {
+        return Ok(());
+    }
+    check_name(s, "module id")
 }
 
 /// An endpoint `id`, `id.port`: the id part must be a valid name; ports are
@@ -361,13 +398,15 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
         "/plugin/stats" => a("/plugin/stats").count(0, 0).map(|_| Request::PluginStats),
         "/quit" => a("/quit").count(0, 0).map(|_| Request::Quit),
         _ => {
-            if let Some(rest) = addr.strip_prefix("/mod/") {
+            if let Some(r) = super::notes::parse(addr, args) {
+                r
+            } else if let Some(rest) = addr.strip_prefix("/mod/") {
                 let a = a("/mod/ID/PARAM VALUE");
                 let (id, p) = rest
                     .split_once('/')
                     .filter(|(_, p)| !p.is_empty() && !p.contains('/'))
                     .ok_or_else(|| format!("bad address '{}': use /mod/ID/PARAM", clip(addr)))?;
-                check_name(id, "module id")?;
+                check_id(id)?;
                 a.count(1, 1)?;
                 Ok(Request::Mod {
                     id: id.to_string(),

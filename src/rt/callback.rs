@@ -113,6 +113,8 @@ pub struct Callback {
     incoming: Option<Incoming>,
     last: [f32; MAX_CHANNELS],
     record: RecordTap,
+    /// The MIDI input, unless `--no-midi`.
+    midi: Option<super::midi::MidiInput>,
     transport: super::transport::Follower,
 }
 
@@ -138,7 +140,14 @@ impl Callback {
             last: [0.0; MAX_CHANNELS],
             transport,
             record,
+            midi: None,
         }
+    }
+
+    /// Reads MIDI from `port` each cycle (see [`super::midi`]).
+    pub fn with_midi(mut self, port: jack::Port<jack::MidiIn>) -> Callback {
+        self.midi = Some(super::midi::MidiInput::new(port));
+        self
     }
 
     /// Returns blocks it holds to their rings and gives back the ports
@@ -318,6 +327,9 @@ impl jack::ProcessHandler for Callback {
             let reading = super::transport::query(client);
             self.transport.cycle(&sh.transport, self.t, rate, reading);
             let usecs = ps.cycle_times().map(|c| c.current_usecs).unwrap_or(0);
+            if let Some(m) = &self.midi {
+                m.forward(ps, &self.shared, self.t);
+            }
             // Moving the Vec out and back allocates nothing.
             let mut ports = std::mem::take(&mut self.ports);
             {

@@ -5,6 +5,7 @@
 pub mod callback;
 pub mod command;
 pub mod guard;
+pub mod midi;
 pub mod record_tap;
 pub mod ring;
 pub mod shared;

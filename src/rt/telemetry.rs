@@ -91,6 +91,8 @@ pub struct EngineStats {
     pub callback_ns_max: AtomicU64,
     /// Sum of callback run times in ns.
     pub callback_ns_sum: AtomicU64,
+    /// MIDI channel messages received on `midi_in`.
+    pub midi_events: AtomicU64,
 }
 
 impl EngineStats {

@@ -17,6 +17,9 @@ impl Patch {
         kind: &str,
         params: &[(String, ParamArg)],
     ) -> Result<Vec<String>, PatchError> {
+        if let Some((inst, inner)) = crate::voice::edit::inner_id(id) {
+            return self.template_create(reg, inst, inner, kind, params);
+        }
         if !is_valid_name(id) {
             return Err(PatchError::BadName(id.to_string()));
         }
@@ -67,6 +70,9 @@ impl Patch {
         ix.mark.push(0);
         ix.parent.push(NONE);
         ix.built_for.0 += 1;
+        if t.spec.name == crate::voice::instrument::SPEC.name && self.template(id).is_none() {
+            self.voices.push(crate::voice::VoiceTemplate::new(id));
+        }
         Ok(warnings)
     }
 
@@ -78,6 +84,9 @@ impl Patch {
         param: &str,
         value: &ParamArg,
     ) -> Result<(f32, Vec<String>), PatchError> {
+        if let Some((inst, inner)) = crate::voice::edit::inner_id(id) {
+            return self.template_set(reg, inst, inner, param, value);
+        }
         let spec = self.spec_of(reg, id)?;
         let (pname, v, w) = resolve_value(spec, id, param, value)?;
         let i = self.module_index(id).expect("checked by spec_of");
@@ -87,6 +96,10 @@ impl Patch {
 
     /// Removes a module and every connection to or from it. O(modules + connections).
     pub fn delete(&mut self, id: &str) -> Result<(), PatchError> {
+        if let Some((inst, inner)) = crate::voice::edit::inner_id(id) {
+            return self.template_delete(inst, inner);
+        }
+        self.forget_module(id);
         let i = self
             .module_index(id)
             .ok_or_else(|| PatchError::UnknownModule(id.to_string()))?;
@@ -143,6 +156,9 @@ impl Patch {
     /// modules on the cycle) and going over capacity. The cycle check is
     /// incremental: it searches only the modules whose order must change.
     pub fn connect(&mut self, reg: &Registry, src: &str, dst: &str) -> Result<(), PatchError> {
+        if let Some((inst, s, d)) = self.template_endpoints(src, dst) {
+            return self.template_connect(reg, &inst, s, d, true);
+        }
         self.ensure_index();
         let c = self.resolve_connection(reg, src, dst)?;
         if self.index.conns.contains(&c) {
@@ -172,6 +188,9 @@ impl Patch {
 
     /// Removes the connection from `src` to `dst`.
     pub fn disconnect(&mut self, reg: &Registry, src: &str, dst: &str) -> Result<(), PatchError> {
+        if let Some((inst, s, d)) = self.template_endpoints(src, dst) {
+            return self.template_connect(reg, &inst, s, d, false);
+        }
         self.ensure_index();
         let c = self.resolve_connection(reg, src, dst)?;
         if !self.index.conns.remove(&c) {

@@ -88,12 +88,22 @@ pub struct Patch {
     pub modules: Vec<ModuleDecl>,
     /// Connections in creation order.
     pub connections: Vec<Connection>,
+    /// Voice templates of the instruments (see [`crate::voice`]).
+    pub voices: Vec<crate::voice::VoiceTemplate>,
+    /// MIDI channel routes (`midi 1 lead`).
+    pub midi: Vec<crate::voice::midi::ChannelRoute>,
+    /// MIDI controller routes (`cc 74 lead.filt.cutoff 200 8000`).
+    pub ccs: Vec<crate::voice::midi::CcRoute>,
     index: Index,
 }
 
 impl PartialEq for Patch {
     fn eq(&self, other: &Patch) -> bool {
-        self.modules == other.modules && self.connections == other.connections
+        self.modules == other.modules
+            && self.connections == other.connections
+            && self.voices == other.voices
+            && self.midi == other.midi
+            && self.ccs == other.ccs
     }
 }
 
@@ -102,6 +112,9 @@ impl fmt::Debug for Patch {
         f.debug_struct("Patch")
             .field("modules", &self.modules)
             .field("connections", &self.connections)
+            .field("voices", &self.voices)
+            .field("midi", &self.midi)
+            .field("ccs", &self.ccs)
             .finish()
     }
 }
@@ -121,6 +134,7 @@ impl Patch {
             modules,
             connections,
             index,
+            ..Patch::default()
         }
     }
 

@@ -9,19 +9,27 @@ impl Patch {
     pub fn to_text(&self, reg: &Registry) -> String {
         let mut s = String::new();
         for m in &self.modules {
-            match m.kind.split_once(':') {
-                // A run-time type `TYPE:ARG` reads back as `TYPE uri=ARG`.
-                Some((family, arg)) => s.push_str(&format!("create {} {family} uri={arg}", m.id)),
-                None => s.push_str(&format!("create {} {}", m.id, m.kind)),
-            }
             let spec = reg.find(&m.kind).map(|t| t.spec);
+            let mut params = String::new();
             for (p, v) in &m.params {
                 let text = spec
                     .and_then(|sp| sp.param_index(p).map(|i| sp.params[i].format_value(*v)))
                     .unwrap_or_else(|| format!("{v}"));
-                s.push_str(&format!(" {p}={text}"));
+                params.push_str(&format!(" {p}={text}"));
             }
-            s.push('\n');
+            if m.kind == crate::voice::instrument::SPEC.name {
+                s.push_str(&self.voice_text(reg, &m.id, &params));
+            } else {
+                match m.kind.split_once(':') {
+                    // A run-time type `TYPE:ARG` reads back as `TYPE uri=ARG`.
+                    Some((family, arg)) => {
+                        s.push_str(&format!("create {} {family} uri={arg}", m.id))
+                    }
+                    None => s.push_str(&format!("create {} {}", m.id, m.kind)),
+                }
+                s.push_str(&params);
+                s.push('\n');
+            }
         }
         for c in &self.connections {
             s.push_str(&format!(
@@ -29,6 +37,7 @@ impl Patch {
                 c.from, c.from_port, c.to, c.to_port
             ));
         }
+        s.push_str(&self.midi_text());
         s
     }
 
@@ -37,7 +46,17 @@ impl Patch {
     pub fn parse(reg: &Registry, text: &str) -> Result<(Patch, Vec<String>), PatchError> {
         let mut p = Patch::new();
         let mut warnings = Vec::new();
+        // Inside `voice NAME ... end`, ids are prefixed `NAME.`.
+        let mut voice: Option<String> = None;
         for (n, line) in content_lines(text) {
+            let owned;
+            let line = match (&voice, line.split_whitespace().next()) {
+                (_, Some("voice" | "end" | "midi" | "cc")) | (None, _) => line,
+                (Some(v), _) => {
+                    owned = crate::voice::edit::prefix_line(v, line);
+                    owned.as_str()
+                }
+            };
             let at = |e: PatchError| PatchError::Parse {
                 line: n,
                 message: e.to_string(),
@@ -48,6 +67,12 @@ impl Patch {
                 message: format!("usage: {u}"),
             };
             match words[0] {
+                "voice" | "end" | "midi" | "cc" => {
+                    let w = p
+                        .parse_voice_line(reg, &words, &mut voice)
+                        .map_err(at)?;
+                    warnings.extend(w);
+                }
                 "create" => {
                     if words.len() < 3 {
                         return Err(usage("create ID TYPE [param=value]..."));
@@ -85,11 +110,17 @@ impl Patch {
                     return Err(PatchError::Parse {
                         line: n,
                         message: format!(
-                        "unknown command '{other}' (use create, connect, disconnect, delete, set)"
+                        "unknown command '{other}' (use create, connect, disconnect, delete, set, voice, end, midi, cc)"
                     ),
                     })
                 }
             }
+        }
+        if let Some(v) = voice {
+            return Err(PatchError::Parse {
+                line: text.lines().count(),
+                message: format!("voice {v} has no `end`"),
+            });
         }
         Ok((p, warnings))
     }

@@ -75,6 +75,13 @@ pub trait Backend: Progress {
     ) -> Result<(f32, Vec<String>), PatchError>;
     /// Gate on or off.
     fn gate(&mut self, id: &str, on: bool, frame: Option<u64>) -> Result<(), PatchError>;
+    /// A note event for instrument `inst` of what plays.
+    fn note(
+        &mut self,
+        inst: &str,
+        ev: dsp::NoteEvent,
+        frame: Option<u64>,
+    ) -> Result<(), PatchError>;
     /// Unix time now, in seconds.
     fn unix_now(&self) -> f64;
     /// Timeline frame for Unix time `t`.

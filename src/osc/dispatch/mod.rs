@@ -14,6 +14,7 @@ mod edit;
 mod files;
 mod live;
 mod musical;
+mod notes;
 mod plugins;
 mod reply;
 mod sync;
@@ -235,6 +236,10 @@ impl Dispatcher {
             Request::RecordStart(name) => self.record_start(b, from, name)?,
             Request::RecordStop => self.record_stop(b, from)?,
             Request::Modules => self.modules(b, from),
+            r @ (Request::Note { .. }
+            | Request::VoiceCreate { .. }
+            | Request::MidiMap { .. }
+            | Request::MidiCc(_)) => self.instrument(b, from, r, frame)?,
             Request::Plugins => self.plugins(from),
             Request::PluginInfo { uri } => self.plugin_info(from, &uri)?,
             Request::PluginGet { id, symbol } => self.plugin_get(b, from, &id, &symbol)?,

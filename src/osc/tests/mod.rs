@@ -7,6 +7,7 @@
 mod decoding;
 mod editing;
 mod fuzz;
+mod instruments;
 mod live;
 mod notify;
 mod timetags;
@@ -28,6 +29,7 @@ enum Did {
     Set(String, String, f32, Option<u64>),
     Gate(String, bool, Option<u64>),
     Commit(Option<u64>),
+    Note(String, dsp::NoteEvent, Option<u64>),
 }
 
 struct Mock {
@@ -137,6 +139,18 @@ impl Backend for Mock {
             return Err(PatchError::NoGate(id.into()));
         }
         self.did.push(Did::Gate(id.into(), on, frame));
+        Ok(())
+    }
+    fn note(
+        &mut self,
+        inst: &str,
+        ev: dsp::NoteEvent,
+        frame: Option<u64>,
+    ) -> Result<(), PatchError> {
+        if self.committed.spec_of(&self.reg, inst)?.name != "instrument" {
+            return Err(PatchError::UnknownModule(inst.into()));
+        }
+        self.did.push(Did::Note(inst.into(), ev, frame));
         Ok(())
     }
     fn unix_now(&self) -> f64 {

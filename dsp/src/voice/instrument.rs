@@ -1,0 +1,575 @@
+//! `instrument`: a voice template played polyphonically. Each voice is a
+//! compiled copy of the template (its own [`Graph`]); the [`Allocator`]
+//! decides which voice plays a note. The voices' outputs are summed into the
+//! instrument's one output `out` (mono; pan or split it in the outer patch).
+//!
+//! Cost: only sounding voices are rendered. A released voice whose output
+//! stays below −120 dBFS for [`SILENT_FRAMES`] is marked free and skipped, so
+//! a 1,024-voice instrument holding 8 notes costs about what an 8-voice one
+//! does. A stolen voice is faded out over [`STEAL_FADE_MS`] in a spare copy
+//! while the new note starts at its exact frame in another, so nothing is cut.
+
+use super::alloc::{Action, Allocator, Mode, Priority, State, Steal};
+use super::note::Note;
+use crate::event::NoteEvent;
+use crate::graph::Graph;
+use crate::module::{same_type, Block, Module, ProcessIo, Smoother, MAX_BLOCK};
+use crate::registry::ModuleType;
+use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use std::any::Any;
+
+/// Parameter indices of `instrument`.
+pub mod param {
+    /// Voices (notes at once); structural: takes effect at the next commit.
+    pub const COUNT: usize = 0;
+    /// `poly`, `mono` or `legato`.
+    pub const MODE: usize = 1;
+    /// Steal policy.
+    pub const STEAL: usize = 2;
+    /// Note priority (mono, legato).
+    pub const PRIORITY: usize = 3;
+    /// Glide time, ms.
+    pub const GLIDE: usize = 4;
+    /// Copies of the template per note; structural.
+    pub const UNISON: usize = 5;
+    /// Spread between the outermost unison copies, cents.
+    pub const DETUNE: usize = 6;
+    /// MIDI pitch-bend range, semitones.
+    pub const BEND: usize = 7;
+    /// Output gain.
+    pub const GAIN: usize = 8;
+}
+
+/// Most voices an instrument may have.
+pub const MAX_VOICES: usize = 1024;
+/// Most unison copies per note.
+pub const MAX_UNISON: usize = 8;
+/// A stolen or silenced voice fades out over this time (linear).
+pub const STEAL_FADE_MS: f32 = 1.5;
+/// Output level below which a released voice counts as silent (−120 dBFS).
+pub const SILENT_LEVEL: f32 = 1e-6;
+/// Frames a released voice must stay silent before it is skipped.
+pub const SILENT_FRAMES: u32 = 256;
+
+/// Metadata of `instrument`.
+pub static SPEC: ModuleSpec = ModuleSpec {
+    name: "instrument",
+    aliases: &[],
+    description: "a voice template played polyphonically (declare with `voice NAME ... end` \
+                  or /voice/create); mono output `out`",
+    inputs: &[],
+    outputs: &[PortSpec::new("out")],
+    params: &[
+        ParamSpec::new("count", 1.0, MAX_VOICES as f32, 8.0, "voices", 0.0),
+        ParamSpec::choice("mode", &["poly", "mono", "legato"], 0),
+        ParamSpec::choice("steal", &["oldest", "quietest", "lowest", "none"], 0),
+        ParamSpec::choice("priority", &["last", "low", "high"], 0),
+        ParamSpec::new("glide", 0.0, 10000.0, 0.0, "ms", 0.0),
+        ParamSpec::new("unison", 1.0, MAX_UNISON as f32, 1.0, "", 0.0),
+        ParamSpec::new("detune", 0.0, 1200.0, 0.0, "cents", 0.0),
+        ParamSpec::new("bend", 0.0, 48.0, 2.0, "semitones", 0.0),
+        ParamSpec::new("gain", 0.0, 4.0, 1.0, "", 20.0),
+    ],
+    gate: false,
+};
+
+/// The `instrument` type. Built this way it has an empty template (a voice
+/// of only `note`, silent); [`Graph::compile`] builds instruments from their
+/// templates with [`Instrument::new`].
+pub const TYPE: ModuleType = ModuleType {
+    spec: &SPEC,
+    build: |sr| Box::new(Instrument::new(Vec::new(), 1, 1, sr)),
+};
+
+const NONE: u32 = u32::MAX;
+
+/// One compiled copy of the template.
+pub struct VoiceGraph {
+    /// The voice's graph (one channel).
+    pub graph: Graph,
+    /// Node index of its `note` module.
+    pub note: usize,
+    /// Node indices of the modules whose gate follows the note's gate.
+    pub gates: Vec<usize>,
+}
+
+struct Slot {
+    v: VoiceGraph,
+    /// Logical voice that owns it, or NONE (free or fading).
+    owner: u32,
+    /// Being rendered.
+    on: bool,
+    gain: f32,
+    /// Gain decrement per sample while fading out (0: not fading).
+    fade: f32,
+    /// Consecutive silent frames while released.
+    quiet: u32,
+    /// Peak of the last rendered block.
+    level: f32,
+}
+
+/// A polyphonic instrument.
+pub struct Instrument {
+    slots: Vec<Slot>,
+    unison: usize,
+    /// Slots of each logical voice: `[v * unison .. (v + 1) * unison]`.
+    owned: Vec<u32>,
+    /// Unowned slots that are not fading.
+    free: Vec<u32>,
+    /// Slots being rendered.
+    active: Vec<u32>,
+    alloc: Allocator,
+    /// Recent level per logical voice (for `steal=quietest`).
+    levels: Vec<f32>,
+    glide: f32,
+    detune: f32,
+    bend_range: f32,
+    bend: f32,
+    gain: Smoother,
+    fade_step: f32,
+    buf: Block,
+    /// Allocator actions of one event (capacity: one per voice, plus one).
+    actions: Vec<Action>,
+}
+
+impl Instrument {
+    /// An instrument of `count` notes with `unison` copies each, from
+    /// `2 · count · unison` compiled copies of its template (half of them
+    /// spares that let stolen voices fade out). An empty list gives a silent
+    /// instrument.
+    pub fn new(voices: Vec<VoiceGraph>, count: usize, unison: usize, sr: f32) -> Instrument {
+        let unison = unison.clamp(1, MAX_UNISON);
+        let count = count.clamp(1, MAX_VOICES);
+        let slots: Vec<Slot> = voices
+            .into_iter()
+            .map(|v| Slot {
+                v,
+                owner: NONE,
+                on: false,
+                gain: 1.0,
+                fade: 0.0,
+                quiet: 0,
+                level: 0.0,
+            })
+            .collect();
+        let n = slots.len();
+        let mut inst = Instrument {
+            owned: vec![NONE; count * unison],
+            free: Vec::with_capacity(n),
+            active: Vec::with_capacity(n),
+            alloc: Allocator::new(count, Mode::Poly, Steal::Oldest, Priority::Last),
+            levels: vec![0.0; count],
+            slots,
+            unison,
+            glide: 0.0,
+            detune: 0.0,
+            bend_range: 2.0,
+            bend: 0.0,
+            gain: Smoother::new(1.0, SPEC.params[param::GAIN].smoothing_ms, sr),
+            fade_step: 1.0 / (STEAL_FADE_MS * 0.001 * sr).max(1.0),
+            buf: [0.0; MAX_BLOCK],
+            actions: Vec::with_capacity(count + 1),
+        };
+        for (i, o) in inst.owned.iter_mut().enumerate() {
+            if i < n {
+                *o = i as u32;
+                inst.slots[i].owner = (i / unison) as u32;
+            }
+        }
+        for i in (count * unison..n).rev() {
+            inst.free.push(i as u32);
+        }
+        inst
+    }
+
+    /// Slots needed for `count` notes of `unison` copies.
+    pub fn slots_needed(count: usize, unison: usize) -> usize {
+        2 * count.clamp(1, MAX_VOICES) * unison.clamp(1, MAX_UNISON)
+    }
+
+    /// Voices (logical) currently sounding or held.
+    pub fn busy_voices(&self) -> usize {
+        (0..self.alloc.count())
+            .filter(|&v| self.alloc.state(v) != State::Free)
+            .count()
+    }
+
+    /// Slots rendered in the last block (sounding copies, fading ones included).
+    pub fn rendered_slots(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Notes dropped because every voice was held and `steal=none`.
+    pub fn dropped(&self) -> u64 {
+        self.alloc.dropped
+    }
+
+    fn note_mut(slot: &mut Slot) -> Option<&mut Note> {
+        slot.v
+            .graph
+            .module_mut(slot.v.note)
+            .as_any_mut()
+            .and_then(|a| a.downcast_mut::<Note>())
+    }
+
+    /// Applies `f` to the note module of each slot of voice `v`.
+    fn each_note(&mut self, v: usize, mut f: impl FnMut(&mut Note, usize)) {
+        for k in 0..self.unison {
+            let s = self.owned[v * self.unison + k];
+            if s != NONE {
+                if let Some(n) = Self::note_mut(&mut self.slots[s as usize]) {
+                    f(n, k);
+                }
+            }
+        }
+    }
+
+    fn set_gates(&mut self, v: usize, on: bool) {
+        for k in 0..self.unison {
+            let s = self.owned[v * self.unison + k];
+            if s == NONE {
+                continue;
+            }
+            let slot = &mut self.slots[s as usize];
+            if slot.v.gates.is_empty() && !on {
+                // Nothing in the template follows the gate: end with a fade.
+                slot.fade = self.fade_step;
+            }
+            for gi in 0..slot.v.gates.len() {
+                let g = slot.v.gates[gi];
+                slot.v.graph.module_mut(g).set_gate(on);
+            }
+        }
+    }
+
+    /// Starts fading slot `s` out and detaches it from its voice.
+    fn fade_out(&mut self, s: u32) {
+        let slot = &mut self.slots[s as usize];
+        slot.owner = NONE;
+        if slot.on {
+            slot.fade = self.fade_step;
+        } else {
+            self.free.push(s);
+        }
+    }
+
+    /// A free slot: an idle one, else the fading one nearest silence (cut).
+    fn take_slot(&mut self) -> Option<u32> {
+        if let Some(s) = self.free.pop() {
+            return Some(s);
+        }
+        let (k, _) = self
+            .active
+            .iter()
+            .enumerate()
+            .filter(|(_, &s)| self.slots[s as usize].owner == NONE)
+            .min_by(|a, b| {
+                let (ga, gb) = (
+                    self.slots[*a.1 as usize].gain,
+                    self.slots[*b.1 as usize].gain,
+                );
+                ga.total_cmp(&gb)
+            })?;
+        let s = self.active.swap_remove(k);
+        self.slots[s as usize].on = false;
+        Some(s)
+    }
+
+    fn activate(&mut self, s: u32, v: usize) {
+        let slot = &mut self.slots[s as usize];
+        slot.owner = v as u32;
+        slot.gain = 1.0;
+        slot.fade = 0.0;
+        slot.quiet = 0;
+        if !slot.on {
+            slot.on = true;
+            self.active.push(s);
+        }
+    }
+
+    fn start(&mut self, v: usize, note: f32, vel: f32) {
+        let u = self.unison;
+        for k in 0..u {
+            let i = v * u + k;
+            let s = self.owned[i];
+            // A voice still sounding goes on fading in its copy; the note
+            // starts in a fresh one at its exact frame.
+            let s = if s != NONE && self.slots[s as usize].on {
+                self.fade_out(s);
+                self.take_slot().unwrap_or(NONE)
+            } else {
+                s
+            };
+            self.owned[i] = s;
+            if s != NONE {
+                self.activate(s, v);
+            }
+        }
+        let (glide, detune, bend) = (self.glide, self.detune, self.bend);
+        self.each_note(v, |n, k| {
+            n.detune = unison_offset(k, u, detune);
+            n.bend = bend;
+            n.start(note, vel, glide);
+        });
+        self.set_gates(v, true);
+    }
+
+    fn act(&mut self, a: Action) {
+        match a {
+            Action::Start {
+                voice, note, vel, ..
+            } => self.start(voice, note, vel),
+            Action::Retrigger { voice, note, vel } => {
+                for k in 0..self.unison {
+                    let s = self.owned[voice * self.unison + k];
+                    if s != NONE {
+                        self.activate(s, voice);
+                    }
+                }
+                let glide = self.glide;
+                self.each_note(voice, |n, _| n.start(note, vel, glide));
+                self.set_gates(voice, true);
+            }
+            Action::Legato { voice, note } => {
+                let glide = self.glide;
+                self.each_note(voice, |n, _| n.set_pitch(note, glide));
+            }
+            Action::Release { voice } => {
+                self.each_note(voice, |n, _| n.set_gate(false));
+                self.set_gates(voice, false);
+            }
+            Action::Kill { voice } => {
+                for k in 0..self.unison {
+                    let s = self.owned[voice * self.unison + k];
+                    if s != NONE && self.slots[s as usize].on {
+                        self.slots[s as usize].fade = self.fade_step;
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_bend(&mut self, semitones: f32) {
+        self.bend = semitones;
+        for s in self.slots.iter_mut() {
+            if let Some(n) = Self::note_mut(s) {
+                n.bend = semitones;
+            }
+        }
+    }
+}
+
+/// Detune of unison copy `k` of `u`, in semitones: evenly spread so the
+/// outermost copies are `cents` apart (0 for a single copy).
+pub fn unison_offset(k: usize, u: usize, cents: f32) -> f32 {
+    if u <= 1 {
+        return 0.0;
+    }
+    cents / 100.0 * (k as f32 / (u - 1) as f32 - 0.5)
+}
+
+impl Module for Instrument {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn set_param(&mut self, index: usize, value: f32) {
+        let choice = value.max(0.0) as usize;
+        match index {
+            param::MODE => self.alloc.mode = [Mode::Poly, Mode::Mono, Mode::Legato][choice.min(2)],
+            param::STEAL => {
+                self.alloc.steal =
+                    [Steal::Oldest, Steal::Quietest, Steal::Lowest, Steal::None][choice.min(3)]
+            }
+            param::PRIORITY => {
+                self.alloc.priority = [Priority::Last, Priority::Low, Priority::High][choice.min(2)]
+            }
+            param::GLIDE => self.glide = value,
+            param::DETUNE => self.detune = value,
+            param::BEND => self.bend_range = value,
+            param::GAIN => self.gain.set(value),
+            _ => {} // count and unison: structural, applied at the next commit
+        }
+    }
+
+    fn set_param_now(&mut self, index: usize, value: f32) {
+        self.set_param(index, value);
+        if index == param::GAIN {
+            self.gain.jump(value);
+        }
+    }
+
+    fn note(&mut self, ev: &NoteEvent) {
+        // The allocator's actions go through a preallocated list, so the
+        // allocator and the voices are never borrowed at once.
+        let mut acts = std::mem::take(&mut self.actions);
+        acts.clear();
+        let mut push = |a| {
+            if acts.len() < acts.capacity() {
+                acts.push(a)
+            }
+        };
+        let alloc = &mut self.alloc;
+        match *ev {
+            NoteEvent::On { note, vel } => alloc.note_on(note, vel, &self.levels, &mut push),
+            NoteEvent::Off { note } => alloc.note_off(note, &mut push),
+            NoteEvent::Sustain(on) => alloc.sustain(on, &mut push),
+            NoteEvent::AllOff => alloc.all_off(&mut push),
+            NoteEvent::AllSoundOff => alloc.all_sound_off(&mut push),
+            NoteEvent::Bend(semitones) => self.set_bend(semitones),
+            NoteEvent::BendRange(x) => self.set_bend(x * self.bend_range),
+            NoteEvent::Pressure(p) => {
+                for s in self.slots.iter_mut() {
+                    if let Some(n) = Self::note_mut(s) {
+                        n.set_pressure(p);
+                    }
+                }
+            }
+            NoteEvent::PolyPressure { note, value } => {
+                for v in 0..self.alloc.count() {
+                    if self.alloc.state(v) != State::Free && self.alloc.note_of(v) == note {
+                        self.each_note(v, |n, _| n.set_pressure(value));
+                    }
+                }
+            }
+            NoteEvent::Param {
+                module,
+                index,
+                value,
+            } => {
+                for s in self.slots.iter_mut() {
+                    let g = &mut s.v.graph;
+                    if let Some(i) = g.find(&module) {
+                        g.module_mut(i).set_param(index as usize, value);
+                    }
+                }
+            }
+        }
+        for a in acts.drain(..) {
+            self.act(a);
+        }
+        self.actions = acts;
+    }
+
+    fn process(&mut self, io: &mut ProcessIo) {
+        let n = io.frames;
+        let out = &mut io.outputs[0][..n];
+        out.fill(0.0);
+        let norm = 1.0 / (self.unison as f32).sqrt();
+        let mut i = 0;
+        while i < self.active.len() {
+            let s = self.active[i] as usize;
+            let slot = &mut self.slots[s];
+            {
+                let mut chans = [&mut self.buf[..n]];
+                slot.v.graph.process(&mut chans, &[]);
+            }
+            let buf = &self.buf[..n];
+            let mut peak = 0.0f32;
+            if slot.fade > 0.0 {
+                for (o, x) in out.iter_mut().zip(buf) {
+                    slot.gain = (slot.gain - slot.fade).max(0.0);
+                    *o += x * slot.gain * norm;
+                    peak = peak.max(x.abs());
+                }
+            } else {
+                for (o, x) in out.iter_mut().zip(buf) {
+                    *o += x * norm;
+                    peak = peak.max(x.abs());
+                }
+            }
+            slot.level = peak;
+            let owner = slot.owner;
+            let released = owner != NONE && self.alloc.state(owner as usize) == State::Released;
+            if released && peak < SILENT_LEVEL {
+                slot.quiet += n as u32;
+            } else {
+                slot.quiet = 0;
+            }
+            let done = (slot.fade > 0.0 && slot.gain <= 0.0) || slot.quiet >= SILENT_FRAMES;
+            if !done {
+                i += 1;
+                continue;
+            }
+            slot.on = false;
+            slot.fade = 0.0;
+            self.active.swap_remove(i);
+            if owner == NONE {
+                self.free.push(s as u32);
+            } else {
+                let v = owner as usize;
+                let u = self.unison;
+                let all_off = self.owned[v * u..(v + 1) * u]
+                    .iter()
+                    .all(|&k| k == NONE || !self.slots[k as usize].on);
+                if all_off {
+                    self.alloc.silent(v);
+                }
+            }
+        }
+        for (v, l) in self.levels.iter_mut().enumerate() {
+            let u = self.unison;
+            *l = self.owned[v * u..(v + 1) * u]
+                .iter()
+                .filter(|&&k| k != NONE)
+                .map(|&k| self.slots[k as usize].level)
+                .fold(0.0, f32::max);
+        }
+        if self.gain.is_moving() || self.gain.current != 1.0 {
+            for o in out.iter_mut() {
+                *o *= self.gain.next();
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        // A voice produced NaN: silence everything and start over.
+        self.alloc.all_sound_off(&mut |_| {});
+        for &s in &self.active {
+            let slot = &mut self.slots[s as usize];
+            slot.on = false;
+            if slot.owner == NONE {
+                self.free.push(s);
+            }
+        }
+        self.active.clear();
+    }
+
+    /// Same count and unison: every voice carries over, copy by copy (the
+    /// template's modules with unchanged id and type keep their state, so a
+    /// held note goes on sounding in the new template). Otherwise only the
+    /// copies' module state carries over and the new instrument starts with
+    /// every voice free (the commit's cross-fade ends the old notes).
+    fn carry_from(&mut self, old: &dyn Module) {
+        let Some(o) = same_type::<Instrument>(old) else {
+            return;
+        };
+        for (s, os) in self.slots.iter_mut().zip(&o.slots) {
+            s.v.graph.carry_from(&os.v.graph);
+        }
+        self.gain.carry_from(&o.gain);
+        if self.slots.len() != o.slots.len() || self.unison != o.unison {
+            return;
+        }
+        for (s, os) in self.slots.iter_mut().zip(&o.slots) {
+            s.owner = os.owner;
+            s.on = os.on;
+            s.gain = os.gain;
+            s.fade = os.fade;
+            s.quiet = os.quiet;
+            s.level = os.level;
+        }
+        self.owned.copy_from_slice(&o.owned);
+        self.free.clear();
+        self.free.extend_from_slice(&o.free);
+        self.active.clear();
+        self.active.extend_from_slice(&o.active);
+        self.levels.copy_from_slice(&o.levels);
+        self.alloc.carry_from(&o.alloc);
+        self.bend = o.bend;
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,76 @@
+//! Note events for instruments of what plays (`/note/*` over OSC): checked
+//! against the playing patch here, then sent to both workers like any live
+//! event, at once or at an exact timeline frame.
+
+use super::Control;
+use crate::engine::Engine;
+use dsp::voice::instrument::SPEC as INSTRUMENT;
+use dsp::{Event, EventKind, Name, NoteEvent, ParamArg, PatchError};
+
+impl Control {
+    /// Sends `ev` to instrument `inst` of what plays, at `frame` or at once.
+    pub fn note(
+        &mut self,
+        engine: &Engine,
+        inst: &str,
+        ev: NoteEvent,
+        frame: Option<u64>,
+    ) -> Result<(), PatchError> {
+        let spec = self.committed.spec_of(&self.registry, inst)?;
+        if spec.name != INSTRUMENT.name {
+            return Err(PatchError::Instrument {
+                name: inst.to_string(),
+                message: format!("is a {}, not an instrument", spec.name),
+            });
+        }
+        let name = Name::new(inst).ok_or_else(|| PatchError::BadName(inst.to_string()))?;
+        self.reserve(engine, frame)?;
+        self.send_event(
+            engine,
+            frame,
+            Event {
+                offset: 0,
+                module: name,
+                kind: EventKind::Note(ev),
+            },
+        );
+        Ok(())
+    }
+
+    /// Live change of parameter `param` of module `inner` in every voice of
+    /// instrument `inst` (`/mod/lead.filt/cutoff`), smoothed, also recorded
+    /// in the committed and pending patches.
+    pub fn set_voice_live(
+        &mut self,
+        engine: &Engine,
+        (inst, inner): (&str, &str),
+        param: &str,
+        value: &ParamArg,
+        frame: Option<u64>,
+    ) -> Result<(f32, Vec<String>), PatchError> {
+        let reg = dsp::voice::template::registry(&self.registry);
+        let template = self
+            .committed
+            .template(inst)
+            .ok_or_else(|| PatchError::UnknownModule(inst.to_string()))?;
+        let spec = template.patch.spec_of(&reg, inner)?;
+        let index = spec
+            .param_index(param)
+            .ok_or_else(|| PatchError::UnknownParam {
+                module: format!("{inst}.{inner}"),
+                kind: spec.name.to_string(),
+                param: param.to_string(),
+            })?;
+        let id = format!("{inst}.{inner}");
+        let (v, warnings) = self.committed.set(&self.registry, &id, param, value)?;
+        let _ = self.pending.set(&self.registry, &id, param, value);
+        let module = Name::new(inner).ok_or_else(|| PatchError::BadName(inner.to_string()))?;
+        let ev = NoteEvent::Param {
+            module,
+            index: index as u16,
+            value: v,
+        };
+        self.note(engine, inst, ev, frame)?;
+        Ok((v, warnings))
+    }
+}
