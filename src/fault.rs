@@ -2,29 +2,20 @@
 //! benchmarks can reproduce the prior engine's failures. Only built with the
 //! `fault-injection` feature.
 
-use dsp::module::same_type;
-use dsp::{Module, ModuleSpec, ModuleType, ParamSpec, PortSpec, ProcessIo};
-use std::any::Any;
+use dsp::{Module, ParamSpec, ProcessIo, Smoother};
 
-/// Metadata of `fault`.
-pub static SPEC: ModuleSpec = ModuleSpec {
+dsp::module_type! {
     name: "fault",
-    aliases: &[],
     description: "test only: a live change of stall_ms stalls the worker once; panic=1 panics it",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("stall_ms", 0.0, 10000.0, 0.0, "ms", 0.0),
-        ParamSpec::new("panic", 0.0, 1.0, 0.0, "", 0.0),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        STALL_MS = ParamSpec::new("stall_ms", 0.0, 10000.0, 0.0, "ms", 0.0),
+        PANIC = ParamSpec::new("panic", 0.0, 1.0, 0.0, "", 0.0),
     ],
     gate: false,
-};
-
-/// The `fault` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
     build: |_| Box::new(Fault::default()),
-};
+}
 
 /// Passes its input through; misbehaves when a live change arms it.
 #[derive(Default)]
@@ -34,14 +25,16 @@ pub struct Fault {
 }
 
 impl Module for Fault {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
+    /// No smoothed values: live changes arm it (see `set_param`).
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut []
     }
 
     fn set_param(&mut self, index: usize, value: f32) {
         match index {
-            0 => self.stall_ms = value,
-            _ => self.panic = value >= 0.5,
+            param::STALL_MS => self.stall_ms = value,
+            param::PANIC => self.panic = value >= 0.5,
+            _ => {}
         }
     }
 
@@ -58,17 +51,11 @@ impl Module for Fault {
             assert_no_alloc::permit_alloc(|| panic!("fault module: injected panic"));
         }
         let n = io.frames;
-        let x = io.inputs[0];
-        io.outputs[0][..n].copy_from_slice(&x[..n]);
+        let x = io.inputs[input::IN];
+        io.outputs[output::OUT][..n].copy_from_slice(&x[..n]);
     }
 
     fn reset(&mut self) {}
 
-    fn carry_from(&mut self, old: &dyn Module) {
-        let _ = same_type::<Fault>(old);
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+    fn carry_from(&mut self, _old: &dyn Module) {}
 }

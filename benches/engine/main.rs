@@ -12,7 +12,8 @@
 //! Sections (all by default): `runtime` (added latency, callback cost,
 //! memory), `commit` (commit-to-switch), `osc` (OSC throughput), `stall`
 //! (stall recovery), `voices` (largest voice count, synth-jack), `scsynth`
-//! (the same for scsynth). `report` only rebuilds the report from the JSON
+//! (the same for scsynth), `plugins` (16 LV2 eg-amp vs 16 built-in vca, in
+//! process). `report` only rebuilds the report from the JSON
 //! files; `soak` runs the soak test instead (`SOAK_SECONDS`, default 600).
 //!
 //! Environment: `SYNTH_JACK_BIN` (default: the binary cargo built with this
@@ -162,7 +163,9 @@ fn main() {
 }
 
 fn run_sections(ctx: &mut Ctx, args: &[String]) -> i32 {
-    let all = ["runtime", "commit", "osc", "stall", "voices", "scsynth"];
+    let all = [
+        "runtime", "commit", "osc", "stall", "voices", "scsynth", "plugins",
+    ];
     let wanted: Vec<&str> = if args.is_empty() {
         all.to_vec()
     } else {
@@ -204,6 +207,7 @@ fn run_sections(ctx: &mut Ctx, args: &[String]) -> i32 {
             "stall" => sections::stall_recovery(ctx),
             "voices" => sections::voices_synth_jack(ctx, &periods),
             "scsynth" => sections::voices_scsynth(ctx, &periods),
+            "plugins" => sections::plugins(ctx),
             _ => Ok(()),
         };
         if let Err(e) = r {

@@ -162,6 +162,28 @@ mod theirs {
             "delay" => Box::new(pass() & feedback(delay(0.25) * 0.3)),
             "distortion" => Box::new(shape(Tanh(2.0))),
             "reverb" => Box::new(split::<U2>() >> reverb_stereo(10.0, 2.0, 0.5)),
+            // FunDSP's SVF gives one response per unit; ours gives four.
+            "svf" => Box::new(lowpass_hz(1000.0, 0.707)),
+            "comb" => Box::new(feedback(delay(0.01) * 0.7)),
+            "allpass" => Box::new(allnest_c(0.5, delay(0.005))),
+            "formant" => Box::new(
+                bandpass_hz(600.0, 10.0) & bandpass_hz(1040.0, 15.0) & bandpass_hz(2250.0, 20.0),
+            ),
+            "eq" => Box::new(
+                lowshelf_hz(200.0, 0.707, 1.0)
+                    >> bell_hz(1000.0, 0.707, 1.0)
+                    >> highshelf_hz(4000.0, 0.707, 1.0),
+            ),
+            "sh" => Box::new(hold(0.0)),
+            "math" => Box::new(pass() + pass()),
+            "xfade" => Box::new(pass() * 0.5 + pass() * 0.5),
+            "envfollow" => Box::new(afollow(0.005, 0.1)),
+            "chorus" => Box::new(chorus(0, 0.012, 0.005, 0.6)),
+            "flanger" => Box::new(flanger(0.5, 0.0005, 0.0025, |t| {
+                lerp11(0.0005, 0.0025, sin_hz(0.2, t))
+            })),
+            "phaser" => Box::new(phaser(0.4, |t| sin_hz(0.4, t) * 0.5 + 0.5)),
+            "limiter" => Box::new(limiter_stereo(0.005, 0.1)),
             _ => return None,
         })
     }

@@ -4,6 +4,8 @@
 
 #![warn(missing_docs)]
 
+#[macro_use]
+pub mod declare;
 pub mod denormal;
 pub mod error;
 pub mod event;
@@ -22,9 +24,9 @@ pub mod voice;
 pub use error::PatchError;
 pub use event::{Event, EventKind, NoteEvent};
 pub use graph::Graph;
-pub use module::{Module, ProcessIo, MAX_BLOCK};
+pub use module::{Module, Params, ProcessIo, Smoother, MAX_BLOCK};
 pub use name::Name;
 pub use patch::{ParamArg, Patch};
-pub use registry::{ModuleType, Registry};
+pub use registry::{BuildCtx, ModuleType, Registry};
 pub use spec::{ModuleSpec, ParamKind, ParamSpec, PortSpec};
 pub use time::Time;

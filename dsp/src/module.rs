@@ -1,6 +1,6 @@
 //! The trait every module type implements, and the buffers it sees.
 
-use crate::spec::ModuleSpec;
+use crate::spec::ParamSpec;
 use std::any::Any;
 
 /// Largest number of frames a module processes in one call. The graph splits
@@ -43,19 +43,52 @@ impl<'a> ProcessIo<'a> {
     }
 }
 
+/// Any `'static` type can be seen as `&dyn Any`; every module gets this for
+/// free (a blanket impl), so `carry_from` can downcast without each module
+/// writing the same `as_any` body.
+pub trait AsAny {
+    /// `self` as `&dyn Any`.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// A processing unit. Built (and allocated) on the control thread; processed
 /// on a worker thread, where it must never allocate, lock or do I/O.
-pub trait Module: Send + 'static {
-    /// The module's static metadata.
-    fn spec(&self) -> &'static ModuleSpec;
+///
+/// Its ports and parameters are declared once, with
+/// [`module_type!`](crate::module_type); the graph passes buffers and parameter indices in
+/// that declaration's order, and the type's `param::`, `input::` and
+/// `output::` constants name them.
+pub trait Module: AsAny + Send + 'static {
+    /// The module's parameter values, one per declared parameter, in
+    /// declaration order (usually a [`Params`] built from the type's spec).
+    fn params_mut(&mut self) -> &mut [Smoother];
+
+    /// Called after parameter `index` changed (live or initial value), for
+    /// modules that derive something from it (a mode, coefficients).
+    fn param_changed(&mut self, _index: usize) {}
 
     /// Sets parameter `index` to `value` (already clamped). Continuous
-    /// parameters glide there over their smoothing time.
-    fn set_param(&mut self, index: usize, value: f32);
+    /// parameters with a smoothing time glide there; others jump.
+    fn set_param(&mut self, index: usize, value: f32) {
+        if let Some(p) = self.params_mut().get_mut(index) {
+            p.set(value);
+            self.param_changed(index);
+        }
+    }
 
-    /// Sets parameter `index` at once, with no smoothing (initial values).
+    /// Sets parameter `index` at once, with no smoothing (initial values):
+    /// `set_param`, then the glide is finished.
     fn set_param_now(&mut self, index: usize, value: f32) {
         self.set_param(index, value);
+        if let Some(p) = self.params_mut().get_mut(index) {
+            p.jump(value);
+        }
     }
 
     /// Seeds any random generator, so the same patch renders the same
@@ -84,14 +117,87 @@ pub trait Module: Send + 'static {
     /// Copies running state (and smoothed parameter positions) from `old`, a
     /// module of the same type in the graph being replaced. Must not allocate.
     fn carry_from(&mut self, old: &dyn Module);
-
-    /// For `carry_from` to downcast its argument.
-    fn as_any(&self) -> &dyn Any;
 }
 
 /// Downcasts `old` to the concrete type of a module, for `carry_from`.
 pub fn same_type<T: Module>(old: &dyn Module) -> Option<&T> {
     old.as_any().downcast_ref::<T>()
+}
+
+/// The parameter values of a module with `N` parameters, built from its
+/// declaration: each starts at its default and glides over its smoothing
+/// time (parameters without one, and choices, jump). Index it with the
+/// type's `param::` constants: `self.p[param::CUTOFF].next()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Params<const N: usize>(pub [Smoother; N]);
+
+impl<const N: usize> Params<N> {
+    /// Values at the defaults of `specs` (the type's `SPEC.params`, which
+    /// must have `N` entries) for `sample_rate`.
+    pub fn new(specs: &[ParamSpec], sample_rate: f32) -> Self {
+        assert_eq!(
+            specs.len(),
+            N,
+            "Params<{N}> built from {} specs",
+            specs.len()
+        );
+        Params(std::array::from_fn(|i| {
+            Smoother::new(specs[i].default, specs[i].smoothing_ms, sample_rate)
+        }))
+    }
+
+    /// Takes over the glide positions of `old`, keeping these targets.
+    pub fn carry_from(&mut self, old: &Params<N>) {
+        for (s, o) in self.0.iter_mut().zip(&old.0) {
+            s.carry_from(o);
+        }
+    }
+
+    /// True when none of the parameters in `which` is gliding.
+    #[inline]
+    pub fn still(&self, which: &[usize]) -> bool {
+        which.iter().all(|&i| !self.0[i].is_moving())
+    }
+
+    /// The current value of parameter `i`.
+    #[inline]
+    pub fn value(&self, i: usize) -> f32 {
+        self.0[i].current
+    }
+
+    /// Parameter `i` as a choice index (or a whole number).
+    #[inline]
+    pub fn index(&self, i: usize) -> usize {
+        self.0[i].current as usize
+    }
+
+    /// Two different parameters at once, for loops that advance both.
+    #[inline]
+    pub fn pair_mut(&mut self, a: usize, b: usize) -> (&mut Smoother, &mut Smoother) {
+        assert!(a != b, "pair_mut of one parameter");
+        if a < b {
+            let (x, y) = self.0.split_at_mut(b);
+            (&mut x[a], &mut y[0])
+        } else {
+            let (x, y) = self.0.split_at_mut(a);
+            (&mut y[0], &mut x[b])
+        }
+    }
+}
+
+impl<const N: usize> std::ops::Index<usize> for Params<N> {
+    type Output = Smoother;
+    #[inline]
+    fn index(&self, i: usize) -> &Smoother {
+        &self.0[i]
+    }
+}
+
+impl<const N: usize> std::ops::IndexMut<usize> for Params<N> {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut Smoother {
+        &mut self.0[i]
+    }
 }
 
 /// A parameter smoother: exponential glide towards a target.
@@ -126,6 +232,9 @@ impl Smoother {
     #[inline]
     pub fn set(&mut self, target: f32) {
         self.target = target;
+        if self.coeff >= 1.0 {
+            self.current = target;
+        }
     }
 
     /// Jumps to `value`.

@@ -4,8 +4,18 @@ use crate::error::PatchError;
 use crate::module::Module;
 use crate::spec::ModuleSpec;
 
-/// Builds a module for a sample rate. Runs on the control thread (may allocate).
-pub type Constructor = fn(sample_rate: f32) -> Box<dyn Module>;
+/// What a constructor is given. Runs on the control thread (may allocate).
+#[derive(Clone, Copy)]
+pub struct BuildCtx {
+    /// Sample rate the module will run at.
+    pub sample_rate: f32,
+    /// The type being built, so one constructor can serve several types
+    /// (`saw` and `triangle` share theirs).
+    pub spec: &'static ModuleSpec,
+}
+
+/// Builds a module. Runs on the control thread (may allocate).
+pub type Constructor = fn(&BuildCtx) -> Box<dyn Module>;
 
 /// A module type: its metadata and how to build one.
 #[derive(Clone, Copy)]
@@ -14,6 +24,16 @@ pub struct ModuleType {
     pub spec: &'static ModuleSpec,
     /// Builds one module of this type for a sample rate.
     pub build: Constructor,
+}
+
+impl ModuleType {
+    /// A module of this type for `sample_rate`, its parameters at their defaults.
+    pub fn instantiate(&self, sample_rate: f32) -> Box<dyn Module> {
+        (self.build)(&BuildCtx {
+            sample_rate,
+            spec: self.spec,
+        })
+    }
 }
 
 /// Finds a module type known only at run time (a plugin, named
@@ -97,7 +117,7 @@ impl Registry {
                     reason,
                 })
             }
-            _ => Ok((t.build)(sample_rate)),
+            _ => Ok(t.instantiate(sample_rate)),
         }
     }
 

@@ -79,6 +79,25 @@ impl ParamSpec {
         self
     }
 
+    /// The same parameter under another name (for a shared group used
+    /// twice in one type, like a mixer's per-input gains).
+    pub const fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// The same parameter with another default value.
+    pub const fn with_default(mut self, default: f32) -> Self {
+        self.default = default;
+        self
+    }
+
+    /// The same parameter with another smoothing time.
+    pub const fn with_smoothing(mut self, ms: f32) -> Self {
+        self.smoothing_ms = ms;
+        self
+    }
+
     /// True when `name` is this parameter's name or one of its aliases.
     pub fn matches(&self, name: &str) -> bool {
         self.name == name || self.aliases.contains(&name)

@@ -1,12 +1,11 @@
 //! Offline rendering: the events file format, event resolution, and the
 //! same samples whatever the block size.
 
-use dsp::module::{same_type, Module, ProcessIo};
+use dsp::module::{same_type, Module, ProcessIo, Smoother};
 use dsp::registry::ModuleType;
 use dsp::render::{parse_events, render, render_graph, resolve_events, TimedEvent, TimedKind};
 use dsp::spec::{ModuleSpec, ParamKind, PortSpec};
 use dsp::{EventKind, Graph, ParamArg, Patch, PatchError, Registry};
-use std::any::Any;
 
 const SR: f32 = 48000.0;
 const BLOCKS: [usize; 4] = [1, 37, 64, 1024];
@@ -28,8 +27,8 @@ static PROBE_SPEC: ModuleSpec = ModuleSpec {
 struct Probe(bool);
 
 impl Module for Probe {
-    fn spec(&self) -> &'static ModuleSpec {
-        &PROBE_SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut []
     }
     fn set_param(&mut self, _: usize, _: f32) {}
     fn set_gate(&mut self, on: bool) {
@@ -46,9 +45,6 @@ impl Module for Probe {
         if let Some(o) = same_type::<Probe>(old) {
             self.0 = o.0;
         }
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -12,7 +12,6 @@ use super::world::{world, PluginInfo, PortKind};
 use dsp::module::same_type;
 use dsp::module::Smoother;
 use dsp::{Module, ModuleSpec, ModuleType, ParamSpec, PortSpec, ProcessIo, MAX_BLOCK};
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, Ordering::*};
 use std::sync::{Arc, Mutex};
@@ -140,7 +139,9 @@ pub struct PluginModule {
     /// Port index of each spec input, output and parameter.
     ins: Vec<u32>,
     outs: Vec<u32>,
-    params: Vec<(u32, Smoother)>,
+    param_ports: Vec<u32>,
+    /// Values of the spec's parameters (in spec order).
+    params: Vec<Smoother>,
     /// Audio time of one frame, ns: a run longer than its frames' time is an overrun.
     frame_ns: f64,
 }
@@ -172,7 +173,7 @@ pub fn build_plugin(
     };
     let ins = idx(&[PortKind::Audio, PortKind::Cv], true);
     let outs = idx(&[PortKind::Audio, PortKind::Cv], false);
-    let params = info
+    let (param_ports, params) = info
         .ports_of(PortKind::Control, true)
         .zip(spec.params)
         .map(|(p, ps)| {
@@ -181,13 +182,14 @@ pub fn build_plugin(
                 Smoother::new(ps.default, ps.smoothing_ms, sample_rate),
             )
         })
-        .collect();
+        .unzip();
     let inst = Instance::new(&world(), info.clone(), id, sample_rate, MAX_BLOCK)?;
     Ok(PluginModule {
         spec,
         inst: AtomicPtr::new(Box::into_raw(Box::new(inst))),
         ins,
         outs,
+        param_ports,
         params,
         frame_ns: 1e9 / sample_rate as f64,
     })
@@ -195,11 +197,16 @@ pub fn build_plugin(
 
 /// Plugin types are built through [`build_module`], the registry's dynamic
 /// constructor (`Registry::build`); nothing calls this one.
-fn build(_sample_rate: f32) -> Box<dyn Module> {
+fn build(_cx: &dsp::BuildCtx) -> Box<dyn Module> {
     unreachable!("plugin modules are built by plugin::module::build_module")
 }
 
 impl PluginModule {
+    /// The plugin's module type.
+    pub fn spec(&self) -> &'static ModuleSpec {
+        self.spec
+    }
+
     /// Queues a MIDI message for the start of the next `process` call, so a
     /// note applied at an event's offset sounds from exactly that frame.
     /// False when the plugin takes no MIDI (or its buffer is full).
@@ -213,20 +220,8 @@ impl PluginModule {
 }
 
 impl Module for PluginModule {
-    fn spec(&self) -> &'static ModuleSpec {
-        self.spec
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        if let Some((_, s)) = self.params.get_mut(index) {
-            s.set(value);
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        if let Some((_, s)) = self.params.get_mut(index) {
-            s.jump(value);
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.params
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
@@ -238,13 +233,12 @@ impl Module for PluginModule {
             }
             return;
         };
-        let gliding =
-            self.params.iter().any(|(_, s)| s.is_moving()) || io.modulated.iter().any(|&m| m);
+        let gliding = self.params.iter().any(|s| s.is_moving()) || io.modulated.iter().any(|&m| m);
         let step = if gliding { GLIDE_CHUNK } else { n };
         let mut off = 0;
         while off < n {
             let m = step.min(n - off);
-            for (pi, (port, sm)) in self.params.iter_mut().enumerate() {
+            for (pi, (port, sm)) in self.param_ports.iter().zip(&mut self.params).enumerate() {
                 let mut v = sm.current;
                 for _ in 0..m {
                     v = sm.next();
@@ -285,13 +279,9 @@ impl Module for PluginModule {
         let mine = self.inst.load(Relaxed);
         let theirs = o.inst.swap(mine, AcqRel);
         self.inst.store(theirs, Relaxed);
-        for ((_, s), (_, os)) in self.params.iter_mut().zip(&o.params) {
+        for (s, os) in self.params.iter_mut().zip(&o.params) {
             s.carry_from(os);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

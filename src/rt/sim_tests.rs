@@ -8,7 +8,7 @@ use super::shared::Shared;
 use super::worker::Worker;
 use crate::record::Recorder;
 use basedrop::{Collector, Owned};
-use dsp::{Graph, Module, ModuleSpec, ModuleType, Patch, PortSpec, ProcessIo, Registry};
+use dsp::{Graph, Module, ModuleSpec, ModuleType, Patch, PortSpec, ProcessIo, Registry, Smoother};
 use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,8 +30,8 @@ static STALL_SPEC: ModuleSpec = ModuleSpec {
 
 struct Stall;
 impl Module for Stall {
-    fn spec(&self) -> &'static ModuleSpec {
-        &STALL_SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut []
     }
     fn set_param(&mut self, _: usize, _: f32) {}
     fn process(&mut self, io: &mut ProcessIo) {
@@ -43,9 +43,6 @@ impl Module for Stall {
     }
     fn reset(&mut self) {}
     fn carry_from(&mut self, _: &dyn Module) {}
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }
 
 fn registry() -> Registry {

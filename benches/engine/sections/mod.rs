@@ -3,6 +3,7 @@
 //! One file per section; this one holds what several share.
 
 mod commit;
+mod plugins;
 mod runtime;
 mod scsynth;
 mod search;
@@ -11,6 +12,7 @@ mod throughput;
 mod voices;
 
 pub use commit::commit_to_switch;
+pub use plugins::plugins;
 pub use runtime::runtime;
 pub use scsynth::voices_scsynth;
 pub use stall::stall_recovery;

@@ -7,33 +7,24 @@
 //! during any stage restarts the attack from the current level; gate-off in
 //! any stage but release goes to release from the current level.
 
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use std::any::Any;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 
-/// Metadata of `adsr`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "adsr",
-    aliases: &["envelope", "env"],
+crate::module_type! {
+    name: "adsr" | "envelope" | "env",
     description: "ADSR envelope; outputs in*envelope when `in` is connected, else the envelope; \
                   a signal on `gate` (high above 0.5, e.g. seq.gate) opens and closes it like gate events",
-    inputs: &[PortSpec::new("in"), PortSpec::new("gate")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("attack", 0.0, 10000.0, 5.0, "ms", 0.0).with_aliases(&["a"]),
-        ParamSpec::new("decay", 0.0, 10000.0, 100.0, "ms", 0.0).with_aliases(&["d"]),
-        ParamSpec::new("sustain", 0.0, 1.0, 0.7, "", 5.0).with_aliases(&["s"]),
-        ParamSpec::new("release", 0.0, 10000.0, 200.0, "ms", 0.0).with_aliases(&["r"]),
+    inputs: [IN = "in", GATE = "gate"],
+    outputs: [OUT = "out"],
+    params: [
+        ATTACK = ParamSpec::new("attack", 0.0, 10000.0, 5.0, "ms", 0.0).with_aliases(&["a"]),
+        DECAY = ParamSpec::new("decay", 0.0, 10000.0, 100.0, "ms", 0.0).with_aliases(&["d"]),
+        SUSTAIN = ParamSpec::new("sustain", 0.0, 1.0, 0.7, "", 5.0).with_aliases(&["s"]),
+        RELEASE = ParamSpec::new("release", 0.0, 10000.0, 200.0, "ms", 0.0).with_aliases(&["r"]),
     ],
     gate: true,
-};
-
-/// The `adsr` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Adsr::new(sr)),
-};
+    build: |cx| Box::new(Adsr::new(cx.sample_rate)),
+}
 
 /// How far beyond its target an exponential segment aims, as a fraction of
 /// the span (0.01: the curve covers 40 dB of its span before it lands).
@@ -51,10 +42,9 @@ enum Stage {
 /// Envelope state.
 pub struct Adsr {
     sr: f32,
-    attack: f32,
-    decay: f32,
-    release: f32,
-    sustain: Smoother,
+    /// Attack, decay and release times (ms, not smoothed: read when a
+    /// segment starts) and the smoothed sustain level.
+    p: Params<{ param::COUNT }>,
     stage: Stage,
     /// Samples elapsed in the stage.
     n: u32,
@@ -80,10 +70,7 @@ impl Adsr {
     pub fn new(sample_rate: f32) -> Self {
         Adsr {
             sr: sample_rate,
-            attack: 5.0,
-            decay: 100.0,
-            release: 200.0,
-            sustain: Smoother::new(0.7, SPEC.params[2].smoothing_ms, sample_rate),
+            p: Params::new(SPEC.params, sample_rate),
             stage: Stage::Idle,
             n: 0,
             len: 0,
@@ -174,24 +161,8 @@ impl Adsr {
 }
 
 impl Module for Adsr {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.attack = value,
-            1 => self.decay = value,
-            2 => self.sustain.set(value),
-            _ => self.release = value,
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            2 => self.sustain.jump(value),
-            _ => self.set_param(index, value),
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn set_gate(&mut self, on: bool) {
@@ -200,14 +171,20 @@ impl Module for Adsr {
 
     fn process(&mut self, io: &mut ProcessIo) {
         let n = io.frames;
-        let am = io.modulation_of(0);
-        let dm = io.modulation_of(1);
-        let sm = io.modulation_of(2);
-        let rm = io.modulation_of(3);
+        let am = io.modulation_of(param::ATTACK);
+        let dm = io.modulation_of(param::DECAY);
+        let sm = io.modulation_of(param::SUSTAIN);
+        let rm = io.modulation_of(param::RELEASE);
         let ms = |base: f32, m: Option<&[f32]>, i: usize| base + m.map_or(0.0, |m| m[i]);
-        let sus_still = sm.is_none() && !self.sustain.is_moving();
-        let gate_in = io.input_connected[1].then(|| &io.inputs[1][..n]);
-        let out = &mut io.outputs[0][..n];
+        let (attack, decay, release) = (
+            self.p.value(param::ATTACK),
+            self.p.value(param::DECAY),
+            self.p.value(param::RELEASE),
+        );
+        let mut sustain = self.p[param::SUSTAIN];
+        let sus_still = sm.is_none() && !sustain.is_moving();
+        let gate_in = io.input_connected[input::GATE].then(|| &io.inputs[input::GATE][..n]);
+        let out = &mut io.outputs[output::OUT][..n];
         let mut i = 0;
         while i < n {
             if let Some(g) = gate_in {
@@ -225,19 +202,19 @@ impl Module for Adsr {
                         break;
                     }
                     Stage::Sustain => {
-                        out[i..].fill(self.sustain.current.clamp(0.0, 1.0));
+                        out[i..].fill(sustain.current.clamp(0.0, 1.0));
                         break;
                     }
                     _ => {}
                 }
             }
-            let sus = (self.sustain.next() + sm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
+            let sus = (sustain.next() + sm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
             if let Some(on) = self.pending.take() {
                 let from = self.value(sus);
                 if on {
-                    self.begin_attack(from, ms(self.attack, am, i), ms(self.decay, dm, i));
+                    self.begin_attack(from, ms(attack, am, i), ms(decay, dm, i));
                 } else if self.stage != Stage::Release && self.stage != Stage::Idle {
-                    self.begin_release(from, ms(self.release, rm, i));
+                    self.begin_release(from, ms(release, rm, i));
                 }
             }
             out[i] = self.value(sus);
@@ -246,7 +223,7 @@ impl Module for Adsr {
                 Stage::Attack => {
                     self.n += 1;
                     if self.n >= self.len {
-                        self.begin_decay(ms(self.decay, dm, i));
+                        self.begin_decay(ms(decay, dm, i));
                     }
                 }
                 Stage::Decay => {
@@ -263,8 +240,9 @@ impl Module for Adsr {
             }
             i += 1;
         }
-        if io.input_connected[0] {
-            for (o, x) in out.iter_mut().zip(&io.inputs[0][..n]) {
+        self.p[param::SUSTAIN] = sustain;
+        if io.input_connected[input::IN] {
+            for (o, x) in out.iter_mut().zip(&io.inputs[input::IN][..n]) {
                 *o *= *x;
             }
         }
@@ -280,7 +258,7 @@ impl Module for Adsr {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Adsr>(old) {
-            self.sustain.carry_from(&o.sustain);
+            self.p.carry_from(&o.p);
             self.stage = o.stage;
             self.n = o.n;
             self.len = o.len;
@@ -291,9 +269,5 @@ impl Module for Adsr {
             self.pending = o.pending;
             self.gate_high = o.gate_high;
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

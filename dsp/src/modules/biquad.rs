@@ -4,40 +4,31 @@
 //! differ from the previous sample (gliding or modulated), with polynomial
 //! sines (no libm call), so a static filter costs five multiplies per sample.
 
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 use crate::table::sin_cos_pi;
-use std::any::Any;
 
-/// Metadata of `biquad`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "biquad",
-    aliases: &["biquad_filter"],
+crate::module_type! {
+    name: "biquad" | "biquad_filter",
     description: "RBJ biquad filter (lowpass/highpass/bandpass/notch/peak); \
                   gain in dB applies to peak only",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::choice(
-            "mode",
-            &["lowpass", "highpass", "bandpass", "notch", "peak"],
-            0,
-        )
-        .with_aliases(&["filter_mode", "type"]),
-        ParamSpec::new("cutoff", 10.0, 20000.0, 1000.0, "Hz", 10.0)
-            .with_aliases(&["freq", "frequency"]),
-        ParamSpec::new("q", 0.1, 20.0, 0.707, "", 10.0).with_aliases(&["resonance", "res"]),
-        ParamSpec::new("gain", -24.0, 24.0, 0.0, "dB", 10.0).with_aliases(&["gain_db"]),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        MODE = ParamSpec::choice("mode", MODES, 0).with_aliases(&["filter_mode", "type"]),
+        CUTOFF = shared::CUTOFF,
+        Q = ParamSpec::new("q", 0.1, 20.0, 0.707, "", 10.0).with_aliases(&["resonance", "res"]),
+        GAIN = ParamSpec::new("gain", -24.0, 24.0, 0.0, "dB", 10.0).with_aliases(&["gain_db"]),
     ],
     gate: false,
-};
+    build: |cx| Box::new(Biquad::new(cx.sample_rate)),
+}
 
-/// The `biquad` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Biquad::new(sr)),
-};
+/// The filter responses, in `mode` order.
+const MODES: &[&str] = &["lowpass", "highpass", "bandpass", "notch", "peak"];
+/// `mode` value of the peak response (the only one that reads `gain`).
+const PEAK: usize = 4;
 
 /// Normalised coefficients (`a0 = 1`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -52,10 +43,7 @@ struct Coeffs {
 /// Biquad state.
 pub struct Biquad {
     sr: f32,
-    mode: usize,
-    cutoff: Smoother,
-    q: Smoother,
-    gain: Smoother,
+    p: Params<{ param::COUNT }>,
     /// Parameter values the coefficients were computed for (NaN: stale).
     last: [f32; 3],
     /// `10^(gain/40)` for `last[2]` (peak mode only).
@@ -93,14 +81,11 @@ impl State {
 }
 
 impl Biquad {
-    /// A 1 kHz Butterworth lowpass.
+    /// A filter at the parameter defaults (1 kHz Butterworth lowpass).
     pub fn new(sample_rate: f32) -> Self {
         Biquad {
             sr: sample_rate,
-            mode: 0,
-            cutoff: Smoother::new(1000.0, SPEC.params[1].smoothing_ms, sample_rate),
-            q: Smoother::new(0.707, SPEC.params[2].smoothing_ms, sample_rate),
-            gain: Smoother::new(0.0, SPEC.params[3].smoothing_ms, sample_rate),
+            p: Params::new(SPEC.params, sample_rate),
             last: [f32::NAN; 3],
             amp: 1.0,
             amp_stale: true,
@@ -112,7 +97,8 @@ impl Biquad {
     /// Recomputes the coefficients for cutoff `f` Hz, `q`, peak gain `g` dB.
     fn compute(&mut self, f: f32, q: f32, g: f32) {
         // The peak gain only matters (and costs a powf) in peak mode.
-        if self.mode == 4 && (g != self.last[2] || self.amp_stale) {
+        let mode = self.p.index(param::MODE);
+        if mode == PEAK && (g != self.last[2] || self.amp_stale) {
             let g = if g.is_nan() {
                 0.0
             } else {
@@ -138,7 +124,7 @@ impl Biquad {
         let omc = 2.0 * sh * sh; // 1 - cos(w0), accurate at low cutoffs
         let cs = 1.0 - omc;
         let alpha = sn / (2.0 * q);
-        let (b0, b1, b2, a0, a1, a2) = match self.mode {
+        let (b0, b1, b2, a0, a1, a2) = match mode {
             0 => (
                 0.5 * omc,
                 omc,
@@ -184,49 +170,31 @@ impl Biquad {
 }
 
 impl Module for Biquad {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => {
-                self.mode = value as usize;
-                self.last[0] = f32::NAN;
-                self.amp_stale = true;
-            }
-            1 => self.cutoff.set(value),
-            2 => self.q.set(value),
-            _ => self.gain.set(value),
+    fn param_changed(&mut self, index: usize) {
+        if index == param::MODE {
+            // New response: recompute the coefficients on the next sample.
+            self.last[0] = f32::NAN;
+            self.amp_stale = true;
         }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            1 => self.cutoff.jump(value),
-            2 => self.q.jump(value),
-            3 => self.gain.jump(value),
-            _ => {}
-        }
-        self.set_param(index, value);
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
+        use param::{CUTOFF, GAIN, Q};
         let n = io.frames;
-        let fm = io.modulation_of(1);
-        let qm = io.modulation_of(2);
-        let gm = io.modulation_of(3);
-        let x = &io.inputs[0][..n];
-        let out = &mut io.outputs[0][..n];
+        let fm = io.modulation_of(CUTOFF);
+        let qm = io.modulation_of(Q);
+        let gm = io.modulation_of(GAIN);
+        let x = &io.inputs[input::IN][..n];
+        let out = &mut io.outputs[output::OUT][..n];
         let mut z = self.z;
-        let still = !self.cutoff.is_moving()
-            && !self.q.is_moving()
-            && !self.gain.is_moving()
-            && fm.is_none()
-            && qm.is_none()
-            && gm.is_none();
+        let still =
+            self.p.still(&[CUTOFF, Q, GAIN]) && fm.is_none() && qm.is_none() && gm.is_none();
         if still {
-            let p = [self.cutoff.current, self.q.current, self.gain.current];
+            let p = [self.p.value(CUTOFF), self.p.value(Q), self.p.value(GAIN)];
             if p != self.last {
                 self.compute(p[0], p[1], p[2]);
             }
@@ -236,9 +204,9 @@ impl Module for Biquad {
             }
         } else {
             for i in 0..n {
-                let f = self.cutoff.next() + fm.map_or(0.0, |m| m[i]);
-                let q = self.q.next() + qm.map_or(0.0, |m| m[i]);
-                let g = self.gain.next() + gm.map_or(0.0, |m| m[i]);
+                let f = self.p[CUTOFF].next() + fm.map_or(0.0, |m| m[i]);
+                let q = self.p[Q].next() + qm.map_or(0.0, |m| m[i]);
+                let g = self.p[GAIN].next() + gm.map_or(0.0, |m| m[i]);
                 if [f, q, g] != self.last {
                     self.compute(f, q, g);
                 }
@@ -254,17 +222,11 @@ impl Module for Biquad {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Biquad>(old) {
-            self.cutoff.carry_from(&o.cutoff);
-            self.q.carry_from(&o.q);
-            self.gain.carry_from(&o.gain);
+            self.p.carry_from(&o.p);
             self.z = o.z;
             // Coefficients follow from the carried positions on the next sample.
             self.last = [f32::NAN; 3];
             self.amp_stale = true;
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

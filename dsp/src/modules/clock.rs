@@ -6,58 +6,43 @@
 //! of each frame: a relocation makes the clock jump, a stopped transport
 //! holds the ramps and keeps the pulse low.
 
-use crate::module::{Module, ProcessIo};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::module::{Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 use crate::time::{Cursor, Grid};
-use std::any::Any;
 
-/// Metadata of `clock`.
-pub static SPEC: ModuleSpec = ModuleSpec {
+crate::module_type! {
     name: "clock",
-    aliases: &[],
     description: "transport-locked clock: out = pulse every 1/div beat (high for `width` of \
                   it), beat and bar = phase ramps 0..1; silent while the transport is stopped",
-    inputs: &[],
-    outputs: &[
-        PortSpec::aliased("out", &["pulse"]),
-        PortSpec::new("beat"),
-        PortSpec::new("bar"),
-    ],
-    params: &[
-        ParamSpec::new("div", 0.0625, 64.0, 1.0, "/beat", 0.0).with_aliases(&["rate"]),
-        ParamSpec::new("swing", 0.0, 0.9, 0.0, "", 0.0),
-        ParamSpec::new("offset", -64.0, 64.0, 0.0, "beats", 0.0),
-        ParamSpec::new("width", 0.0, 1.0, 0.5, "", 0.0),
+    inputs: [],
+    outputs: [OUT = "out" | "pulse", BEAT = "beat", BAR = "bar"],
+    params: [
+        DIV = ParamSpec::new("div", 0.0625, 64.0, 1.0, "/beat", 0.0).with_aliases(&["rate"]),
+        SWING = ParamSpec::new("swing", 0.0, 0.9, 0.0, "", 0.0),
+        OFFSET = ParamSpec::new("offset", -64.0, 64.0, 0.0, "beats", 0.0),
+        WIDTH = ParamSpec::new("width", 0.0, 1.0, 0.5, "", 0.0),
     ],
     gate: false,
-};
-
-/// The `clock` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |_| Box::new(Clock::new()),
-};
+    build: |cx| Box::new(Clock::new(cx.sample_rate)),
+}
 
 /// Clock state: only its parameters (its output is a function of time).
 pub struct Clock {
+    p: Params<{ param::COUNT }>,
     grid: Grid,
-    width: f64,
 }
 
 impl Clock {
-    /// One pulse a beat, half a beat wide.
-    pub fn new() -> Self {
-        Clock {
+    /// A clock at the parameter defaults.
+    pub fn new(sample_rate: f32) -> Self {
+        let mut c = Clock {
+            p: Params::new(SPEC.params, sample_rate),
             grid: Grid::new(1.0),
-            width: 0.5,
+        };
+        for i in 0..param::COUNT {
+            c.param_changed(i);
         }
-    }
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Self::new()
+        c
     }
 }
 
@@ -68,17 +53,17 @@ fn frac(x: f64) -> f32 {
 }
 
 impl Module for Clock {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
-    fn set_param(&mut self, index: usize, value: f32) {
-        let v = value as f64;
+    fn param_changed(&mut self, index: usize) {
+        let v = self.p.value(index) as f64;
         match index {
-            0 => self.grid.per_beat = v,
-            1 => self.grid.swing = v,
-            2 => self.grid.offset = v,
-            _ => self.width = v,
+            param::DIV => self.grid.per_beat = v,
+            param::SWING => self.grid.swing = v,
+            param::OFFSET => self.grid.offset = v,
+            _ => {}
         }
     }
 
@@ -99,7 +84,8 @@ impl Module for Clock {
         for i in 0..n {
             let f = t.frame + i as u64;
             c.step(&self.grid, &t, f);
-            let high = ((c.len() as f64 * self.width).round() as i64).max(1);
+            let width = self.p.value(param::WIDTH) as f64;
+            let high = ((c.len() as f64 * width).round() as i64).max(1);
             out[i] = if (f as i64 - c.start) < high {
                 1.0
             } else {
@@ -115,8 +101,4 @@ impl Module for Clock {
 
     /// Nothing runs on: the output is a function of the transport position.
     fn carry_from(&mut self, _old: &dyn Module) {}
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }

@@ -6,35 +6,27 @@
 //! pulse is high for half its spacing. Until an interval has been measured,
 //! the output follows the input pulse.
 
-use crate::module::{same_type, Module, ProcessIo};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 use crate::time::Edge;
-use std::any::Any;
 
-/// Metadata of `clockdiv`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "clockdiv",
-    aliases: &["divider"],
+crate::module_type! {
+    name: "clockdiv" | "divider",
     description: "clock divider/multiplier: mult pulses for every div pulses on `in`",
-    inputs: &[PortSpec::aliased("in", &["clock"])],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("div", 1.0, 64.0, 2.0, "", 0.0),
-        ParamSpec::new("mult", 1.0, 16.0, 1.0, "", 0.0),
+    inputs: [IN = "in" | "clock"],
+    outputs: [OUT = "out"],
+    params: [
+        DIV = ParamSpec::new("div", 1.0, 64.0, 2.0, "", 0.0),
+        MULT = ParamSpec::new("mult", 1.0, 16.0, 1.0, "", 0.0),
     ],
     gate: false,
-};
-
-/// The `clockdiv` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |_| Box::new(ClockDiv::new()),
-};
+    build: |cx| Box::new(ClockDiv::new(cx.sample_rate)),
+}
 
 /// Divider state.
 #[derive(Clone, Copy)]
 pub struct ClockDiv {
+    p: Params<{ param::COUNT }>,
     div: u64,
     mult: u64,
     edge: Edge,
@@ -55,10 +47,11 @@ pub struct ClockDiv {
 }
 
 impl ClockDiv {
-    /// Divide by 2.
-    pub fn new() -> Self {
-        ClockDiv {
-            div: 2,
+    /// A divider at the parameter defaults.
+    pub fn new(sample_rate: f32) -> Self {
+        let mut d = ClockDiv {
+            p: Params::new(SPEC.params, sample_rate),
+            div: 1,
             mult: 1,
             edge: Edge::default(),
             count: 0,
@@ -69,7 +62,11 @@ impl ClockDiv {
             spacing: 0,
             high: 0,
             follow: false,
+        };
+        for i in 0..param::COUNT {
+            d.param_changed(i);
         }
+        d
     }
 
     /// One input sample in, one output sample out.
@@ -112,49 +109,51 @@ impl ClockDiv {
     }
 }
 
-impl Default for ClockDiv {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Module for ClockDiv {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
-    fn set_param(&mut self, index: usize, value: f32) {
+    fn param_changed(&mut self, index: usize) {
+        let v = (self.p.value(index) as u64).max(1);
         match index {
-            0 => self.div = (value as u64).max(1),
-            _ => self.mult = (value as u64).max(1),
+            param::DIV => self.div = v,
+            param::MULT => self.mult = v,
+            _ => {}
         }
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
         let n = io.frames;
-        let x = &io.inputs[0][..n];
-        for (y, &x) in io.outputs[0][..n].iter_mut().zip(x) {
+        let x = &io.inputs[input::IN][..n];
+        for (y, &x) in io.outputs[output::OUT][..n].iter_mut().zip(x) {
             *y = self.tick(x);
         }
     }
 
     fn reset(&mut self) {
-        let (div, mult) = (self.div, self.mult);
-        *self = ClockDiv::new();
-        self.div = div;
-        self.mult = mult;
+        let keep = *self;
+        *self = ClockDiv {
+            edge: Edge::default(),
+            count: 0,
+            since: None,
+            interval: None,
+            left: 0,
+            next_in: 0,
+            spacing: 0,
+            high: 0,
+            follow: false,
+            ..keep
+        };
     }
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<ClockDiv>(old) {
-            let (div, mult) = (self.div, self.mult);
+            let (p, div, mult) = (self.p, self.div, self.mult);
             *self = *o;
+            self.p = p;
             self.div = div;
             self.mult = mult;
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -1,33 +1,25 @@
 //! `delay`: feedback delay line with an interpolated read, up to 2 seconds.
 
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use std::any::Any;
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 
-/// Metadata of `delay`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "delay",
-    aliases: &["echo"],
+crate::module_type! {
+    name: "delay" | "echo",
     description: "feedback delay: out = (1-mix)*in + mix*delayed; time glides without \
                   clicks (interpolated read; shortest delay 1 sample); sync=1/4, 3/16... sets \
                   time to that note value at the transport's tempo",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("time", 0.0, 2000.0, 250.0, "ms", 50.0).with_aliases(&["delay", "time_ms"]),
-        ParamSpec::new("feedback", 0.0, 0.99, 0.3, "", 5.0).with_aliases(&["fb"]),
-        ParamSpec::new("mix", 0.0, 1.0, 0.5, "", 5.0).with_aliases(&["wet"]),
-        ParamSpec::choice("sync", crate::time::SYNC_CHOICES, 0),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        TIME = ParamSpec::new("time", 0.0, 2000.0, 250.0, "ms", 50.0).with_aliases(&["delay", "time_ms"]),
+        FEEDBACK = ParamSpec::new("feedback", 0.0, 0.99, 0.3, "", 5.0).with_aliases(&["fb"]),
+        MIX = shared::MIX,
+        SYNC = shared::SYNC,
     ],
     gate: false,
-};
-
-/// The `delay` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Delay::new(sr)),
-};
+    build: |cx| Box::new(Delay::new(cx.sample_rate)),
+}
 
 /// Longest delay, in seconds.
 const MAX_SECONDS: f64 = 2.0;
@@ -38,16 +30,12 @@ pub struct Delay {
     spms: f64,
     /// Longest delay in samples.
     max_delay: f64,
-    time: Smoother,
-    feedback: Smoother,
-    mix: Smoother,
+    p: Params<{ param::COUNT }>,
     /// Power-of-two ring buffer.
     buf: Box<[f32]>,
     mask: usize,
     /// Next write position.
     w: usize,
-    /// Delay in beats when tempo-synced.
-    sync: Option<f64>,
     /// The synced time has been set once (later changes glide).
     synced: bool,
 }
@@ -60,13 +48,10 @@ impl Delay {
         Delay {
             spms: sample_rate as f64 / 1000.0,
             max_delay,
-            time: Smoother::new(250.0, SPEC.params[0].smoothing_ms, sample_rate),
-            feedback: Smoother::new(0.3, SPEC.params[1].smoothing_ms, sample_rate),
-            mix: Smoother::new(0.5, SPEC.params[2].smoothing_ms, sample_rate),
+            p: Params::new(SPEC.params, sample_rate),
             buf: vec![0.0; len].into_boxed_slice(),
             mask: len - 1,
             w: 0,
-            sync: None,
             synced: false,
         }
     }
@@ -87,64 +72,40 @@ fn offset(t: f32, spms: f64, max_delay: f64) -> (usize, f32) {
 }
 
 impl Module for Delay {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.time.set(value),
-            1 => self.feedback.set(value),
-            2 => self.mix.set(value),
-            _ => self.sync = crate::time::sync_beats(value as usize),
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.time.jump(value),
-            1 => self.feedback.jump(value),
-            2 => self.mix.jump(value),
-            _ => {
-                self.sync = crate::time::sync_beats(value as usize);
-                self.synced = false;
-            }
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
-        if let Some(beats) = self.sync {
+        use param::{FEEDBACK, MIX, TIME};
+        if let Some(beats) = crate::time::sync_beats(self.p.index(param::SYNC)) {
             // The tempo sets the time; a tempo change glides like a time change.
             let ms = (beats * 60_000.0 / io.time.bpm) as f32;
             if !self.synced {
-                self.time.jump(ms);
+                self.p[TIME].jump(ms);
                 self.synced = true;
-            } else if self.time.target != ms {
-                self.time.set(ms);
+            } else if self.p[TIME].target != ms {
+                self.p[TIME].set(ms);
             }
         }
         let n = io.frames;
-        let tm = io.modulation_of(0);
-        let fm = io.modulation_of(1);
-        let mm = io.modulation_of(2);
-        let x = &io.inputs[0][..n];
-        let out = &mut io.outputs[0][..n];
+        let tm = io.modulation_of(TIME);
+        let fm = io.modulation_of(FEEDBACK);
+        let mm = io.modulation_of(MIX);
+        let x = &io.inputs[input::IN][..n];
+        let out = &mut io.outputs[output::OUT][..n];
         let mask = self.mask;
         let buf = &mut self.buf[..];
         let mut w = self.w;
-        let still = !self.time.is_moving()
-            && !self.feedback.is_moving()
-            && !self.mix.is_moving()
-            && tm.is_none()
-            && fm.is_none()
-            && mm.is_none();
+        let still =
+            self.p.still(&[TIME, FEEDBACK, MIX]) && tm.is_none() && fm.is_none() && mm.is_none();
         if still {
             // Parameters hold for the whole call: the read offset, its
             // fraction and the gains are computed once (same arithmetic as
             // the general loop below).
-            let fb = self.feedback.current.clamp(0.0, 0.99);
-            let mix = self.mix.current.clamp(0.0, 1.0);
-            let (di, frac) = offset(self.time.current, self.spms, self.max_delay);
+            let fb = self.p.value(FEEDBACK).clamp(0.0, 0.99);
+            let mix = self.p.value(MIX).clamp(0.0, 1.0);
+            let (di, frac) = offset(self.p.value(TIME), self.spms, self.max_delay);
             let dry = 1.0 - mix;
             if di >= n && w + n <= buf.len() {
                 // Every read is older than this call's writes, and the
@@ -181,9 +142,9 @@ impl Module for Delay {
             return;
         }
         for i in 0..n {
-            let t = self.time.next() + tm.map_or(0.0, |m| m[i]);
-            let fb = (self.feedback.next() + fm.map_or(0.0, |m| m[i])).clamp(0.0, 0.99);
-            let mix = (self.mix.next() + mm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
+            let t = self.p[TIME].next() + tm.map_or(0.0, |m| m[i]);
+            let fb = (self.p[FEEDBACK].next() + fm.map_or(0.0, |m| m[i])).clamp(0.0, 0.99);
+            let mix = (self.p[MIX].next() + mm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
             let (di, frac) = offset(t, self.spms, self.max_delay);
             let a = buf[w.wrapping_sub(di) & mask];
             let b = buf[w.wrapping_sub(di + 1) & mask];
@@ -202,18 +163,12 @@ impl Module for Delay {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Delay>(old) {
-            self.time.carry_from(&o.time);
+            self.p.carry_from(&o.p);
             self.synced = true;
-            self.feedback.carry_from(&o.feedback);
-            self.mix.carry_from(&o.mix);
             if o.buf.len() == self.buf.len() {
                 self.buf.copy_from_slice(&o.buf);
                 self.w = o.w;
             }
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -1,53 +1,41 @@
 //! `distortion`: waveshaper with soft clip, hard clip, wavefolding and bit
 //! crushing, blended with the dry signal.
 
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 use crate::table::{floor_f32, tanh_fast};
-use std::any::Any;
 
-/// Metadata of `distortion`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "distortion",
-    aliases: &["dist", "waveshaper"],
+crate::module_type! {
+    name: "distortion" | "dist" | "waveshaper",
     description: "distortion: soft = tanh(drive*in), hard = clip(drive*in), fold = \
                   triangle-fold(drive*in), bitcrush = in quantised to 16 bits at drive 1 \
                   down to 1 bit at drive 100; out = (1-mix)*in + mix*shaped, within ±1",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("drive", 1.0, 100.0, 2.0, "", 5.0).with_aliases(&["gain", "amount"]),
-        ParamSpec::choice("mode", &["soft", "hard", "fold", "bitcrush"], 0)
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        DRIVE = ParamSpec::new("drive", 1.0, 100.0, 2.0, "", 5.0).with_aliases(&["gain", "amount"]),
+        MODE = ParamSpec::choice("mode", &["soft", "hard", "fold", "bitcrush"], 0)
             .with_aliases(&["type", "shape"]),
-        ParamSpec::new("mix", 0.0, 1.0, 1.0, "", 5.0).with_aliases(&["wet"]),
+        MIX = shared::MIX.with_default(1.0),
     ],
     gate: false,
-};
-
-/// The `distortion` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Distortion::new(sr)),
-};
+    build: |cx| Box::new(Distortion::new(cx.sample_rate)),
+}
 
 /// Distortion state.
 pub struct Distortion {
-    drive: Smoother,
-    mode: usize,
-    mix: Smoother,
+    p: Params<{ param::COUNT }>,
     /// Drive the bitcrush step was computed for, and the step count per unit.
     crush_for: f32,
     levels: f32,
 }
 
 impl Distortion {
-    /// Soft clipping at drive 2, fully wet.
+    /// A distortion at the parameter defaults (soft clipping at drive 2, fully wet).
     pub fn new(sample_rate: f32) -> Self {
         Distortion {
-            drive: Smoother::new(2.0, SPEC.params[0].smoothing_ms, sample_rate),
-            mode: 0,
-            mix: Smoother::new(1.0, SPEC.params[2].smoothing_ms, sample_rate),
+            p: Params::new(SPEC.params, sample_rate),
             crush_for: f32::NAN,
             levels: 1.0,
         }
@@ -63,38 +51,24 @@ fn fold(v: f32) -> f32 {
 }
 
 impl Module for Distortion {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.drive.set(value),
-            1 => self.mode = value as usize,
-            _ => self.mix.set(value),
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.drive.jump(value),
-            1 => self.mode = value as usize,
-            _ => self.mix.jump(value),
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
         let n = io.frames;
-        let dm = io.modulation_of(0);
-        let mm = io.modulation_of(2);
-        let x = &io.inputs[0][..n];
-        let out = &mut io.outputs[0][..n];
+        let dm = io.modulation_of(param::DRIVE);
+        let mm = io.modulation_of(param::MIX);
+        let x = &io.inputs[input::IN][..n];
+        let out = &mut io.outputs[output::OUT][..n];
+        let mode = self.p.index(param::MODE);
+        let (drive, mixer) = self.p.pair_mut(param::DRIVE, param::MIX);
         for i in 0..n {
-            let d = (self.drive.next() + dm.map_or(0.0, |m| m[i])).clamp(1.0, 100.0);
-            let mix = (self.mix.next() + mm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
+            let d = (drive.next() + dm.map_or(0.0, |m| m[i])).clamp(1.0, 100.0);
+            let mix = (mixer.next() + mm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
             // Non-finite input stays non-finite so the graph resets upstream.
             let xi = x[i];
-            let y = match self.mode {
+            let y = match mode {
                 0 => tanh_fast(d * xi),
                 1 => (d * xi).clamp(-1.0, 1.0),
                 2 => {
@@ -121,12 +95,7 @@ impl Module for Distortion {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Distortion>(old) {
-            self.drive.carry_from(&o.drive);
-            self.mix.carry_from(&o.mix);
+            self.p.carry_from(&o.p);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

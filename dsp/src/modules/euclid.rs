@@ -4,41 +4,32 @@
 //! a beat on the transport, or one per rising edge on `clock`.
 
 use super::steps::Stepper;
-use crate::module::{same_type, Module, ProcessIo};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use std::any::Any;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 
 /// Most steps in a pattern.
 pub const MAX_STEPS: usize = 64;
 
-/// Metadata of `euclid`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "euclid",
-    aliases: &["euclidean"],
+crate::module_type! {
+    name: "euclid" | "euclidean",
     description: "Euclidean rhythm: k hits over n steps, rotated left by rotation; out = gate \
                   on hit steps (open gatelen of a step), step = step index from 0",
-    inputs: &[PortSpec::new("clock"), PortSpec::new("reset")],
-    outputs: &[PortSpec::aliased("out", &["gate"]), PortSpec::new("step")],
-    params: &[
-        ParamSpec::new("k", 0.0, MAX_STEPS as f32, 3.0, "hits", 0.0)
+    inputs: [CLOCK = "clock", RESET = "reset"],
+    outputs: [OUT = "out" | "gate", STEP = "step"],
+    params: [
+        K = ParamSpec::new("k", 0.0, MAX_STEPS as f32, 3.0, "hits", 0.0)
             .with_aliases(&["hits", "fill"]),
-        ParamSpec::new("n", 1.0, MAX_STEPS as f32, 8.0, "steps", 0.0)
+        N = ParamSpec::new("n", 1.0, MAX_STEPS as f32, 8.0, "steps", 0.0)
             .with_aliases(&["steps", "length"]),
-        ParamSpec::new("rotation", 0.0, (MAX_STEPS - 1) as f32, 0.0, "steps", 0.0)
+        ROTATION = ParamSpec::new("rotation", 0.0, (MAX_STEPS - 1) as f32, 0.0, "steps", 0.0)
             .with_aliases(&["rotate"]),
-        ParamSpec::new("div", 0.0625, 64.0, 4.0, "/beat", 0.0).with_aliases(&["rate"]),
-        ParamSpec::new("gatelen", 0.01, 0.95, 0.5, "", 0.0).with_aliases(&["gate_length"]),
-        ParamSpec::new("swing", 0.0, 0.9, 0.0, "", 0.0),
+        DIV = ParamSpec::new("div", 0.0625, 64.0, 4.0, "/beat", 0.0).with_aliases(&["rate"]),
+        GATELEN = ParamSpec::new("gatelen", 0.01, 0.95, 0.5, "", 0.0).with_aliases(&["gate_length"]),
+        SWING = ParamSpec::new("swing", 0.0, 0.9, 0.0, "", 0.0),
     ],
     gate: false,
-};
-
-/// The `euclid` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |_| Box::new(Euclid::new()),
-};
+    build: |cx| Box::new(Euclid::new(cx.sample_rate)),
+}
 
 /// The Euclidean pattern of `k` hits over `n` steps (bit `i` = step `i`),
 /// by Bjorklund's grouping: pair the leading groups with the remainder
@@ -82,6 +73,7 @@ pub fn pattern(k: usize, n: usize) -> u64 {
 
 /// Euclidean rhythm state.
 pub struct Euclid {
+    p: Params<{ param::COUNT }>,
     stepper: Stepper,
     k: usize,
     n: usize,
@@ -90,15 +82,20 @@ pub struct Euclid {
 }
 
 impl Euclid {
-    /// (3, 8), four steps a beat.
-    pub fn new() -> Self {
-        Euclid {
+    /// A pattern at the parameter defaults.
+    pub fn new(sample_rate: f32) -> Self {
+        let mut e = Euclid {
+            p: Params::new(SPEC.params, sample_rate),
             stepper: Stepper::new(),
-            k: 3,
-            n: 8,
+            k: 0,
+            n: 1,
             rotation: 0,
-            bits: pattern(3, 8),
+            bits: 0,
+        };
+        for i in 0..param::COUNT {
+            e.param_changed(i);
         }
+        e
     }
 
     /// True when step count `c` is a hit.
@@ -109,25 +106,21 @@ impl Euclid {
     }
 }
 
-impl Default for Euclid {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Module for Euclid {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
-    fn set_param(&mut self, index: usize, value: f32) {
+    fn param_changed(&mut self, index: usize) {
+        let value = self.p.value(index);
         match index {
-            0 => self.k = value as usize,
-            1 => self.n = (value as usize).clamp(1, MAX_STEPS),
-            2 => self.rotation = value as usize,
-            3 => self.stepper.grid.per_beat = value as f64,
-            4 => self.stepper.gatelen = value as f64,
-            _ => self.stepper.grid.swing = value as f64,
+            param::K => self.k = value as usize,
+            param::N => self.n = (value as usize).clamp(1, MAX_STEPS),
+            param::ROTATION => self.rotation = value as usize,
+            param::DIV => self.stepper.grid.per_beat = value as f64,
+            param::GATELEN => self.stepper.gatelen = value as f64,
+            param::SWING => self.stepper.grid.swing = value as f64,
+            _ => {}
         }
         self.bits = pattern(self.k, self.n);
     }
@@ -135,8 +128,8 @@ impl Module for Euclid {
     fn process(&mut self, io: &mut ProcessIo) {
         let n = io.frames;
         let t = *io.time;
-        let clock = io.input_connected[0].then(|| &io.inputs[0][..n]);
-        let reset = io.input_connected[1].then(|| &io.inputs[1][..n]);
+        let clock = io.input_connected[input::CLOCK].then(|| &io.inputs[input::CLOCK][..n]);
+        let reset = io.input_connected[input::RESET].then(|| &io.inputs[input::RESET][..n]);
         let [out, step] = &mut io.outputs[..2] else {
             return;
         };
@@ -159,10 +152,6 @@ impl Module for Euclid {
         if let Some(o) = same_type::<Euclid>(old) {
             self.stepper.carry_from(&o.stepper);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -16,34 +16,25 @@
 //! samples where cutoff or resonance differ from the previous sample, from
 //! a prewarp table (no `tan` call).
 
-use crate::module::{same_type, Module, ProcessIo, Smoother, MAX_BLOCK};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother, MAX_BLOCK};
+use crate::spec::ParamSpec;
 use crate::table::tpt_gain;
-use std::any::Any;
 
-/// Metadata of `ladder`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "ladder",
-    aliases: &["moog", "ladder_filter"],
+crate::module_type! {
+    name: "ladder" | "moog" | "ladder_filter",
     description: "resonant 24 dB/octave ladder lowpass (zero-delay feedback, soft-clipped \
                   input, drive = input gain); self-oscillates near resonance 1",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("cutoff", 10.0, 20000.0, 1000.0, "Hz", 10.0)
-            .with_aliases(&["freq", "frequency"]),
-        ParamSpec::new("resonance", 0.0, 1.0, 0.3, "", 10.0).with_aliases(&["res", "q"]),
-        ParamSpec::new("drive", 0.0, 10.0, 1.0, "", 10.0),
+    inputs: [IN = "in"],
+    outputs: [OUT = "out"],
+    params: [
+        CUTOFF = shared::CUTOFF,
+        RESONANCE = ParamSpec::new("resonance", 0.0, 1.0, 0.3, "", 10.0).with_aliases(&["res", "q"]),
+        DRIVE = ParamSpec::new("drive", 0.0, 10.0, 1.0, "", 10.0),
     ],
     gate: false,
-};
-
-/// The `ladder` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Ladder::new(sr)),
-};
+    build: |cx| Box::new(Ladder::new(cx.sample_rate)),
+}
 
 /// Feedback gain at resonance 1 (4 is the self-oscillation threshold).
 const K_MAX: f32 = 4.2;
@@ -103,9 +94,7 @@ struct Core {
 
 /// Ladder state.
 pub struct Ladder {
-    cutoff: Smoother,
-    res: Smoother,
-    drive: Smoother,
+    p: Params<{ param::COUNT }>,
     core: Core,
 }
 
@@ -363,9 +352,7 @@ impl Ladder {
     pub fn new(sample_rate: f32) -> Self {
         crate::table::init();
         Ladder {
-            cutoff: Smoother::new(1000.0, SPEC.params[0].smoothing_ms, sample_rate),
-            res: Smoother::new(0.3, SPEC.params[1].smoothing_ms, sample_rate),
-            drive: Smoother::new(1.0, SPEC.params[2].smoothing_ms, sample_rate),
+            p: Params::new(SPEC.params, sample_rate),
             core: Core {
                 inv_sr: 1.0 / sample_rate,
                 last: [f32::NAN; 2],
@@ -384,36 +371,19 @@ impl Ladder {
 }
 
 impl Module for Ladder {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.cutoff.set(value),
-            1 => self.res.set(value),
-            _ => self.drive.set(value),
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.cutoff.jump(value),
-            1 => self.res.jump(value),
-            _ => self.drive.jump(value),
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
+        use param::{CUTOFF, DRIVE, RESONANCE};
         let n = io.frames;
-        let fm = io.modulation_of(0);
-        let rm = io.modulation_of(1);
-        let dm = io.modulation_of(2);
-        let x = &io.inputs[0][..n];
-        let out = &mut io.outputs[0][..n];
-        let still = !self.cutoff.is_moving()
-            && !self.res.is_moving()
-            && !self.drive.is_moving()
+        let fm = io.modulation_of(CUTOFF);
+        let rm = io.modulation_of(RESONANCE);
+        let dm = io.modulation_of(DRIVE);
+        let x = &io.inputs[input::IN][..n];
+        let out = &mut io.outputs[output::OUT][..n];
+        let still = self.p.still(&[CUTOFF, RESONANCE, DRIVE])
             && fm.is_none()
             && rm.is_none()
             && dm.is_none();
@@ -421,7 +391,11 @@ impl Module for Ladder {
         if still {
             // General steps until the coefficients and the carried feedback
             // term are settled, then the tight loop (same arithmetic).
-            let (f, r, d) = (self.cutoff.current, self.res.current, self.drive.current);
+            let (f, r, d) = (
+                self.p.value(CUTOFF),
+                self.p.value(RESONANCE),
+                self.p.value(DRIVE),
+            );
             let mut i = 0;
             while i < n && !core.settled(f, r) {
                 out[i] = core.step(f, r, x[i] * d);
@@ -435,9 +409,9 @@ impl Module for Ladder {
                 dm.unwrap_or(&ZERO[..n]),
             );
             for i in 0..n {
-                let f = self.cutoff.next() + fm[i];
-                let r = self.res.next() + rm[i];
-                let d = self.drive.next() + dm[i];
+                let f = self.p[CUTOFF].next() + fm[i];
+                let r = self.p[RESONANCE].next() + rm[i];
+                let d = self.p[DRIVE].next() + dm[i];
                 out[i] = core.step(f, r, x[i] * d);
             }
         }
@@ -453,15 +427,9 @@ impl Module for Ladder {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Ladder>(old) {
-            self.cutoff.carry_from(&o.cutoff);
-            self.res.carry_from(&o.res);
-            self.drive.carry_from(&o.drive);
+            self.p.carry_from(&o.p);
             // Same sample rate, so the cached coefficients are valid here too.
             self.core = o.core;
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -1,61 +1,49 @@
-//! `lfo`: low-frequency oscillator for modulation: `offset + depth·wave`.
+//! `lfo`: low-frequency oscillator for modulation: `offset + depth·wave`,
+//! free-running at `rate` Hz or locked to a note value on the transport.
 
 use super::noise::XorShift;
 use super::osc::ZERO;
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 use crate::table::{phase_inc, sin_fixed, sin_fixed_in, sin_table_ref};
-use std::any::Any;
 
-/// Metadata of `lfo`.
-pub static SPEC: ModuleSpec = ModuleSpec {
+crate::module_type! {
     name: "lfo",
-    aliases: &[],
     description: "low-frequency oscillator, out = offset + depth*wave (wave in -1..1; \
                   sh = a new random value every cycle); sync=1/4, 3/16... locks one cycle to \
                   that note value on the transport instead of rate",
-    inputs: &[],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("rate", 0.01, 100.0, 1.0, "Hz", 5.0).with_aliases(&["freq", "frequency"]),
-        ParamSpec::new("depth", -20000.0, 20000.0, 1.0, "", 5.0).with_aliases(&["amount"]),
-        ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
-        ParamSpec::choice(
+    inputs: [],
+    outputs: [OUT = "out"],
+    params: [
+        RATE = ParamSpec::new("rate", 0.01, 100.0, 1.0, "Hz", 5.0).with_aliases(&["freq", "frequency"]),
+        DEPTH = ParamSpec::new("depth", -20000.0, 20000.0, 1.0, "", 5.0).with_aliases(&["amount"]),
+        OFFSET = ParamSpec::new("offset", -20000.0, 20000.0, 0.0, "", 5.0),
+        SHAPE = ParamSpec::choice(
             "shape",
             &["sine", "triangle", "square", "saw", "sh", "sample_and_hold"],
             0,
         )
         .with_aliases(&["wave", "waveform"]),
-        ParamSpec::choice("sync", crate::time::SYNC_CHOICES, 0),
+        SYNC = shared::SYNC,
     ],
     gate: false,
-};
-
-/// The `lfo` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Lfo::new(sr)),
-};
+    build: |cx| Box::new(Lfo::new(cx.sample_rate)),
+}
 
 /// LFO state.
 pub struct Lfo {
     inv_sr: f64,
     /// Phase, `2^64` = one cycle.
     phase: u64,
-    rate: Smoother,
-    depth: Smoother,
-    offset: Smoother,
-    shape: usize,
+    p: Params<{ param::COUNT }>,
     rng: XorShift,
     /// Current sample-and-hold value.
     held: f32,
-    /// Cycle length in beats when tempo-synced.
-    sync: Option<f64>,
 }
 
 impl Lfo {
-    /// A 1 Hz sine LFO, depth 1, offset 0.
+    /// An LFO at the parameter defaults (1 Hz sine, depth 1, offset 0).
     pub fn new(sample_rate: f32) -> Self {
         crate::table::init();
         let mut rng = XorShift::new_unique();
@@ -63,13 +51,9 @@ impl Lfo {
         Lfo {
             inv_sr: 1.0 / sample_rate as f64,
             phase: 0,
-            rate: Smoother::new(1.0, SPEC.params[0].smoothing_ms, sample_rate),
-            depth: Smoother::new(1.0, SPEC.params[1].smoothing_ms, sample_rate),
-            offset: Smoother::new(0.0, SPEC.params[2].smoothing_ms, sample_rate),
-            shape: 0,
+            p: Params::new(SPEC.params, sample_rate),
             rng,
             held,
-            sync: None,
         }
     }
 }
@@ -120,10 +104,12 @@ impl Lfo {
     fn process_synced(&mut self, io: &mut ProcessIo, beats: f64) {
         let n = io.frames;
         let t = *io.time;
-        let dm = io.modulation_of(1).unwrap_or(&ZERO[..n]);
-        let om = io.modulation_of(2).unwrap_or(&ZERO[..n]);
+        let dm = io.modulation_of(param::DEPTH).unwrap_or(&ZERO[..n]);
+        let om = io.modulation_of(param::OFFSET).unwrap_or(&ZERO[..n]);
         let inc = phase_inc((1.0 / (beats * t.frames_per_beat())).min(0.5));
-        let out = &mut io.outputs[0][..n];
+        let out = &mut io.outputs[output::OUT][..n];
+        let shape = self.p.index(param::SHAPE);
+        let (depth, offset) = self.p.pair_mut(param::DEPTH, param::OFFSET);
         for i in 0..n {
             let p = if t.rolling {
                 let c = t.beat_at(t.frame + i as u64) / beats;
@@ -131,16 +117,12 @@ impl Lfo {
             } else {
                 self.phase.wrapping_add(inc)
             };
-            if p < self.phase && self.shape >= 4 {
+            if p < self.phase && shape >= 4 {
                 self.held = self.rng.next_bipolar();
             }
             self.phase = p;
-            let w = if self.shape >= 4 {
-                self.held
-            } else {
-                wave(self.shape, p)
-            };
-            out[i] = self.offset.next() + om[i] + (self.depth.next() + dm[i]) * w;
+            let w = if shape >= 4 { self.held } else { wave(shape, p) };
+            out[i] = offset.next() + om[i] + (depth.next() + dm[i]) * w;
         }
     }
 }
@@ -151,49 +133,31 @@ impl Module for Lfo {
         self.held = self.rng.next_bipolar();
     }
 
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.rate.set(value),
-            1 => self.depth.set(value),
-            2 => self.offset.set(value),
-            3 => self.shape = value as usize,
-            _ => self.sync = crate::time::sync_beats(value as usize),
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.rate.jump(value),
-            1 => self.depth.jump(value),
-            2 => self.offset.jump(value),
-            3 => self.shape = value as usize,
-            _ => self.sync = crate::time::sync_beats(value as usize),
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
-        if let Some(beats) = self.sync {
+        use param::{DEPTH, OFFSET, RATE};
+        if let Some(beats) = crate::time::sync_beats(self.p.index(param::SYNC)) {
             return self.process_synced(io, beats);
         }
         let n = io.frames;
-        let rm = io.modulation_of(0).unwrap_or(&ZERO[..n]);
-        let dm = io.modulation_of(1).unwrap_or(&ZERO[..n]);
-        let om = io.modulation_of(2).unwrap_or(&ZERO[..n]);
-        let out = &mut io.outputs[0][..n];
-        let sh = self.shape >= 4;
-        let still = !self.rate.is_moving()
-            && !self.depth.is_moving()
-            && !self.offset.is_moving()
-            && !io.modulated.iter().take(3).any(|&m| m);
+        let rm = io.modulation_of(RATE).unwrap_or(&ZERO[..n]);
+        let dm = io.modulation_of(DEPTH).unwrap_or(&ZERO[..n]);
+        let om = io.modulation_of(OFFSET).unwrap_or(&ZERO[..n]);
+        let out = &mut io.outputs[output::OUT][..n];
+        let shape = self.p.index(param::SHAPE);
+        let sh = shape >= 4;
+        let still = self.p.still(&[RATE, DEPTH, OFFSET])
+            && ![RATE, DEPTH, OFFSET].iter().any(|&i| io.modulated[i]);
+        let mut rate = self.p[RATE];
+        let (depth, offset) = self.p.pair_mut(DEPTH, OFFSET);
         if still {
             // Nothing moves during this call: hoist the parameters and the
             // increment (same arithmetic as the general loop below).
-            let inc = Self::inc(self.rate.current, self.inv_sr);
-            let (d, o) = (self.depth.current, self.offset.current);
+            let inc = Self::inc(rate.current, self.inv_sr);
+            let (d, o) = (depth.current, offset.current);
             let back = (inc as i64) < 0;
             let mut p = self.phase;
             macro_rules! run {
@@ -217,11 +181,10 @@ impl Module for Lfo {
                     }
                     p = q;
                 }
-            } else if self.shape == 0 {
+            } else if shape == 0 {
                 let t = sin_table_ref();
                 run!(|p| sin_fixed_in(t, p));
             } else {
-                let shape = self.shape;
                 run!(|p| wave(shape, p));
             }
             self.phase = p;
@@ -231,14 +194,14 @@ impl Module for Lfo {
         let mut last_r = f32::NAN;
         let mut inc = 0u64;
         for i in 0..n {
-            let r = self.rate.next() + rm[i];
+            let r = rate.next() + rm[i];
             if r != last_r {
                 last_r = r;
                 inc = Self::inc(r, self.inv_sr);
             }
-            let d = self.depth.next() + dm[i];
-            let o = self.offset.next() + om[i];
-            let w = if sh { self.held } else { wave(self.shape, p) };
+            let d = depth.next() + dm[i];
+            let o = offset.next() + om[i];
+            let w = if sh { self.held } else { wave(shape, p) };
             out[i] = o + d * w;
             // A carry out of the add is a wrap for a forward increment, its
             // absence one for a backward (negative) increment.
@@ -249,6 +212,7 @@ impl Module for Lfo {
             p = q;
         }
         self.phase = p;
+        self.p[RATE] = rate;
     }
 
     fn reset(&mut self) {
@@ -260,13 +224,7 @@ impl Module for Lfo {
             self.phase = o.phase;
             self.rng = o.rng;
             self.held = o.held;
-            self.rate.carry_from(&o.rate);
-            self.depth.carry_from(&o.depth);
-            self.offset.carry_from(&o.offset);
+            self.p.carry_from(&o.p);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -1,61 +1,54 @@
 //! `mixer`: eight inputs with their own gains, summed, times a master gain.
 
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use std::any::Any;
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
 
 /// Number of mixer inputs.
 const N: usize = 8;
 
-/// Metadata of `mixer`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "mixer",
-    aliases: &["mix"],
+crate::module_type! {
+    name: "mixer" | "mix",
     description: "8-input mixer: out = gain * sum(gainN * inN)",
-    inputs: &[
-        PortSpec::aliased("in1", &["in"]),
-        PortSpec::new("in2"),
-        PortSpec::new("in3"),
-        PortSpec::new("in4"),
-        PortSpec::new("in5"),
-        PortSpec::new("in6"),
-        PortSpec::new("in7"),
-        PortSpec::new("in8"),
+    inputs: [
+        IN1 = "in1" | "in",
+        IN2 = "in2",
+        IN3 = "in3",
+        IN4 = "in4",
+        IN5 = "in5",
+        IN6 = "in6",
+        IN7 = "in7",
+        IN8 = "in8",
     ],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("gain1", 0.0, 4.0, 1.0, "", 5.0),
-        ParamSpec::new("gain2", 0.0, 4.0, 1.0, "", 5.0),
-        ParamSpec::new("gain3", 0.0, 4.0, 1.0, "", 5.0),
-        ParamSpec::new("gain4", 0.0, 4.0, 1.0, "", 5.0),
-        ParamSpec::new("gain5", 0.0, 4.0, 1.0, "", 5.0),
-        ParamSpec::new("gain6", 0.0, 4.0, 1.0, "", 5.0),
-        ParamSpec::new("gain7", 0.0, 4.0, 1.0, "", 5.0),
-        ParamSpec::new("gain8", 0.0, 4.0, 1.0, "", 5.0),
-        ParamSpec::new("gain", 0.0, 4.0, 1.0, "", 5.0).with_aliases(&["master", "level"]),
+    outputs: [OUT = "out"],
+    params: [
+        GAIN1 = shared::LEVEL.named("gain1"),
+        GAIN2 = shared::LEVEL.named("gain2"),
+        GAIN3 = shared::LEVEL.named("gain3"),
+        GAIN4 = shared::LEVEL.named("gain4"),
+        GAIN5 = shared::LEVEL.named("gain5"),
+        GAIN6 = shared::LEVEL.named("gain6"),
+        GAIN7 = shared::LEVEL.named("gain7"),
+        GAIN8 = shared::LEVEL.named("gain8"),
+        GAIN = shared::LEVEL.with_aliases(&["master", "level"]),
     ],
     gate: false,
-};
+    build: |cx| Box::new(Mixer::new(cx.sample_rate)),
+}
 
-/// The `mixer` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Mixer::new(sr)),
-};
+// Input k's gain is parameter GAIN1 + k; the master gain comes last.
+const _: () = assert!(param::GAIN1 == 0 && param::GAIN8 == N - 1 && param::GAIN == N);
+const _: () = assert!(input::IN1 == 0 && input::COUNT == N);
 
 /// Mixer state: the nine smoothed gains.
 pub struct Mixer {
-    gains: [Smoother; N + 1],
+    gains: Params<{ param::COUNT }>,
 }
 
 impl Mixer {
-    /// A mixer with every gain at 1.
+    /// A mixer at the parameter defaults (every gain 1).
     pub fn new(sample_rate: f32) -> Self {
         Mixer {
-            gains: std::array::from_fn(|i| {
-                Smoother::new(1.0, SPEC.params[i].smoothing_ms, sample_rate)
-            }),
+            gains: Params::new(SPEC.params, sample_rate),
         }
     }
 }
@@ -76,28 +69,16 @@ fn mix_static<const K: usize>(xs: &[&[f32]; N], gs: &[f32; N], master: f32, out:
 }
 
 impl Module for Mixer {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        if let Some(g) = self.gains.get_mut(index) {
-            g.set(value);
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        if let Some(g) = self.gains.get_mut(index) {
-            g.jump(value);
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.gains.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
         let n = io.frames;
         let mods: [Option<&[f32]>; N + 1] = std::array::from_fn(|j| io.modulation_of(j));
         let (inputs, connected) = (io.inputs, io.input_connected);
-        let out = &mut io.outputs[0][..n];
-        if mods.iter().all(|m| m.is_none()) && self.gains.iter().all(|g| !g.is_moving()) {
+        let out = &mut io.outputs[output::OUT][..n];
+        if mods.iter().all(|m| m.is_none()) && self.gains.0.iter().all(|g| !g.is_moving()) {
             // No gain moves during this call: one pass over the connected
             // inputs (same sums, in the same order, as the loop below).
             let mut xs: [&[f32]; N] = [&[]; N];
@@ -110,7 +91,7 @@ impl Module for Mixer {
                     k += 1;
                 }
             }
-            let master = self.gains[N].current;
+            let master = self.gains[param::GAIN].current;
             match k {
                 0 => mix_static::<0>(&xs, &gs, master, out),
                 1 => mix_static::<1>(&xs, &gs, master, out),
@@ -127,7 +108,7 @@ impl Module for Mixer {
         out.fill(0.0);
         // Each gain advances one step per sample whether or not its input is
         // connected, so results never depend on how blocks are split.
-        for (j, g) in self.gains.iter_mut().enumerate() {
+        for (j, g) in self.gains.0.iter_mut().enumerate() {
             let m = mods[j];
             let x = if j < N {
                 connected[j].then(|| &inputs[j][..n])
@@ -161,13 +142,7 @@ impl Module for Mixer {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Mixer>(old) {
-            for (g, og) in self.gains.iter_mut().zip(&o.gains) {
-                g.carry_from(og);
-            }
+            self.gains.carry_from(&o.gains);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

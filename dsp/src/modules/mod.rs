@@ -1,53 +1,77 @@
-//! The built-in module types, one file per concern.
+//! The built-in module types, one file each, and the machinery they share.
+//!
+//! Adding a type: write `newtype.rs` (a `module_type!` declaration and a
+//! [`Module`](crate::Module) impl; see `docs/modules.md`) and add its name to
+//! the `types!` list below. Nothing else changes: the registry, the OSC
+//! layer, patch files, `synth-jack modules`, the conformance tests and the
+//! benchmarks all pick it up from there.
 
 use crate::registry::ModuleType;
 
-pub mod adsr;
-pub mod biquad;
-pub mod clock;
-pub mod clockdiv;
-pub mod delay;
-pub mod distortion;
-pub mod euclid;
-pub mod ladder;
-pub mod lfo;
-pub mod mixer;
-pub mod noise;
+// Shared machinery (no type of their own).
+pub mod knobs;
+pub mod line;
 pub mod osc;
-pub mod output;
-pub mod pan;
-pub mod reverb;
-pub mod saw;
-pub mod seq;
-pub mod sine;
-pub mod square;
+pub mod shared;
 pub mod steps;
-pub mod triangle;
-pub mod vca;
 pub mod wavetable;
 
-/// Every built-in module type.
-pub fn all() -> Vec<ModuleType> {
-    vec![
-        sine::TYPE,
-        saw::TYPE,
-        square::TYPE,
-        triangle::TYPE,
-        noise::TYPE,
-        lfo::TYPE,
-        adsr::TYPE,
-        vca::TYPE,
-        biquad::TYPE,
-        ladder::TYPE,
-        mixer::TYPE,
-        pan::TYPE,
-        delay::TYPE,
-        distortion::TYPE,
-        reverb::TYPE,
-        output::TYPE,
-        clock::TYPE,
-        seq::TYPE,
-        euclid::TYPE,
-        clockdiv::TYPE,
-    ]
+/// Declares each listed file as a module type and lists its `TYPE`.
+macro_rules! types {
+    ($($m:ident),* $(,)?) => {
+        $(pub mod $m;)*
+
+        /// Every built-in module type, in listing order.
+        pub fn all() -> Vec<ModuleType> {
+            vec![$($m::TYPE),*]
+        }
+    };
+}
+
+// The registry: one line per type, in the order `synth-jack modules` lists them.
+types! {
+    sine,
+    saw,
+    square,
+    triangle,
+    noise,
+    lfo,
+    adsr,
+    vca,
+    biquad,
+    ladder,
+    mixer,
+    pan,
+    delay,
+    distortion,
+    reverb,
+    output,
+    clock,
+    seq,
+    euclid,
+    clockdiv,
+    svf,
+    comb,
+    allpass,
+    formant,
+    eq,
+    slew,
+    sh,
+    quantize,
+    math,
+    compare,
+    logic,
+    xfade,
+    switch,
+    random,
+    envfollow,
+    ar,
+    chorus,
+    flanger,
+    phaser,
+    wavefolder,
+    compressor,
+    limiter,
+    stereo,
+    pingpong,
 }

@@ -1,30 +1,22 @@
 //! `noise`: white or pink noise from a cheap xorshift generator.
 
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use std::any::Any;
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Metadata of `noise`.
-pub static SPEC: ModuleSpec = ModuleSpec {
+crate::module_type! {
     name: "noise",
-    aliases: &[],
     description: "noise generator: white (flat) or pink (-3 dB/octave, Paul Kellet's filter)",
-    inputs: &[],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::choice("color", &["white", "pink"], 0).with_aliases(&["colour", "type"]),
-        ParamSpec::new("gain", 0.0, 4.0, 0.5, "", 5.0).with_aliases(&["amp", "amplitude"]),
+    inputs: [],
+    outputs: [OUT = "out"],
+    params: [
+        COLOR = ParamSpec::choice("color", &["white", "pink"], 0).with_aliases(&["colour", "type"]),
+        GAIN = shared::GAIN,
     ],
     gate: false,
-};
-
-/// The `noise` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Noise::new(sr)),
-};
+    build: |cx| Box::new(Noise::new(cx.sample_rate)),
+}
 
 /// A 32-bit xorshift generator: three shifts and xors per number.
 #[derive(Debug, Clone, Copy)]
@@ -163,19 +155,17 @@ impl NoiseBlock {
 /// Noise generator state.
 pub struct Noise {
     rng: NoiseBlock,
-    color: usize,
-    gain: Smoother,
+    p: Params<{ param::COUNT }>,
     /// Paul Kellet's pink filter state ("refined" version, seven terms).
     pink: [f32; 7],
 }
 
 impl Noise {
-    /// White noise at the default gain, with a fresh seed.
+    /// Noise at the parameter defaults, with a fresh seed.
     pub fn new(sample_rate: f32) -> Self {
         Noise {
             rng: NoiseBlock::from_rng(XorShift::new_unique()),
-            color: 0,
-            gain: Smoother::new(0.5, SPEC.params[1].smoothing_ms, sample_rate),
+            p: Params::new(SPEC.params, sample_rate),
             pink: [0.0; 7],
         }
     }
@@ -186,35 +176,21 @@ impl Module for Noise {
         self.rng = NoiseBlock::from_rng(XorShift::from_seed(seed));
     }
 
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.color = value as usize,
-            _ => self.gain.set(value),
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.color = value as usize,
-            _ => self.gain.jump(value),
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
-        let gm = io.modulation_of(1);
-        let out = &mut io.outputs[0];
-        let pink = self.color == 1;
-        if !pink && !self.gain.is_moving() && gm.is_none() {
-            self.rng
-                .fill_scaled(&mut out[..io.frames], self.gain.current);
+        let gm = io.modulation_of(param::GAIN);
+        let out = &mut io.outputs[output::OUT];
+        let pink = self.p.index(param::COLOR) == 1;
+        let gain = &mut self.p[param::GAIN];
+        if !pink && !gain.is_moving() && gm.is_none() {
+            self.rng.fill_scaled(&mut out[..io.frames], gain.current);
             return;
         }
         for i in 0..io.frames {
-            let g = self.gain.next() + gm.map_or(0.0, |m| m[i]);
+            let g = gain.next() + gm.map_or(0.0, |m| m[i]);
             let w = self.rng.next();
             let v = if pink {
                 let b = &mut self.pink;
@@ -243,11 +219,7 @@ impl Module for Noise {
         if let Some(o) = same_type::<Noise>(old) {
             self.rng = o.rng;
             self.pink = o.pink;
-            self.gain.carry_from(&o.gain);
+            self.p.carry_from(&o.p);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -1,43 +1,31 @@
 //! `pan`: equal-power mono-to-stereo panner.
 
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 use crate::table::sin_cos_pi;
-use std::any::Any;
 
-/// Metadata of `pan`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "pan",
-    aliases: &["panner"],
+crate::module_type! {
+    name: "pan" | "panner",
     description: "equal-power panner: left = in*cos(θ), right = in*sin(θ), θ = (pos+1)·π/4",
-    inputs: &[PortSpec::new("in")],
-    outputs: &[
-        PortSpec::aliased("left", &["l"]),
-        PortSpec::aliased("right", &["r"]),
-    ],
-    params: &[ParamSpec::new("pos", -1.0, 1.0, 0.0, "", 5.0).with_aliases(&["pan", "position"])],
+    inputs: [IN = "in"],
+    outputs: [LEFT = "left" | "l", RIGHT = "right" | "r"],
+    params: [POS = ParamSpec::new("pos", -1.0, 1.0, 0.0, "", 5.0).with_aliases(&["pan", "position"])],
     gate: false,
-};
-
-/// The `pan` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Pan::new(sr)),
-};
+    build: |cx| Box::new(Pan::new(cx.sample_rate)),
+}
 
 /// Panner state.
 pub struct Pan {
-    pos: Smoother,
+    p: Params<{ param::COUNT }>,
     /// Last position given to [`gains`] in the static path, and its result.
     cached: Option<(f32, f32, f32)>,
 }
 
 impl Pan {
-    /// A centred panner.
+    /// A panner at the parameter defaults (centred).
     pub fn new(sample_rate: f32) -> Self {
         Pan {
-            pos: Smoother::new(0.0, SPEC.params[0].smoothing_ms, sample_rate),
+            p: Params::new(SPEC.params, sample_rate),
             cached: None,
         }
     }
@@ -53,26 +41,19 @@ fn gains(p: f32) -> (f32, f32) {
 }
 
 impl Module for Pan {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, _index: usize, value: f32) {
-        self.pos.set(value);
-    }
-
-    fn set_param_now(&mut self, _index: usize, value: f32) {
-        self.pos.jump(value);
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
         let n = io.frames;
-        let pm = io.modulation_of(0);
-        let x = &io.inputs[0][..n];
-        let (lo, ro) = io.outputs.split_at_mut(1);
-        let (l, r) = (&mut lo[0][..n], &mut ro[0][..n]);
-        if !self.pos.is_moving() && pm.is_none() {
-            let p = self.pos.current;
+        let pm = io.modulation_of(param::POS);
+        let x = &io.inputs[input::IN][..n];
+        let (lo, ro) = io.outputs.split_at_mut(output::RIGHT);
+        let (l, r) = (&mut lo[output::LEFT][..n], &mut ro[0][..n]);
+        let pos = &mut self.p[param::POS];
+        if !pos.is_moving() && pm.is_none() {
+            let p = pos.current;
             let (gl, gr) = match self.cached {
                 Some((c, gl, gr)) if c.to_bits() == p.to_bits() => (gl, gr),
                 _ => {
@@ -90,7 +71,7 @@ impl Module for Pan {
         let mut last = f32::NAN;
         let (mut gl, mut gr) = (0.0, 0.0);
         for i in 0..n {
-            let p = self.pos.next() + pm.map_or(0.0, |m| m[i]);
+            let p = pos.next() + pm.map_or(0.0, |m| m[i]);
             if p != last {
                 last = p;
                 (gl, gr) = gains(p);
@@ -104,11 +85,7 @@ impl Module for Pan {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Pan>(old) {
-            self.pos.carry_from(&o.pos);
+            self.p.carry_from(&o.p);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -3,38 +3,24 @@
 //! channel's lines are 23 samples (at 44.1 kHz) longer, for stereo width.
 //! Line lengths scale with the sample rate; memory is allocated once.
 
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use std::any::Any;
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 
-/// Metadata of `reverb`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "reverb",
-    aliases: &["freeverb"],
+crate::module_type! {
+    name: "reverb" | "freeverb",
     description: "stereo Freeverb; in2 defaults to in when unconnected; \
                   out = (1-mix)*dry + mix*wet",
-    inputs: &[
-        PortSpec::aliased("in", &["left", "l", "in1"]),
-        PortSpec::aliased("in2", &["right", "r"]),
-    ],
-    outputs: &[
-        PortSpec::aliased("left", &["l", "out"]),
-        PortSpec::aliased("right", &["r"]),
-    ],
-    params: &[
-        ParamSpec::new("size", 0.0, 1.0, 0.5, "", 20.0).with_aliases(&["room", "roomsize"]),
-        ParamSpec::new("damping", 0.0, 1.0, 0.5, "", 20.0).with_aliases(&["damp"]),
-        ParamSpec::new("mix", 0.0, 1.0, 0.3, "", 20.0).with_aliases(&["wet"]),
+    inputs: [IN = "in" | "left" | "l" | "in1", IN2 = "in2" | "right" | "r"],
+    outputs: [LEFT = "left" | "l" | "out", RIGHT = "right" | "r"],
+    params: [
+        SIZE = ParamSpec::new("size", 0.0, 1.0, 0.5, "", 20.0).with_aliases(&["room", "roomsize"]),
+        DAMPING = ParamSpec::new("damping", 0.0, 1.0, 0.5, "", 20.0).with_aliases(&["damp"]),
+        MIX = shared::MIX.with_default(0.3).with_smoothing(20.0),
     ],
     gate: false,
-};
-
-/// The `reverb` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Reverb::new(sr)),
-};
+    build: |cx| Box::new(Reverb::new(cx.sample_rate)),
+}
 
 /// Comb lengths at 44.1 kHz.
 const COMBS: [usize; 8] = [1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617];
@@ -59,9 +45,7 @@ struct Line {
 
 /// Reverb state; every line lives in one buffer allocated in the constructor.
 pub struct Reverb {
-    size: Smoother,
-    damping: Smoother,
-    mix: Smoother,
+    p: Params<{ param::COUNT }>,
     buf: Box<[f32]>,
     /// Combs: left 0..8, right 8..16.
     combs: [Line; 16],
@@ -89,9 +73,7 @@ impl Reverb {
         let allpasses: [Line; 8] =
             std::array::from_fn(|i| line(ALLPASSES[i % 4] + SPREAD * (i / 4)));
         Reverb {
-            size: Smoother::new(0.5, SPEC.params[0].smoothing_ms, sample_rate),
-            damping: Smoother::new(0.5, SPEC.params[1].smoothing_ms, sample_rate),
-            mix: Smoother::new(0.3, SPEC.params[2].smoothing_ms, sample_rate),
+            p: Params::new(SPEC.params, sample_rate),
             buf: vec![0.0; total].into_boxed_slice(),
             combs,
             stores: [0.0; 16],
@@ -101,44 +83,29 @@ impl Reverb {
 }
 
 impl Module for Reverb {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.size.set(value),
-            1 => self.damping.set(value),
-            _ => self.mix.set(value),
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.size.jump(value),
-            1 => self.damping.jump(value),
-            _ => self.mix.jump(value),
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
+        use param::{DAMPING, MIX, SIZE};
         let n = io.frames;
-        let sm = io.modulation_of(0);
-        let dm = io.modulation_of(1);
-        let mm = io.modulation_of(2);
-        let in_l = &io.inputs[0][..n];
-        let in_r = if io.input_connected[1] {
-            &io.inputs[1][..n]
+        let sm = io.modulation_of(SIZE);
+        let dm = io.modulation_of(DAMPING);
+        let mm = io.modulation_of(MIX);
+        let in_l = &io.inputs[input::IN][..n];
+        let in_r = if io.input_connected[input::IN2] {
+            &io.inputs[input::IN2][..n]
         } else {
             in_l
         };
-        let (lo, ro) = io.outputs.split_at_mut(1);
-        let (out_l, out_r) = (&mut lo[0][..n], &mut ro[0][..n]);
+        let (lo, ro) = io.outputs.split_at_mut(output::RIGHT);
+        let (out_l, out_r) = (&mut lo[output::LEFT][..n], &mut ro[0][..n]);
         let buf = &mut self.buf[..];
         for i in 0..n {
-            let size = (self.size.next() + sm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
-            let damp = (self.damping.next() + dm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
-            let mix = (self.mix.next() + mm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
+            let size = (self.p[SIZE].next() + sm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
+            let damp = (self.p[DAMPING].next() + dm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
+            let mix = (self.p[MIX].next() + mm.map_or(0.0, |m| m[i])).clamp(0.0, 1.0);
             let feedback = size * 0.28 + 0.7;
             let damp1 = damp * 0.4;
             let damp2 = 1.0 - damp1;
@@ -187,9 +154,7 @@ impl Module for Reverb {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Reverb>(old) {
-            self.size.carry_from(&o.size);
-            self.damping.carry_from(&o.damping);
-            self.mix.carry_from(&o.mix);
+            self.p.carry_from(&o.p);
             if o.buf.len() == self.buf.len() {
                 self.buf.copy_from_slice(&o.buf);
                 self.combs = o.combs;
@@ -197,9 +162,5 @@ impl Module for Reverb {
                 self.stores = o.stores;
             }
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -1,23 +1,15 @@
 //! `saw`: band-limited rising sawtooth from mip-mapped wavetables.
 
-use super::wavetable::{TableOsc, PARAMS};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, PortSpec};
+use super::shared;
+use super::wavetable::TableOsc;
 use crate::table::saw_tables;
 
-/// Metadata of `saw`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "saw",
-    aliases: &["sawtooth"],
+crate::module_type! {
+    name: "saw" | "sawtooth",
     description: "band-limited rising sawtooth oscillator (alias-free wavetables)",
-    inputs: &[],
-    outputs: &[PortSpec::new("out")],
-    params: PARAMS,
+    inputs: [],
+    outputs: [OUT = "out"],
+    params: [FREQ = shared::FREQ, GAIN = shared::GAIN],
     gate: false,
-};
-
-/// The `saw` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(TableOsc::new(&SPEC, saw_tables(), sr)),
-};
+    build: |cx| Box::new(TableOsc::new(cx.spec, saw_tables(), cx.sample_rate)),
+}

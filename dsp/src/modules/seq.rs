@@ -13,17 +13,24 @@
 //! repeat identically live, offline and after a relocation.
 
 use super::steps::Stepper;
-use crate::module::{same_type, Module, ProcessIo};
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
 use crate::time::{chance, hash};
-use std::any::Any;
 
 /// Most steps.
 pub const MAX_STEPS: usize = 64;
 
-/// Parameters before the per-step ones.
+/// Parameters before the per-step ones (`length`, `div`, `direction`,
+/// `gatelen`, `swing`, at these indices), then `v1..v64`, `g1..g64`, `p1..p64`.
 const FIXED: usize = 5;
+const LENGTH: usize = 0;
+const DIV: usize = 1;
+const DIRECTION: usize = 2;
+const GATELEN: usize = 3;
+const SWING: usize = 4;
+/// Number of parameters.
+const COUNT: usize = FIXED + 3 * MAX_STEPS;
 
 macro_rules! seq_params {
     ($($n:literal)*) => {
@@ -66,11 +73,12 @@ pub static SPEC: ModuleSpec = ModuleSpec {
 /// The `seq` type.
 pub const TYPE: ModuleType = ModuleType {
     spec: &SPEC,
-    build: |_| Box::new(Seq::new()),
+    build: |cx| Box::new(Seq::new(cx.sample_rate)),
 };
 
 /// Sequencer state.
 pub struct Seq {
+    p: Params<COUNT>,
     stepper: Stepper,
     length: usize,
     direction: usize,
@@ -81,9 +89,10 @@ pub struct Seq {
 }
 
 impl Seq {
-    /// Sixteen silent steps at zero, four a beat.
-    pub fn new() -> Self {
-        Seq {
+    /// A sequencer at the parameter defaults.
+    pub fn new(sample_rate: f32) -> Self {
+        let mut s = Seq {
+            p: Params::new(SPEC.params, sample_rate),
             stepper: Stepper::new(),
             length: 16,
             direction: 0,
@@ -91,7 +100,11 @@ impl Seq {
             gate: [true; MAX_STEPS],
             prob: [1.0; MAX_STEPS],
             seed: 0,
+        };
+        for i in 0..COUNT {
+            s.param_changed(i);
         }
+        s
     }
 
     /// The step (from 0) that step count `k` plays.
@@ -114,28 +127,23 @@ impl Seq {
     }
 }
 
-impl Default for Seq {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Module for Seq {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn seed(&mut self, seed: u64) {
         self.seed = seed;
     }
 
-    fn set_param(&mut self, index: usize, value: f32) {
+    fn param_changed(&mut self, index: usize) {
+        let value = self.p.value(index);
         match index {
-            0 => self.length = (value as usize).clamp(1, MAX_STEPS),
-            1 => self.stepper.grid.per_beat = value as f64,
-            2 => self.direction = value as usize,
-            3 => self.stepper.gatelen = value as f64,
-            4 => self.stepper.grid.swing = value as f64,
+            LENGTH => self.length = (value as usize).clamp(1, MAX_STEPS),
+            DIV => self.stepper.grid.per_beat = value as f64,
+            DIRECTION => self.direction = value as usize,
+            GATELEN => self.stepper.gatelen = value as f64,
+            SWING => self.stepper.grid.swing = value as f64,
             i if i < FIXED + MAX_STEPS => self.value[i - FIXED] = value,
             i if i < FIXED + 2 * MAX_STEPS => self.gate[i - FIXED - MAX_STEPS] = value > 0.5,
             i if i < FIXED + 3 * MAX_STEPS => self.prob[i - FIXED - 2 * MAX_STEPS] = value,
@@ -177,9 +185,5 @@ impl Module for Seq {
         if let Some(o) = same_type::<Seq>(old) {
             self.stepper.carry_from(&o.stepper);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

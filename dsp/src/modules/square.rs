@@ -1,39 +1,31 @@
 //! `square`: band-limited pulse, the difference of two band-limited saws
 //! offset by the pulse width (so it is alias-free exactly like `saw`).
 
-use super::osc::OscCore;
-use crate::module::{same_type, Module, ProcessIo, Smoother};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
+use super::osc::{OscCore, OscParams};
+use super::shared;
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ParamSpec;
 use crate::table::{phase_of, read_cycle_fixed, saw_tables, BandTables};
-use std::any::Any;
 
-/// Metadata of `square`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "square",
-    aliases: &["pulse"],
+crate::module_type! {
+    name: "square" | "pulse",
     description: "band-limited pulse oscillator; width is the high fraction of \
                   the cycle; DC-free: levels 2-2*width and -2*width (±1 at width 0.5)",
-    inputs: &[],
-    outputs: &[PortSpec::new("out")],
-    params: &[
-        ParamSpec::new("freq", 0.0, 20000.0, 440.0, "Hz", 5.0).with_aliases(&["frequency"]),
-        ParamSpec::new("gain", 0.0, 4.0, 0.5, "", 5.0).with_aliases(&["amp", "amplitude"]),
-        ParamSpec::new("width", 0.01, 0.99, 0.5, "", 5.0).with_aliases(&["pw", "duty"]),
+    inputs: [],
+    outputs: [OUT = "out"],
+    params: [
+        FREQ = shared::FREQ,
+        GAIN = shared::GAIN,
+        WIDTH = ParamSpec::new("width", 0.01, 0.99, 0.5, "", 5.0).with_aliases(&["pw", "duty"]),
     ],
     gate: false,
-};
-
-/// The `square` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(Square::new(sr)),
-};
+    build: |cx| Box::new(Square::new(cx.sample_rate)),
+}
 
 /// Pulse oscillator state.
 pub struct Square {
+    p: Params<{ param::COUNT }>,
     core: OscCore,
-    width: Smoother,
     tables: &'static BandTables,
 }
 
@@ -41,49 +33,37 @@ impl Square {
     /// A square at the parameter defaults (builds the shared tables if needed).
     pub fn new(sample_rate: f32) -> Self {
         Square {
-            core: OscCore::new(
-                sample_rate,
-                SPEC.params[0].smoothing_ms,
-                SPEC.params[1].smoothing_ms,
-            ),
-            width: Smoother::new(0.5, SPEC.params[2].smoothing_ms, sample_rate),
+            p: Params::new(SPEC.params, sample_rate),
+            core: OscCore::new(sample_rate),
             tables: saw_tables(),
         }
     }
 }
 
 impl Module for Square {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.core.freq.set(value),
-            1 => self.core.gain.set(value),
-            _ => self.width.set(value),
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.core.freq.jump(value),
-            1 => self.core.gain.jump(value),
-            _ => self.width.jump(value),
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
         // saw(p - w) - saw(p): 2 - 2w while p < w, -2w after.
         let pulse =
             |t: &_, p: u64, w: u64| read_cycle_fixed(t, p.wrapping_sub(w)) - read_cycle_fixed(t, p);
-        if !self.width.is_moving() && io.modulation_of(2).is_none() {
-            let w = phase_of(self.width.current.clamp(0.01, 0.99));
+        let mut osc = OscParams {
+            freq: param::FREQ,
+            gain: param::GAIN,
+            extra: None,
+        };
+        if !self.p[param::WIDTH].is_moving() && io.modulation_of(param::WIDTH).is_none() {
+            let w = phase_of(self.p.value(param::WIDTH).clamp(0.01, 0.99));
             self.core
-                .run(io, self.tables, None, |t, p, _| pulse(t, p, w));
+                .run(io, &mut self.p.0, osc, self.tables, |t, p, _| {
+                    pulse(t, p, w)
+                });
         } else {
+            osc.extra = Some(param::WIDTH);
             self.core
-                .run(io, self.tables, Some((&mut self.width, 2)), |t, p, w| {
+                .run(io, &mut self.p.0, osc, self.tables, |t, p, w| {
                     pulse(t, p, phase_of(w.clamp(0.01, 0.99)))
                 });
         }
@@ -95,12 +75,8 @@ impl Module for Square {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<Square>(old) {
-            self.core.carry_from(&o.core);
-            self.width.carry_from(&o.width);
+            self.core.phase = o.core.phase;
+            self.p.carry_from(&o.p);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

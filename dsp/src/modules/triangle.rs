@@ -1,23 +1,15 @@
 //! `triangle`: band-limited triangle from its own mip-mapped wavetables.
 
-use super::wavetable::{TableOsc, PARAMS};
-use crate::registry::ModuleType;
-use crate::spec::{ModuleSpec, PortSpec};
+use super::shared;
+use super::wavetable::TableOsc;
 use crate::table::triangle_tables;
 
-/// Metadata of `triangle`.
-pub static SPEC: ModuleSpec = ModuleSpec {
-    name: "triangle",
-    aliases: &["tri"],
+crate::module_type! {
+    name: "triangle" | "tri",
     description: "band-limited triangle oscillator (alias-free wavetables)",
-    inputs: &[],
-    outputs: &[PortSpec::new("out")],
-    params: PARAMS,
+    inputs: [],
+    outputs: [OUT = "out"],
+    params: [FREQ = shared::FREQ, GAIN = shared::GAIN],
     gate: false,
-};
-
-/// The `triangle` type.
-pub const TYPE: ModuleType = ModuleType {
-    spec: &SPEC,
-    build: |sr| Box::new(TableOsc::new(&SPEC, triangle_tables(), sr)),
-};
+    build: |cx| Box::new(TableOsc::new(cx.spec, triangle_tables(), cx.sample_rate)),
+}

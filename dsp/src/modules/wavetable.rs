@@ -1,62 +1,52 @@
 //! The oscillator behind `saw` and `triangle`: one band-limited wavetable set
-//! read at the oscillator's phase. The two types differ only in their tables.
+//! read at the oscillator's phase. The two types differ only in their tables
+//! (and their names), so each is a `module_type!` declaration that builds a
+//! [`TableOsc`] with its tables.
 
-use super::osc::OscCore;
-use crate::module::{same_type, Module, ProcessIo};
-use crate::spec::{ModuleSpec, ParamSpec};
+use super::osc::{OscCore, OscParams};
+use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::spec::ModuleSpec;
 use crate::table::{read_cycle_fixed, BandTables};
-use std::any::Any;
 
-/// The parameters every wavetable oscillator has, in index order.
-pub const PARAMS: &[ParamSpec] = &[
-    ParamSpec::new("freq", 0.0, 20000.0, 440.0, "Hz", 5.0).with_aliases(&["frequency"]),
-    ParamSpec::new("gain", 0.0, 4.0, 0.5, "", 5.0).with_aliases(&["amp", "amplitude"]),
-];
-
-/// A wavetable oscillator (params: [`PARAMS`]).
+/// A wavetable oscillator, declared with exactly the shared `freq` and
+/// `gain` parameters (in that order, as `FREQ` and `GAIN`).
 pub struct TableOsc {
     spec: &'static ModuleSpec,
+    p: Params<2>,
     core: OscCore,
     tables: &'static BandTables,
 }
 
+/// Parameter positions of every [`TableOsc`] type.
+const OSC: OscParams = OscParams {
+    freq: 0,
+    gain: 1,
+    extra: None,
+};
+
 impl TableOsc {
     /// An oscillator of type `spec` reading `tables`, at the parameter defaults.
     pub fn new(spec: &'static ModuleSpec, tables: &'static BandTables, sample_rate: f32) -> Self {
+        debug_assert!(spec.params[OSC.freq].name == "freq" && spec.params[OSC.gain].name == "gain");
         TableOsc {
             spec,
-            core: OscCore::new(
-                sample_rate,
-                spec.params[0].smoothing_ms,
-                spec.params[1].smoothing_ms,
-            ),
+            p: Params::new(spec.params, sample_rate),
+            core: OscCore::new(sample_rate),
             tables,
         }
     }
 }
 
 impl Module for TableOsc {
-    fn spec(&self) -> &'static ModuleSpec {
-        self.spec
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.core.freq.set(value),
-            _ => self.core.gain.set(value),
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        match index {
-            0 => self.core.freq.jump(value),
-            _ => self.core.gain.jump(value),
-        }
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p.0
     }
 
     fn process(&mut self, io: &mut ProcessIo) {
         self.core
-            .run(io, self.tables, None, |t, p, _| read_cycle_fixed(t, p));
+            .run(io, &mut self.p.0, OSC, self.tables, |t, p, _| {
+                read_cycle_fixed(t, p)
+            });
     }
 
     fn reset(&mut self) {
@@ -65,11 +55,8 @@ impl Module for TableOsc {
 
     fn carry_from(&mut self, old: &dyn Module) {
         if let Some(o) = same_type::<TableOsc>(old).filter(|o| o.spec.name == self.spec.name) {
-            self.core.carry_from(&o.core);
+            self.core.phase = o.core.phase;
+            self.p.carry_from(&o.p);
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -16,7 +16,6 @@ use crate::graph::Graph;
 use crate::module::{same_type, Block, Module, ProcessIo, Smoother, MAX_BLOCK};
 use crate::registry::ModuleType;
 use crate::spec::{ModuleSpec, ParamSpec, PortSpec};
-use std::any::Any;
 
 /// Parameter indices of `instrument`.
 pub mod param {
@@ -78,7 +77,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
 /// templates with [`Instrument::new`].
 pub const TYPE: ModuleType = ModuleType {
     spec: &SPEC,
-    build: |sr| Box::new(Instrument::new(Vec::new(), 1, 1, sr)),
+    build: |cx| Box::new(Instrument::new(Vec::new(), 1, 1, cx.sample_rate)),
 };
 
 const NONE: u32 = u32::MAX;
@@ -110,6 +109,8 @@ struct Slot {
 
 /// A polyphonic instrument.
 pub struct Instrument {
+    /// Parameter values as declared (what `params_mut` exposes).
+    p: Vec<Smoother>,
     slots: Vec<Slot>,
     unison: usize,
     /// Slots of each logical voice: `[v * unison .. (v + 1) * unison]`.
@@ -154,6 +155,11 @@ impl Instrument {
             .collect();
         let n = slots.len();
         let mut inst = Instrument {
+            p: SPEC
+                .params
+                .iter()
+                .map(|d| Smoother::new(d.default, d.smoothing_ms, sr))
+                .collect(),
             owned: vec![NONE; count * unison],
             free: Vec::with_capacity(n),
             active: Vec::with_capacity(n),
@@ -369,11 +375,14 @@ pub fn unison_offset(k: usize, u: usize, cents: f32) -> f32 {
 }
 
 impl Module for Instrument {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut self.p
     }
 
     fn set_param(&mut self, index: usize, value: f32) {
+        if let Some(s) = self.p.get_mut(index) {
+            s.set(value);
+        }
         let choice = value.max(0.0) as usize;
         match index {
             param::MODE => self.alloc.mode = [Mode::Poly, Mode::Mono, Mode::Legato][choice.min(2)],
@@ -394,6 +403,9 @@ impl Module for Instrument {
 
     fn set_param_now(&mut self, index: usize, value: f32) {
         self.set_param(index, value);
+        if let Some(s) = self.p.get_mut(index) {
+            s.jump(value);
+        }
         if index == param::GAIN {
             self.gain.jump(value);
         }
@@ -567,9 +579,5 @@ impl Module for Instrument {
         self.levels.copy_from_slice(&o.levels);
         self.alloc.carry_from(&o.alloc);
         self.bend = o.bend;
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

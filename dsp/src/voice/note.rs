@@ -29,7 +29,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
 /// The `note` type.
 pub const TYPE: ModuleType = ModuleType {
     spec: &SPEC,
-    build: |sr| Box::new(Note::new(sr)),
+    build: |cx| Box::new(Note::new(cx.sample_rate)),
 };
 
 /// Frequency in Hz of a (fractional) MIDI note number.
@@ -126,8 +126,8 @@ impl Note {
 }
 
 impl Module for Note {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
+    fn params_mut(&mut self) -> &mut [crate::module::Smoother] {
+        &mut []
     }
 
     fn set_param(&mut self, _: usize, _: f32) {}
@@ -173,10 +173,6 @@ impl Module for Note {
             *self = *o;
             self.sr = sr;
         }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 
     fn as_any_mut(&mut self) -> Option<&mut dyn Any> {

@@ -11,13 +11,12 @@ mod no_alloc;
 mod routing;
 
 use assert_no_alloc::assert_no_alloc;
-use dsp::module::{same_type, Module, ProcessIo};
+use dsp::module::{same_type, Module, ProcessIo, Smoother};
 use dsp::patch::{Connection, ModuleDecl, MAX_CONNECTIONS, MAX_MODULES};
 use dsp::registry::ModuleType;
 use dsp::render::render_graph;
 use dsp::spec::{ModuleSpec, ParamSpec, PortSpec};
 use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
-use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 // `disable_release` (assert_no_alloc's default) removes the checker in release.
@@ -48,8 +47,8 @@ struct NanBomb {
 }
 
 impl Module for NanBomb {
-    fn spec(&self) -> &'static ModuleSpec {
-        &BOMB_SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut []
     }
     fn set_param(&mut self, _index: usize, value: f32) {
         self.mode = value;
@@ -69,9 +68,6 @@ impl Module for NanBomb {
         BOMB_RESETS.fetch_add(1, Ordering::SeqCst);
     }
     fn carry_from(&mut self, _old: &dyn Module) {}
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 static PROBE_SPEC: ModuleSpec = ModuleSpec {
@@ -89,8 +85,8 @@ struct Probe {
 }
 
 impl Module for Probe {
-    fn spec(&self) -> &'static ModuleSpec {
-        &PROBE_SPEC
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut []
     }
     fn set_param(&mut self, _index: usize, _value: f32) {}
     fn set_gate(&mut self, on: bool) {
@@ -110,9 +106,6 @@ impl Module for Probe {
         if let Some(o) = same_type::<Probe>(old) {
             self.gate = o.gate;
         }
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

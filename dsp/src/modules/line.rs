@@ -1,0 +1,96 @@
+//! A delay line for the modules that need one (comb, allpass, chorus,
+//! flanger, pingpong, limiter): memory allocated once at construction on the
+//! control thread, read with linear interpolation.
+
+/// A delay in samples split into whole samples and a fraction, for
+/// [`DelayLine::read_at`] (computed once while the delay holds still).
+#[derive(Debug, Clone, Copy)]
+pub struct Tap {
+    whole: usize,
+    frac: f32,
+}
+
+impl Tap {
+    /// `d` samples, clamped to `[1, max]` (NaN: 1).
+    #[inline]
+    pub fn new(d: f32, max: f32) -> Self {
+        let d = if d >= 1.0 { d.min(max) } else { 1.0 };
+        let whole = d as usize;
+        Tap {
+            whole,
+            frac: d - whole as f32,
+        }
+    }
+}
+
+/// Power-of-two ring buffer of past samples.
+pub struct DelayLine {
+    buf: Box<[f32]>,
+    mask: usize,
+    /// Next write position.
+    w: usize,
+}
+
+impl DelayLine {
+    /// A silent line holding at least `max_delay` samples of history.
+    pub fn new(max_delay: usize) -> Self {
+        let len = (max_delay + 2).next_power_of_two();
+        DelayLine {
+            buf: vec![0.0; len].into_boxed_slice(),
+            mask: len - 1,
+            w: 0,
+        }
+    }
+
+    /// Longest delay that [`DelayLine::read`] accepts, in samples.
+    pub fn max_delay(&self) -> f32 {
+        (self.buf.len() - 2) as f32
+    }
+
+    /// Appends one sample.
+    #[inline]
+    pub fn write(&mut self, x: f32) {
+        self.buf[self.w] = x;
+        self.w = (self.w + 1) & self.mask;
+    }
+
+    /// The sample written `d` samples ago (`d` ≥ 1: the last write is at 1),
+    /// linearly interpolated; `d` is clamped to `[1, max_delay]`, NaN reads 1.
+    #[inline]
+    pub fn read(&self, d: f32) -> f32 {
+        self.read_at(Tap::new(d, self.max_delay()))
+    }
+
+    /// [`DelayLine::read`] at a delay split beforehand.
+    #[inline]
+    pub fn read_at(&self, t: Tap) -> f32 {
+        let a = self.buf[self.w.wrapping_sub(t.whole) & self.mask];
+        let b = self.buf[self.w.wrapping_sub(t.whole + 1) & self.mask];
+        a + (b - a) * t.frac
+    }
+
+    /// The sample written exactly `d` samples ago (`1 ≤ d ≤ max_delay`).
+    #[inline]
+    pub fn tap(&self, d: usize) -> f32 {
+        self.buf[self.w.wrapping_sub(d) & self.mask]
+    }
+
+    /// Silence.
+    pub fn clear(&mut self) {
+        self.fill(0.0);
+    }
+
+    /// A history of `v` only.
+    pub fn fill(&mut self, v: f32) {
+        self.buf.fill(v);
+        self.w = 0;
+    }
+
+    /// Takes `old`'s history when both lines have the same length.
+    pub fn carry_from(&mut self, old: &DelayLine) {
+        if old.buf.len() == self.buf.len() {
+            self.buf.copy_from_slice(&old.buf);
+            self.w = old.w;
+        }
+    }
+}
