@@ -94,6 +94,10 @@ pub struct Engine {
     /// Remembered connections whose other port does not exist (yet): made
     /// as soon as that port appears. At most [`MAX_UNRESTORED`], oldest dropped.
     unrestored: Vec<(String, String)>,
+    /// Connections that went away at the last look while their port still
+    /// existed: a client closing loses its connections before its ports, so
+    /// they are forgotten only if the port is still there at the next look.
+    went_away: Vec<(String, String)>,
     rt_priority: Option<i32>,
     /// Must outlive the client it is registered with.
     latency: Option<Box<LatencyReporter>>,
@@ -168,6 +172,7 @@ impl Engine {
             collector: Some((collector_thread, stop)),
             connections: Vec::new(),
             unrestored: Vec::new(),
+            went_away: Vec::new(),
             rt_priority,
             latency: None,
         };
@@ -243,12 +248,16 @@ impl Engine {
                 }
             }
         }
-        for (src, dsts) in names.iter().zip(self.connections.iter()) {
-            for dst in dsts {
-                if !self.unrestored.iter().any(|(s, d)| s == src && d == dst) {
-                    self.unrestored.push((src.clone(), dst.clone()));
-                }
-            }
+        // Everything connected at the last look, and what went away just
+        // before the server did (its clients were closing).
+        let wanted: Vec<(String, String)> = names
+            .iter()
+            .zip(self.connections.iter())
+            .flat_map(|(src, dsts)| dsts.iter().map(move |d| (src.clone(), d.clone())))
+            .chain(std::mem::take(&mut self.went_away))
+            .collect();
+        for (src, dst) in wanted {
+            wait_for_port(&mut self.unrestored, src, dst);
         }
         self.client = Some(active_client);
         self.restore_connections();
@@ -335,15 +344,20 @@ impl Engine {
                     .unwrap_or_default()
             })
             .collect();
+        // Second look at those that went away last time: kept if their port
+        // has gone since, forgotten (a user removed them) otherwise.
+        for (src, dst) in std::mem::take(&mut self.went_away) {
+            if cl.port_by_name(&dst).is_none() {
+                wait_for_port(&mut self.unrestored, src, dst);
+            }
+        }
         for (i, dsts) in self.connections.iter().enumerate() {
             let src = format!("{}:out_{}", cl.name(), i + 1);
-            for dst in dsts {
-                let vanished = cl.port_by_name(dst).is_none();
-                if vanished && !self.unrestored.iter().any(|(s, d)| *s == src && d == dst) {
-                    if self.unrestored.len() >= MAX_UNRESTORED {
-                        self.unrestored.remove(0);
-                    }
-                    self.unrestored.push((src.clone(), dst.clone()));
+            for dst in dsts.iter().filter(|d| !now[i].contains(d)) {
+                if cl.port_by_name(dst).is_some() {
+                    self.went_away.push((src.clone(), dst.clone()));
+                } else {
+                    wait_for_port(&mut self.unrestored, src.clone(), dst.clone());
                 }
             }
         }
@@ -449,4 +463,16 @@ fn client_rt_priority(client: &jack::Client) -> Option<i32> {
     // SAFETY: plain libjack query on a live client.
     let p = unsafe { jack::jack_sys::jack_client_real_time_priority(client.raw()) };
     (p > 0).then_some(p)
+}
+
+/// Keeps `src -> dst` in `list` to be made when `dst` appears (at most
+/// [`MAX_UNRESTORED`], oldest dropped).
+fn wait_for_port(list: &mut Vec<(String, String)>, src: String, dst: String) {
+    if list.iter().any(|(s, d)| *s == src && *d == dst) {
+        return;
+    }
+    if list.len() >= MAX_UNRESTORED {
+        list.remove(0);
+    }
+    list.push((src, dst));
 }

@@ -3,13 +3,14 @@
 //! real-time threads, and hands them over through the workers' queues.
 
 pub mod clock;
+mod commits;
 mod notes;
 mod recover;
 pub mod transport;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
-use crate::rt::shared::other_slot;
+use crate::rt::shared::{other_slot, CONTROL_RESERVE, WORKER_QUEUE};
 use crate::rt::worker::EVENT_CAPACITY;
 use basedrop::Owned;
 use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
@@ -66,6 +67,9 @@ pub enum Notice {
 
 struct Queued {
     ticket: Ticket,
+    /// Earlier commits this one superseded while they waited: answered
+    /// with it.
+    also: Vec<Ticket>,
     patch: Patch,
     at: Option<u64>,
     /// Switch on the next such boundary of the transport instead.
@@ -80,6 +84,7 @@ enum Phase {
     /// A handover was sent; waiting for the callback's switch.
     Switching {
         ticket: Ticket,
+        also: Vec<Ticket>,
         patch: Box<Patch>,
         version: u32,
         sent: Instant,
@@ -87,6 +92,8 @@ enum Phase {
         landed: Option<(i64, f64)>,
         /// Timeline frame it was scheduled for.
         at: Option<u64>,
+        /// Why it is being cancelled, once a cancel was sent to the worker.
+        cancel: Option<&'static str>,
     },
     /// Switched; waiting for the old slot to stop so it can be reloaded.
     Reloading { slot: usize, since: Instant },
@@ -216,124 +223,6 @@ impl Control {
         }
     }
 
-    /// Compiles the pending patch and hot-swaps it in, at timeline frame `at`
-    /// or as soon as possible. Errors (cycles, unknown modules...) come back
-    /// at once; the switch is reported later as `Notice::Committed`.
-    pub fn commit(&mut self, engine: &mut Engine, at: Option<u64>) -> Result<Ticket, PatchError> {
-        self.commit_on(engine, at, None)
-    }
-
-    /// Like [`Control::commit`], switching exactly on the first frame of the
-    /// next boundary `q` of the transport (waiting while it is stopped,
-    /// unless `quant_now`); `/done` then reports the bar and beat.
-    pub fn commit_quantized(
-        &mut self,
-        engine: &mut Engine,
-        q: transport::Quantum,
-    ) -> Result<Ticket, PatchError> {
-        self.commit_on(engine, None, Some(q))
-    }
-
-    fn commit_on(
-        &mut self,
-        engine: &mut Engine,
-        at: Option<u64>,
-        quant: Option<transport::Quantum>,
-    ) -> Result<Ticket, PatchError> {
-        // Compile now so errors reach the sender at once.
-        let graph = self.build(engine, &self.pending)?;
-        let ticket = Ticket(self.next_ticket);
-        self.next_ticket += 1;
-        self.queue.push_back(Queued {
-            ticket,
-            patch: self.pending.clone(),
-            at,
-            quant,
-            graph: Some((graph, engine.sample_rate())),
-        });
-        self.pump(engine);
-        // A commit left waiting keeps its patch only (bounded memory).
-        self.queue.iter_mut().for_each(|q| q.graph = None);
-        Ok(ticket)
-    }
-
-    /// Sends the next queued commit when nothing is in flight.
-    fn pump(&mut self, engine: &mut Engine) {
-        if !matches!(self.phase, Phase::Idle) || self.failover_in_flight {
-            return;
-        }
-        let Some(mut q) = self.queue.pop_front() else {
-            return;
-        };
-        let mut landed = None;
-        let mut on_beat = None;
-        if let Some(quant) = q.quant {
-            match transport::next_boundary(engine, quant) {
-                transport::Landing::At {
-                    frame,
-                    beats,
-                    bar,
-                    beat,
-                } => {
-                    log::info!(
-                        "commit quantized to bar {bar} beat {beat} (timeline frame {frame})"
-                    );
-                    q.at = Some(frame);
-                    on_beat = Some(beats);
-                    landed = Some((bar, beat));
-                }
-                transport::Landing::Wait if self.quant_now => {}
-                transport::Landing::Wait => {
-                    // Stopped: wait at the head of the queue for the transport to roll.
-                    self.queue.push_front(q);
-                    return;
-                }
-            }
-        }
-        let compiled = q.graph.take().filter(|(_, sr)| *sr == engine.sample_rate());
-        let graph = match compiled.map_or_else(|| self.build(engine, &q.patch), |(g, _)| Ok(g)) {
-            Ok(g) => g,
-            Err(e) => {
-                self.notices.push(Notice::CommitFailed {
-                    ticket: q.ticket,
-                    reason: e.to_string(),
-                });
-                return self.pump(engine);
-            }
-        };
-        let sh = engine.shared.clone();
-        let active = sh.stats.active_slot.load(Acquire) as usize;
-        let version = self.next_version;
-        self.next_version += 1;
-        let at =
-            q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
-        self.plugins
-            .before_switch(&sh.fade_frames, &self.committed, &q.patch);
-        let cmd = WorkerCmd::Handover {
-            graph,
-            to: other_slot(active),
-            at,
-            version,
-            beat: on_beat,
-        };
-        if sh.slots[active].cmds.push(cmd).is_err() {
-            self.notices.push(Notice::CommitFailed {
-                ticket: q.ticket,
-                reason: "worker queue full".into(),
-            });
-            return;
-        }
-        sh.slots[active].wake();
-        self.phase = Phase::Switching {
-            ticket: q.ticket,
-            patch: Box::new(q.patch),
-            version,
-            sent: Instant::now(),
-            landed,
-            at,
-        };
-    }
-
     /// Resolves `id` and `param` against what plays.
     fn resolve(
         &self,
@@ -363,6 +252,7 @@ impl Control {
             return self.set_voice_live(engine, (inst, inner), param, value, frame);
         }
         let (name, pi, _) = self.resolve(id, param)?;
+        room_for_event(engine)?;
         self.reserve(engine, frame)?;
         let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
         if self.pending.module_index(id).is_some() {
@@ -396,6 +286,7 @@ impl Control {
             return Err(PatchError::NoGate(id.to_string()));
         }
         let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
+        room_for_event(engine)?;
         self.reserve(engine, frame)?;
         self.send_event(
             engine,
@@ -410,6 +301,7 @@ impl Control {
     }
 
     /// Refuses a timed event when the workers' event lists would overflow.
+    /// (Room in the queues themselves is checked by [`room_for_event`].)
     fn reserve(&mut self, engine: &Engine, frame: Option<u64>) -> Result<(), PatchError> {
         let Some(frame) = frame else {
             return Ok(());
@@ -492,6 +384,7 @@ impl Control {
                     }
                     if let Phase::Switching {
                         ticket,
+                        also,
                         patch,
                         version: v,
                         sent,
@@ -510,14 +403,16 @@ impl Control {
                             "patch version {v} plays on slot {slot} ({:.1} ms after commit)",
                             sent.elapsed().as_secs_f64() * 1e3
                         );
-                        if let Some((bar, beat)) = landed {
-                            self.notices.push(Notice::Landed { ticket, bar, beat });
+                        for ticket in also.into_iter().chain([ticket]) {
+                            if let Some((bar, beat)) = landed {
+                                self.notices.push(Notice::Landed { ticket, bar, beat });
+                            }
+                            self.notices.push(Notice::Committed {
+                                ticket,
+                                slot,
+                                version: v,
+                            });
                         }
-                        self.notices.push(Notice::Committed {
-                            ticket,
-                            slot,
-                            version: v,
-                        });
                     }
                 }
                 EngineEvent::Stopped { slot } => {
@@ -530,6 +425,7 @@ impl Control {
                     log::error!("worker {slot} died");
                     self.fail_over(engine, slot);
                 }
+                EngineEvent::Cancelled { version } => self.cancelled(version),
             }
         }
     }
@@ -599,4 +495,18 @@ impl Control {
             };
         }
     }
+}
+
+/// Refuses a live change when a worker's queue has no room left outside the
+/// part kept for control commands, so `/mod` traffic can never keep a
+/// handover, a stop or a reload from reaching a worker.
+fn room_for_event(engine: &Engine) -> Result<(), PatchError> {
+    let limit = WORKER_QUEUE - CONTROL_RESERVE;
+    if engine.shared.slots.iter().any(|s| s.cmds.len() >= limit) {
+        return Err(PatchError::OverCapacity {
+            what: "live changes waiting for the workers",
+            limit,
+        });
+    }
+    Ok(())
 }

@@ -69,11 +69,16 @@ impl Control {
 
     /// Puts a commit that was switching back at the head of the queue.
     pub(super) fn requeue_switching(&mut self) {
-        if let Phase::Switching { ticket, patch, .. } =
-            std::mem::replace(&mut self.phase, Phase::Idle)
+        if let Phase::Switching {
+            ticket,
+            also,
+            patch,
+            ..
+        } = std::mem::replace(&mut self.phase, Phase::Idle)
         {
             self.queue.push_front(Queued {
                 ticket,
+                also,
                 patch: *patch,
                 at: None,
                 quant: None,

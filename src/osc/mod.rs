@@ -100,6 +100,10 @@ impl Backend for Live<'_> {
         self.control.commit(self.engine, at)
     }
 
+    fn cancel(&mut self) -> usize {
+        self.control.cancel(self.engine)
+    }
+
     fn set_live(
         &mut self,
         id: &str,
@@ -169,7 +173,16 @@ impl Backend for Live<'_> {
     }
 
     fn telemetry(&self) -> Vec<(String, f64)> {
-        crate::status::telemetry(&self.engine.shared)
+        let mut t = crate::status::telemetry(&self.engine.shared);
+        let pending = self.control.pending_commits();
+        let sh = &self.engine.shared;
+        let scheduled_in = pending.at.map_or(-1.0, |f| {
+            f.saturating_sub(sh.next_frame.load(Relaxed)) as f64
+                / self.engine.sample_rate().max(1.0) as f64
+        });
+        t.push(("commits.pending".into(), pending.count as f64));
+        t.push(("commits.scheduled_in".into(), scheduled_in));
+        t
     }
 
     fn record_start(&mut self, path: &Path) -> Result<(), String> {
@@ -237,7 +250,11 @@ impl Surface {
             socket,
             listener,
             tcp,
-            dispatcher: Dispatcher::new(args.patch_dir.clone(), args.record_dir.clone()),
+            dispatcher: {
+                let mut d = Dispatcher::new(args.patch_dir.clone(), args.record_dir.clone());
+                d.set_max_ahead(args.max_ahead);
+                d
+            },
             local,
         })
     }

@@ -51,6 +51,8 @@ pub enum Request {
     Commit,
     /// `/patch/abort`
     Abort,
+    /// `/patch/cancel`
+    Cancel,
     /// `/patch/clear`
     Clear,
     /// `/patch/dump [pending|active]`
@@ -308,6 +310,7 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
         }
         "/patch/commit" => a("/patch/commit").count(0, 0).map(|_| Request::Commit),
         "/patch/abort" => a("/patch/abort").count(0, 0).map(|_| Request::Abort),
+        "/patch/cancel" => a("/patch/cancel").count(0, 0).map(|_| Request::Cancel),
         "/patch/clear" => a("/patch/clear").count(0, 0).map(|_| Request::Clear),
         "/patch/dump" => {
             let a = a("/patch/dump [pending|active]");

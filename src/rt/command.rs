@@ -56,6 +56,12 @@ pub enum WorkerCmd {
         /// taken into account; never while the transport is stopped).
         beat: Option<f64>,
     },
+    /// Drop the pending handover of patch `version` if its frame has not
+    /// come (a scheduled commit superseded or cancelled).
+    Cancel {
+        /// The handover's patch version.
+        version: u32,
+    },
     /// Stop rendering and retire the graph.
     Stop,
     /// Apply `event` at timeline frame `frame` (at once if that has passed).
@@ -108,6 +114,11 @@ pub enum EngineEvent {
     Stopped {
         /// Its slot.
         slot: usize,
+    },
+    /// A worker dropped the pending handover of `version` (after `Cancel`).
+    Cancelled {
+        /// Its patch version.
+        version: u32,
     },
     /// A worker panicked and its thread ended.
     Died {

@@ -10,6 +10,9 @@ use std::thread::Thread;
 
 /// Capacity of each worker's command queue (live `/mod` traffic goes here).
 pub const WORKER_QUEUE: usize = 8192;
+/// Places of each worker queue that live changes may not take: kept for
+/// control commands (handover, start, stop, load, cancel).
+pub const CONTROL_RESERVE: usize = 64;
 
 /// The other one of the two slots (0 ↔ 1): the standby of the playing
 /// slot, or the one a commit or failover switches to. There are exactly two.

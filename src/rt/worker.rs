@@ -181,6 +181,13 @@ impl Worker {
                     self.try_handover();
                 }
             }
+            WorkerCmd::Cancel { version } => {
+                if self.handover.as_ref().is_some_and(|h| h.version == version) {
+                    // The graph goes to the collector thread.
+                    self.handover = None;
+                    self.shared.post(EngineEvent::Cancelled { version });
+                }
+            }
             WorkerCmd::Stop => {
                 self.handover = None;
                 self.rendering = false;

@@ -63,6 +63,8 @@ pub trait Backend: Progress {
     fn abort(&mut self);
     /// Compiles pending and switches to it at frame `at` (or at once).
     fn commit(&mut self, at: Option<u64>) -> Result<Ticket, PatchError>;
+    /// Cancels the commits that have not switched yet; how many.
+    fn cancel(&mut self) -> usize;
     /// Live, smoothed parameter change on what plays.
     fn set_live(
         &mut self,

@@ -34,9 +34,9 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use sync::SyncWait;
 
-/// Timetags further ahead than this are refused (a commit waiting for its
-/// frame holds back every later commit).
-pub const MAX_AHEAD_SECS: f64 = 3600.0;
+/// Timetags further ahead than this many seconds are refused by default
+/// (`--max-ahead`).
+pub const MAX_AHEAD_SECS: f64 = 60.0;
 /// Longest reply text (`/patch.dump`) sent over UDP.
 pub const MAX_REPLY_TEXT: usize = crate::osc::peer::MAX_UDP_REPLY_TEXT;
 /// Most clients registered with `/notify`.
@@ -60,6 +60,8 @@ pub struct Dispatcher {
     events_sent: bool,
     quit: bool,
     warn: WarnLimit,
+    /// Horizon for timetags, in seconds.
+    max_ahead: f64,
     /// Replies waiting to be sent, in order.
     pub out: Vec<Reply>,
     /// `/at` messages waiting for their beat, sorted by beat.
@@ -85,10 +87,16 @@ impl Dispatcher {
             events_sent: false,
             quit: false,
             warn: WarnLimit::new(),
+            max_ahead: MAX_AHEAD_SECS,
             out: Vec::new(),
             at: Vec::new(),
             landed: None,
         }
+    }
+
+    /// Refuses timetags more than `secs` seconds ahead (`--max-ahead`).
+    pub fn set_max_ahead(&mut self, secs: f64) {
+        self.max_ahead = secs;
     }
 
     /// Where patches and recordings go from now on (a new NSM session).
@@ -122,8 +130,10 @@ impl Dispatcher {
         let items = flatten(packet);
         let mut now = None;
         let mut rendered = None;
-        // All timed messages of one packet map through one reference point,
-        // so their frames keep exactly the spacing of their timetags.
+        // Each timed message's frame comes from its own timetag, all of one
+        // packet through one reference point (the first future tag), so their
+        // frames keep exactly the spacing of their timetags whatever the
+        // nesting; a tag in the past never becomes the reference.
         let mut anchor: Option<(f64, u64)> = None;
         let mut late_seen: Vec<usize> = Vec::new();
         for item in items {
@@ -132,32 +142,35 @@ impl Dispatcher {
                 When::At(t) => {
                     let now = *now.get_or_insert_with(|| b.unix_now());
                     let rendered = *rendered.get_or_insert_with(|| b.rendered());
-                    if !t.is_finite() || t - now > MAX_AHEAD_SECS {
+                    if !t.is_finite() || t - now > self.max_ahead {
                         self.fail(
                             from,
                             &item.msg.addr,
                             &format!(
-                                "timetag is {:.0} s ahead; at most {MAX_AHEAD_SECS:.0} s are accepted",
-                                t - now
+                                "timetag is {:.0} s ahead; at most {:.0} s are accepted (--max-ahead)",
+                                t - now,
+                                self.max_ahead
                             ),
                         );
                         continue;
                     }
                     let sr = b.sample_rate();
-                    let (t0, f0) = match anchor {
-                        Some(a) => a,
-                        None => {
-                            let a = (t, b.frame_at(t));
-                            anchor = Some(a);
-                            a
-                        }
+                    // Past tags never anchor: they are late whatever frame they map to.
+                    let f = if t <= now {
+                        0
+                    } else {
+                        let (t0, f0) = *anchor.get_or_insert_with(|| (t, b.frame_at(t)));
+                        (f0 as f64 + ((t - t0) * sr).round()).max(0.0) as u64
                     };
-                    let f = (f0 as f64 + ((t - t0) * sr).round()).max(0.0) as u64;
                     if t <= now || f < rendered {
                         if !late_seen.contains(&item.bundle) {
                             late_seen.push(item.bundle);
                             self.late_bundles += 1;
-                            let secs = (now - t).max(rendered.saturating_sub(f) as f64 / sr);
+                            let secs = if t <= now {
+                                now - t
+                            } else {
+                                rendered.saturating_sub(f) as f64 / sr
+                            };
                             if self.warn.allow() {
                                 log::warn!(
                                     "OSC from {from}: bundle with {} arrived {:.1} ms late; applied at once",
@@ -205,6 +218,10 @@ impl Dispatcher {
             Request::Set { id, param, value } => self.set(b, from, &id, &param, &value)?,
             Request::Commit => self.commit(b, from, frame)?,
             Request::Abort => self.abort(b, from),
+            Request::Cancel => {
+                let n = b.cancel();
+                self.done(from, "/patch/cancel", vec![reply::int(n as u64)]);
+            }
             Request::Clear => self.clear(b, from),
             Request::Dump { pending } => self.dump(b, from, pending)?,
             Request::Load { name } => self.load(b, from, name)?,

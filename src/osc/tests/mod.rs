@@ -10,6 +10,7 @@ mod fuzz;
 mod instruments;
 mod live;
 mod notify;
+mod timetags;
 
 use super::decode::{self, decode, flatten, timetag, to_timetag, When};
 use super::dispatch::{modules_list, Backend, Dispatcher, Progress, Status};
@@ -102,6 +103,9 @@ impl Backend for Mock {
     }
     fn abort(&mut self) {
         self.pending = self.committed.clone();
+    }
+    fn cancel(&mut self) -> usize {
+        std::mem::take(&mut self.queued).len()
     }
     fn commit(&mut self, at: Option<u64>) -> Result<Ticket, PatchError> {
         Graph::compile(&self.pending, &self.reg, self.sr as f32, 2)?;

@@ -1,0 +1,262 @@
+//! The commit queue: commits wait while another switches, collapse when too
+//! many wait, and a commit scheduled for a future frame can be superseded by
+//! a later one or cancelled (`/patch/cancel`).
+
+use super::{transport, Control, Notice, Phase, Queued, Ticket};
+use crate::engine::Engine;
+use crate::rt::command::WorkerCmd;
+use crate::rt::shared::other_slot;
+use dsp::PatchError;
+use std::sync::atomic::Ordering::*;
+use std::time::Instant;
+
+/// Most commits waiting with their own patch; a further one replaces the
+/// newest waiting patch (that commit is answered when the newer one plays).
+pub const MAX_QUEUED: usize = 8;
+/// Most superseded commits answered together with one waiting commit; older
+/// ones are answered with `/fail` at once.
+pub const MAX_SUPERSEDED: usize = 256;
+
+/// What `/status` shows of the commit machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingCommits {
+    /// Commits accepted and not yet playing (switching or waiting).
+    pub count: usize,
+    /// Timeline frame a switching commit is scheduled for, if timed.
+    pub at: Option<u64>,
+}
+
+impl Control {
+    /// Compiles the pending patch and hot-swaps it in, at timeline frame `at`
+    /// or as soon as possible. Errors (cycles, unknown modules...) come back
+    /// at once; the switch is reported later as `Notice::Committed`. A
+    /// commit scheduled for a later frame that has not switched yet is
+    /// superseded by this one.
+    pub fn commit(&mut self, engine: &mut Engine, at: Option<u64>) -> Result<Ticket, PatchError> {
+        self.commit_on(engine, at, None)
+    }
+
+    /// Like [`Control::commit`], switching exactly on the first frame of the
+    /// next boundary `q` of the transport (waiting while it is stopped,
+    /// unless `quant_now`); `/done` then reports the bar and beat.
+    pub fn commit_quantized(
+        &mut self,
+        engine: &mut Engine,
+        q: transport::Quantum,
+    ) -> Result<Ticket, PatchError> {
+        self.commit_on(engine, None, Some(q))
+    }
+
+    fn commit_on(
+        &mut self,
+        engine: &mut Engine,
+        at: Option<u64>,
+        quant: Option<transport::Quantum>,
+    ) -> Result<Ticket, PatchError> {
+        // Compile now so errors reach the sender at once.
+        let graph = self.build(engine, &self.pending)?;
+        let ticket = Ticket(self.next_ticket);
+        self.next_ticket += 1;
+        let patch = self.pending.clone();
+        let full = self.queue.len() >= MAX_QUEUED;
+        match self.queue.back_mut() {
+            Some(last) if full => {
+                last.also.push(last.ticket);
+                if last.also.len() > MAX_SUPERSEDED {
+                    let oldest = last.also.remove(0);
+                    self.notices.push(Notice::CommitFailed {
+                        ticket: oldest,
+                        reason: format!("superseded: more than {MAX_SUPERSEDED} commits waiting"),
+                    });
+                }
+                last.ticket = ticket;
+                last.patch = patch;
+                last.at = at;
+                last.quant = quant;
+                last.graph = None;
+            }
+            _ => self.queue.push_back(Queued {
+                ticket,
+                also: Vec::new(),
+                patch,
+                at,
+                quant,
+                graph: Some((graph, engine.sample_rate())),
+            }),
+        }
+        self.cancel_scheduled(engine, "superseded by a later commit");
+        self.pump(engine);
+        // A commit left waiting keeps its patch only (bounded memory).
+        self.queue.iter_mut().for_each(|q| q.graph = None);
+        Ok(ticket)
+    }
+
+    /// Cancels every commit that has not switched yet: the waiting ones at
+    /// once, a scheduled one if its frame has not come. Returns how many.
+    pub fn cancel(&mut self, engine: &mut Engine) -> usize {
+        let mut n = 0;
+        for q in std::mem::take(&mut self.queue) {
+            for ticket in q.also.into_iter().chain([q.ticket]) {
+                n += 1;
+                self.notices.push(Notice::CommitFailed {
+                    ticket,
+                    reason: "cancelled by /patch/cancel".into(),
+                });
+            }
+        }
+        if self.cancel_scheduled(engine, "cancelled by /patch/cancel") {
+            n += 1;
+        }
+        n
+    }
+
+    /// Asks the playing worker to drop a handover scheduled for a frame not
+    /// reached yet. True if asked; the answer comes as `Cancelled` (or, if
+    /// the frame came first, as the switch).
+    fn cancel_scheduled(&mut self, engine: &Engine, why: &'static str) -> bool {
+        let sh = &engine.shared;
+        let active = sh.stats.active_slot.load(Acquire) as usize & 1;
+        let rendered = sh.slots[active].produced.load(Acquire);
+        let Phase::Switching {
+            at: Some(f),
+            cancel: cancel @ None,
+            version,
+            ..
+        } = &mut self.phase
+        else {
+            return false;
+        };
+        if *f <= rendered {
+            return false;
+        }
+        if sh.slots[active]
+            .cmds
+            .push(WorkerCmd::Cancel { version: *version })
+            .is_err()
+        {
+            return false;
+        }
+        sh.slots[active].wake();
+        *cancel = Some(why);
+        true
+    }
+
+    /// The playing worker dropped the handover of `version`.
+    pub(super) fn cancelled(&mut self, version: u32) {
+        if !matches!(self.phase, Phase::Switching { version: v, .. } if v == version) {
+            return;
+        }
+        if let Phase::Switching {
+            ticket,
+            also,
+            cancel,
+            ..
+        } = std::mem::replace(&mut self.phase, Phase::Idle)
+        {
+            let reason = cancel.unwrap_or("cancelled");
+            log::info!("scheduled commit (version {version}) {reason}");
+            for ticket in also.into_iter().chain([ticket]) {
+                self.notices.push(Notice::CommitFailed {
+                    ticket,
+                    reason: reason.into(),
+                });
+            }
+        }
+    }
+
+    /// Commits accepted and not playing yet, for `/status`.
+    pub fn pending_commits(&self) -> PendingCommits {
+        let waiting: usize = self.queue.iter().map(|q| 1 + q.also.len()).sum();
+        match &self.phase {
+            Phase::Switching { also, at, .. } => PendingCommits {
+                count: waiting + 1 + also.len(),
+                at: *at,
+            },
+            _ => PendingCommits {
+                count: waiting,
+                at: None,
+            },
+        }
+    }
+
+    /// Sends the next queued commit when nothing is in flight.
+    pub(super) fn pump(&mut self, engine: &mut Engine) {
+        if !matches!(self.phase, Phase::Idle) || self.failover_in_flight {
+            return;
+        }
+        let Some(mut q) = self.queue.pop_front() else {
+            return;
+        };
+        let mut landed = None;
+        let mut on_beat = None;
+        if let Some(quant) = q.quant {
+            match transport::next_boundary(engine, quant) {
+                transport::Landing::At {
+                    frame,
+                    beats,
+                    bar,
+                    beat,
+                } => {
+                    log::info!(
+                        "commit quantized to bar {bar} beat {beat} (timeline frame {frame})"
+                    );
+                    q.at = Some(frame);
+                    on_beat = Some(beats);
+                    landed = Some((bar, beat));
+                }
+                transport::Landing::Wait if self.quant_now => {}
+                transport::Landing::Wait => {
+                    // Stopped: wait at the head of the queue for the transport to roll.
+                    self.queue.push_front(q);
+                    return;
+                }
+            }
+        }
+        let compiled = q.graph.take().filter(|(_, sr)| *sr == engine.sample_rate());
+        let graph = match compiled.map_or_else(|| self.build(engine, &q.patch), |(g, _)| Ok(g)) {
+            Ok(g) => g,
+            Err(e) => {
+                for ticket in q.also.into_iter().chain([q.ticket]) {
+                    self.notices.push(Notice::CommitFailed {
+                        ticket,
+                        reason: e.to_string(),
+                    });
+                }
+                return self.pump(engine);
+            }
+        };
+        let sh = engine.shared.clone();
+        let active = sh.stats.active_slot.load(Acquire) as usize;
+        let version = self.next_version;
+        self.next_version += 1;
+        let at =
+            q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
+        let cmd = WorkerCmd::Handover {
+            graph,
+            to: other_slot(active),
+            at,
+            version,
+            beat: on_beat,
+        };
+        if sh.slots[active].cmds.push(cmd).is_err() {
+            for ticket in q.also.into_iter().chain([q.ticket]) {
+                self.notices.push(Notice::CommitFailed {
+                    ticket,
+                    reason: "worker queue full".into(),
+                });
+            }
+            return;
+        }
+        sh.slots[active].wake();
+        self.phase = Phase::Switching {
+            ticket: q.ticket,
+            also: q.also,
+            patch: Box::new(q.patch),
+            version,
+            sent: Instant::now(),
+            landed,
+            at,
+            cancel: None,
+        };
+    }
+}
