@@ -185,8 +185,8 @@ impl Backend for Live<'_> {
         t
     }
 
-    fn record_start(&mut self, path: &Path) -> Result<(), String> {
-        self.engine.recorder.start(path, false)
+    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), String> {
+        self.engine.recorder.start(path, overwrite)
     }
 
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {

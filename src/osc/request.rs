@@ -99,8 +99,9 @@ pub enum Request {
     Notify(bool),
     /// `/sync id`
     Sync(OscType),
-    /// `/record/start [name]`
-    RecordStart(Option<String>),
+    /// `/record/start [name [overwrite]]`: the file name, and whether an
+    /// existing file of that name may be replaced.
+    RecordStart(Option<String>, bool),
     /// `/record/stop`
     RecordStop,
     /// `/modules`
@@ -369,13 +370,17 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             }
         }
         "/record/start" => {
-            let a = a("/record/start [NAME]");
-            a.count(0, 1)?;
+            let a = a("/record/start [NAME [overwrite]]");
+            a.count(0, 2)?;
             if args.is_empty() {
-                Ok(Request::RecordStart(None))
-            } else {
-                Ok(Request::RecordStart(Some(a.file_name(0)?)))
+                return Ok(Request::RecordStart(None, false));
             }
+            let overwrite = match args.get(1) {
+                None => false,
+                Some(OscType::String(w)) if w == "overwrite" => true,
+                Some(_) => return Err(a.wrong(1, "the word `overwrite`")),
+            };
+            Ok(Request::RecordStart(Some(a.file_name(0)?), overwrite))
         }
         "/record/stop" => a("/record/stop").count(0, 0).map(|_| Request::RecordStop),
         "/modules" => a("/modules").count(0, 0).map(|_| Request::Modules),

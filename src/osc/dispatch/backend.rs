@@ -93,7 +93,7 @@ pub trait Backend: Progress {
     /// Every engine counter by name (`status::telemetry`).
     fn telemetry(&self) -> Vec<(String, f64)>;
     /// Starts recording the output into `path`.
-    fn record_start(&mut self, path: &Path) -> Result<(), String>;
+    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), String>;
     /// Stops the recording: its file and length in frames.
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String>;
     /// The transport now (`None` without JACK).

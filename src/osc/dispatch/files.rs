@@ -71,6 +71,7 @@ impl Dispatcher {
         b: &mut dyn Backend,
         from: Peer,
         name: Option<String>,
+        overwrite: bool,
     ) -> Result<(), String> {
         std::fs::create_dir_all(&self.record_dir).map_err(|err| {
             format!(
@@ -83,7 +84,7 @@ impl Dispatcher {
             Some(n) => dir.join(format!("{n}.wav")),
             None => free_name(&dir, &format!("rec-{}", b.unix_now().max(0.0) as u64)),
         };
-        b.record_start(&path)?;
+        b.record_start(&path, overwrite)?;
         log::info!("recording to {}", path.display());
         self.done(from, "/record/start", vec![s(path.display().to_string())]);
         Ok(())

@@ -233,7 +233,7 @@ impl Dispatcher {
             Request::Telemetry => self.telemetry(b, from),
             Request::Notify(on) => self.set_notify(from, on)?,
             Request::Sync(id) => self.sync(b, from, id),
-            Request::RecordStart(name) => self.record_start(b, from, name)?,
+            Request::RecordStart(name, overwrite) => self.record_start(b, from, name, overwrite)?,
             Request::RecordStop => self.record_stop(b, from)?,
             Request::Modules => self.modules(b, from),
             r @ (Request::Note { .. }

@@ -209,3 +209,19 @@ fn late_bundles_apply_at_once_and_are_reported() {
     ));
     assert!(why.contains("ahead"), "{why}");
 }
+
+/// `/record/start NAME overwrite` replaces an existing file; without the word
+/// the same name is refused, and any other second word is a usage error.
+#[test]
+fn record_start_overwrites_only_when_asked() {
+    let mut r = Rig::new();
+    let path = r.dir.join("recordings").join("take.wav");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"old").unwrap();
+    let (_, why) = r.fails(m("/record/start", vec![st("take")]));
+    assert!(why.contains("exists"), "{why}");
+    let (_, why) = r.fails(m("/record/start", vec![st("take"), st("please")]));
+    assert!(why.contains("overwrite"), "{why}");
+    r.ok(m("/record/start", vec![st("take"), st("overwrite")]));
+    assert_eq!(r.b.recording.as_deref(), Some(path.as_path()));
+}

@@ -189,9 +189,12 @@ impl Backend for Mock {
     fn telemetry(&self) -> Vec<(String, f64)> {
         vec![("cycles".into(), 12.0), ("slot0.lost_events".into(), 0.0)]
     }
-    fn record_start(&mut self, path: &Path) -> Result<(), String> {
+    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), String> {
         if self.recording.is_some() {
             return Err("a recording is already running".into());
+        }
+        if !overwrite && path.exists() {
+            return Err(format!("{} exists", path.display()));
         }
         self.recording = Some(path.to_path_buf());
         Ok(())
