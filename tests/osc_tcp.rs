@@ -50,6 +50,16 @@ fn oscsend_over_tcp_builds_and_commits_a_patch() {
         synth.port,
         &["/patch/create", "sssf", "osc1", "sine", "freq", "330"],
     );
+    // Each oscsend is its own connection with its own reader: nothing orders
+    // two connections' packets, so the commit waits until the create is in.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while created(&dump(&synth.osc, true)) != ["create osc1 sine"] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the create sent over TCP never reached the pending patch"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     oscsend_tcp(synth.port, &["/patch/commit"]);
     wait_status(&synth.osc, Duration::from_secs(5), |st| {
         st.patch_version == 1
