@@ -20,7 +20,7 @@ test: test-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --features fault-injection -- -D warnings
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) test --workspace --features fault-injection
+	CARGO=$(CARGO) jack-config/run-tests.sh
 
 bench: test-deps
 	bench/run.sh
