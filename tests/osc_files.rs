@@ -305,7 +305,9 @@ fn record_writes_a_wav_of_what_plays() {
         assert_mentions(&reason, &["no recording"]);
     }
     let reason = osc.fails("/record/start", vec![s("a"), s("b")]);
-    assert_mentions(&reason, &["expected 0 to 1 arguments, got 2"]);
+    assert_mentions(&reason, &["must be the word `overwrite`"]);
+    let reason = osc.fails("/record/start", vec![s("a"), s("overwrite"), s("c")]);
+    assert_mentions(&reason, &["expected 0 to 2 arguments, got 3"]);
     let reason = osc.fails("/record/stop", vec![s("take1")]);
     assert_mentions(&reason, &["expected 0 arguments, got 1"]);
     assert_eq!(entries(&dir).len(), takes + 2, "{:?}", entries(&dir));
