@@ -58,7 +58,9 @@ fn three_restarts_at_other_settings_keep_pitch_connections_and_period() {
         std::thread::sleep(Duration::from_millis(1500));
     }
     let mut underruns_seen = Vec::new();
-    for (rate, period) in [(44_100, 512), (48_000, 128), (96_000, 64)] {
+    // 96 kHz at 256 frames, not 64: a non-real-time dummy server on a VM
+    // cannot keep 0.67 ms periods (it xruns most cycles whoever its clients are).
+    for (rate, period) in [(44_100, 512), (48_000, 128), (96_000, 256)] {
         let when = format!("after a restart at {rate}/{period}");
         server.restart_with(rate, period);
         synth.wait_for_ports(&server, &OUTS, Duration::from_secs(20));
