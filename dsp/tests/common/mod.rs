@@ -183,41 +183,8 @@ pub fn zero_cross_freq(x: &[f32], sr: f64) -> f64 {
     count as f64 * sr / (last - first)
 }
 
-/// In-place iterative radix-2 complex FFT.
-pub fn fft(re: &mut [f64], im: &mut [f64]) {
-    let n = re.len();
-    assert!(n.is_power_of_two());
-    let mut j = 0;
-    for i in 1..n {
-        let mut bit = n >> 1;
-        while j & bit != 0 {
-            j ^= bit;
-            bit >>= 1;
-        }
-        j |= bit;
-        if i < j {
-            re.swap(i, j);
-            im.swap(i, j);
-        }
-    }
-    let mut len = 2;
-    while len <= n {
-        let ang = -std::f64::consts::TAU / len as f64;
-        for start in (0..n).step_by(len) {
-            for k in 0..len / 2 {
-                let (s, c) = (ang * k as f64).sin_cos();
-                let (a, b) = (start + k, start + k + len / 2);
-                let tr = re[b] * c - im[b] * s;
-                let ti = re[b] * s + im[b] * c;
-                re[b] = re[a] - tr;
-                im[b] = im[a] - ti;
-                re[a] += tr;
-                im[a] += ti;
-            }
-        }
-        len <<= 1;
-    }
-}
+/// The one FFT the workspace's tests share.
+pub use support::signal::fft;
 
 /// Blackman-Harris-windowed power spectrum (bins 0..=n/2) of `x[..n]`.
 pub fn spectrum(x: &[f32], n: usize) -> Vec<f64> {
