@@ -108,11 +108,9 @@ fn open_client(cfg: &Config) -> Result<jack::Client, StartError> {
     if !cfg.start_server {
         opts |= jack::ClientOptions::NO_START_SERVER;
     }
-    // libjack reports a missing server with several error lines per attempt;
-    // we say it once, in our own words.
-    jack::set_logger(jack::LoggerType::None);
+    crate::jack_log::install(true);
     let result = jack::Client::new(&cfg.name, opts);
-    jack::set_logger(jack::LoggerType::Log);
+    crate::jack_log::install(false);
     match result {
         Ok((c, _)) => Ok(c),
         Err(jack::Error::ClientError(s)) if s.contains(jack::ClientStatus::SERVER_FAILED) => {

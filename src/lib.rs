@@ -17,6 +17,7 @@ pub mod engine;
 #[cfg(feature = "fault-injection")]
 pub mod fault;
 pub mod graph_dot;
+pub mod jack_log;
 pub mod latency;
 pub mod nsm;
 pub mod osc;
