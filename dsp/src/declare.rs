@@ -15,6 +15,7 @@
 //!     outputs: [OUT = "out"],
 //!     params: [GAIN = shared::LEVEL],       // CONST = ParamSpec expression
 //!     gate: false,
+//!     // buffer: true,                     // reads a sample buffer (optional)
 //!     build: |cx| Box::new(Vca::new(cx.sample_rate)),
 //! }
 //! ```
@@ -33,6 +34,7 @@ macro_rules! module_type {
         outputs: [$($oc:ident = $oname:literal $(| $oa:literal)*),* $(,)?],
         params: [$($pc:ident = $p:expr),* $(,)?],
         gate: $gate:expr,
+        $(buffer: $buffer:expr,)?
         build: $build:expr $(,)?
     ) => {
         #[doc = concat!("Metadata of `", $name, "`, declared once (see [`crate::declare`]).")]
@@ -44,6 +46,7 @@ macro_rules! module_type {
             outputs: &[$($crate::spec::PortSpec::aliased($oname, &[$($oa),*])),*],
             params: &[$($p),*],
             gate: $gate,
+            buffer: false $(|| $buffer)?,
         };
 
         #[doc = concat!("The `", $name, "` type, for the registry.")]

@@ -146,6 +146,9 @@ impl Graph {
                 reg.build(t, &decl.id, sample_rate)?
             };
             module.seed(id_hash(&decl.id));
+            if t.spec.buffer {
+                module.set_buffer(decl.buffer.as_deref().and_then(|b| reg.sample(b)));
+            }
             for (i, p) in t.spec.params.iter().enumerate() {
                 let v = decl
                     .params

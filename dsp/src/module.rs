@@ -95,6 +95,11 @@ pub trait Module: AsAny + Send + 'static {
     /// samples live and offline. The graph passes a hash of the module id.
     fn seed(&mut self, _seed: u64) {}
 
+    /// The sample buffer named by the module's `buffer` setting (`None`:
+    /// none, or not loaded); only types declared with `buffer: true` get
+    /// one. Called on the control thread while the graph is compiled.
+    fn set_buffer(&mut self, _buffer: Option<crate::sample::SampleRef>) {}
+
     /// Gate on or off; ignored by modules without a gate.
     fn set_gate(&mut self, _on: bool) {}
 

@@ -51,6 +51,7 @@ pub type DynConstructor =
 pub struct Registry {
     types: Vec<ModuleType>,
     dynamic: Option<(Resolver, DynConstructor)>,
+    samples: Option<crate::sample::SampleLookup>,
 }
 
 impl Registry {
@@ -80,6 +81,17 @@ impl Registry {
     /// name, `build` makes their modules (the engine adds LV2 plugins this way).
     pub fn set_dynamic(&mut self, resolve: Resolver, build: DynConstructor) {
         self.dynamic = Some((resolve, build));
+    }
+
+    /// Where compiled graphs find sample buffers by name (the engine's
+    /// buffer store); without it every `buffer=` names no buffer.
+    pub fn set_samples(&mut self, lookup: crate::sample::SampleLookup) {
+        self.samples = Some(lookup);
+    }
+
+    /// The loaded sample buffer called `name`, if any.
+    pub fn sample(&self, name: &str) -> Option<crate::sample::SampleRef> {
+        self.samples.as_ref().and_then(|f| f(name))
     }
 
     /// The type called `name` or with `name` as an alias.

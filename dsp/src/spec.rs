@@ -181,6 +181,9 @@ pub struct ModuleSpec {
     pub params: &'static [ParamSpec],
     /// Whether the module reacts to gate events.
     pub gate: bool,
+    /// Whether the module reads a sample buffer, named in the patch by its
+    /// `buffer` setting (`create s sampler buffer=kick`; see [`crate::sample`]).
+    pub buffer: bool,
 }
 
 impl ModuleSpec {

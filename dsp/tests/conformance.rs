@@ -16,7 +16,7 @@ use dsp::{Event, EventKind, Graph, ParamArg, Patch, Registry};
 /// modulates every continuous parameter, and a second saw every gate-less
 /// choice-free audio path; returns the graph.
 fn harness(kind: &str, sr: f32) -> Graph {
-    let reg = Registry::standard();
+    let reg = registry();
     let t = reg.find(kind).unwrap();
     let mut p = Patch::new();
     p.create(
@@ -36,7 +36,7 @@ fn harness(kind: &str, sr: f32) -> Graph {
         ],
     )
     .unwrap();
-    p.create(&reg, "m", kind, &[]).unwrap();
+    create_subject(&mut p, &reg, kind);
     for port in t.spec.inputs {
         p.connect(&reg, "src.out", &format!("m.{}", port.name))
             .unwrap();
@@ -50,10 +50,19 @@ fn harness(kind: &str, sr: f32) -> Graph {
     Graph::compile(&p, &reg, sr, 2).unwrap()
 }
 
+/// Adds the module under test, `m` of type `kind`, reading the `test`
+/// buffer if its type reads one.
+fn create_subject(p: &mut Patch, reg: &Registry, kind: &str) {
+    let t = reg.find(kind).unwrap();
+    let buffer = [("buffer".to_string(), ParamArg::Text("test".into()))];
+    let named = if t.spec.buffer { &buffer[..] } else { &[] };
+    p.create(reg, "m", kind, named).unwrap();
+}
+
 /// Events for the harness: gates, and every parameter set to a value within
 /// range, at fixed absolute frames.
 fn harness_events(kind: &str) -> Vec<Event> {
-    let reg = Registry::standard();
+    let reg = registry();
     let t = reg.find(kind).unwrap();
     let mut events = Vec::new();
     for k in 0..8u32 {
@@ -79,7 +88,7 @@ fn harness_events(kind: &str) -> Vec<Event> {
 
 #[test]
 fn no_module_allocates_while_processing() {
-    for t in Registry::standard().types() {
+    for t in registry().types() {
         let kind = t.spec.name;
         let mut g = harness(kind, 48_000.0);
         let events = harness_events(kind);
@@ -108,7 +117,7 @@ fn no_module_allocates_while_processing() {
 /// or 1024 frames), with parameter and gate events and audio-rate modulation.
 #[test]
 fn every_module_is_block_size_invariant() {
-    for t in Registry::standard().types() {
+    for t in registry().types() {
         let kind = t.spec.name;
         let events = harness_events(kind);
         // One template so random generators start from the same state.
@@ -137,7 +146,7 @@ fn every_module_is_block_size_invariant() {
 
 #[test]
 fn every_module_carries_its_state() {
-    for t in Registry::standard().types() {
+    for t in registry().types() {
         let kind = t.spec.name;
         let events = harness_events(kind);
         let mut a = harness(kind, 48_000.0);
@@ -219,13 +228,13 @@ mod poison {
 /// every module recovers (it stops being reset) and produces finite output.
 #[test]
 fn every_module_survives_nan_and_infinity() {
-    let mut reg = Registry::standard();
+    let mut reg = registry();
     reg.register(poison::TYPE);
-    for t in Registry::standard().types() {
+    for t in registry().types() {
         let kind = t.spec.name;
         let mut p = Patch::new();
         p.create(&reg, "bad", "poison", &[]).unwrap();
-        p.create(&reg, "m", kind, &[]).unwrap();
+        create_subject(&mut p, &reg, kind);
         for port in t.spec.inputs {
             p.connect(&reg, "bad.out", &format!("m.{}", port.name))
                 .unwrap();
@@ -257,7 +266,7 @@ fn every_module_survives_nan_and_infinity() {
 /// starts at its default and a value set through the trait reaches it.
 #[test]
 fn every_declared_parameter_reaches_the_module() {
-    for t in Registry::standard().types() {
+    for t in registry().types() {
         let mut m = t.instantiate(48_000.0);
         let spec = t.spec;
         if m.params_mut().is_empty() && spec.name == "instrument" {
@@ -289,7 +298,7 @@ fn every_declared_parameter_reaches_the_module() {
 
 #[test]
 fn aliases_resolve() {
-    let reg = Registry::standard();
+    let reg = registry();
     for (kind, names) in [
         ("sine", &["frequency", "freq"][..]),
         ("saw", &["frequency"]),

@@ -22,6 +22,7 @@ static PROBE_SPEC: ModuleSpec = ModuleSpec {
     outputs: &[PortSpec::new("out")],
     params: &[],
     gate: true,
+    buffer: false,
 };
 
 struct Probe(bool);

@@ -118,6 +118,7 @@ fn make(uri: &str) -> Result<Entry, String> {
         outputs: Box::leak(outputs.into_boxed_slice()),
         params: Box::leak(params.into_boxed_slice()),
         gate: false,
+        buffer: false,
     }));
     let ty: &'static ModuleType = Box::leak(Box::new(ModuleType { spec, build }));
     Ok(Entry {

@@ -172,6 +172,7 @@ fn sampler_state_saves_and_restores_beside_a_patch() {
         id: "smp".into(),
         kind: format!("{PREFIX}{uri}"),
         params: vec![],
+        buffer: None,
     });
     patch.reindex();
     let text = {

@@ -26,6 +26,7 @@ static STALL_SPEC: ModuleSpec = ModuleSpec {
     outputs: &[PortSpec::new("out")],
     params: &[],
     gate: false,
+    buffer: false,
 };
 
 struct Stall;

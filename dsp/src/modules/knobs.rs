@@ -122,11 +122,12 @@ pub fn ms_to_samples(ms: f32, sr: f32, min: f32) -> f32 {
 /// Implements [`crate::Module`] for a type with a `knobs: Knobs<N>` field
 /// and the methods `run(&mut self, io)`, `clear(&mut self)` and
 /// `carry(&mut self, old: &Self)` (running state only; knobs are carried
-/// here). Optional extras: `gate = method` (gate events), `seed = method`.
+/// here). Optional extras: `gate = method` (gate events), `seed = method`,
+/// `buffer = field` (an `Option<SampleRef>` field set by `set_buffer`).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! knob_module {
-    ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)?) => {
+    ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)? $(, buffer = $buf:ident)?) => {
         impl $crate::module::Module for $t {
             fn params_mut(&mut self) -> &mut [$crate::module::Smoother] {
                 &mut self.knobs.0
@@ -136,6 +137,9 @@ macro_rules! knob_module {
             })?
             $(fn seed(&mut self, seed: u64) {
                 self.$seed(seed);
+            })?
+            $(fn set_buffer(&mut self, b: Option<$crate::sample::SampleRef>) {
+                self.$buf = b;
             })?
             fn process(&mut self, io: &mut $crate::module::ProcessIo) {
                 self.run(io);

@@ -74,4 +74,5 @@ types! {
     limiter,
     stereo,
     pingpong,
+    sampler,
 }

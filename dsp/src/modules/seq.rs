@@ -68,6 +68,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         62 63 64
     ),
     gate: false,
+    buffer: false,
 };
 
 /// The `seq` type.

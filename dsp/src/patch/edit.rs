@@ -53,9 +53,14 @@ impl Patch {
             id: id.to_string(),
             kind: t.spec.name.to_string(),
             params: Vec::new(),
+            buffer: None,
         };
         let mut warnings = Vec::new();
         for (name, value) in params {
+            if let Some(b) = buffer_setting(t.spec, id, name, value)? {
+                decl.buffer = Some(b);
+                continue;
+            }
             let (pname, v, w) = resolve_value(t.spec, id, name, value)?;
             warnings.extend(w);
             set_in(&mut decl.params, pname, v);
@@ -88,6 +93,11 @@ impl Patch {
             return self.template_set(reg, inst, inner, param, value);
         }
         let spec = self.spec_of(reg, id)?;
+        if let Some(b) = buffer_setting(spec, id, param, value)? {
+            let i = self.module_index(id).expect("checked by spec_of");
+            self.modules[i].buffer = Some(b);
+            return Ok((0.0, Vec::new()));
+        }
         let (pname, v, w) = resolve_value(spec, id, param, value)?;
         let i = self.module_index(id).expect("checked by spec_of");
         set_in(&mut self.modules[i].params, pname, v);
@@ -219,6 +229,30 @@ fn set_in(params: &mut Vec<(String, f32)>, name: &str, v: f32) {
     match params.iter_mut().find(|(n, _)| n == name) {
         Some(slot) => slot.1 = v,
         None => params.push((name.to_string(), v)),
+    }
+}
+
+/// The buffer name of a `buffer` setting, for types that read one
+/// (`None`: not such a setting; other types say `buffer` is unknown).
+fn buffer_setting(
+    spec: &'static ModuleSpec,
+    id: &str,
+    name: &str,
+    value: &ParamArg,
+) -> Result<Option<String>, PatchError> {
+    if !spec.buffer || name != "buffer" || spec.param_index(name).is_some() {
+        return Ok(None);
+    }
+    match value {
+        ParamArg::Text(t) if is_valid_name(t) => Ok(Some(t.clone())),
+        _ => Err(PatchError::BadValue {
+            module: id.to_string(),
+            param: "buffer".to_string(),
+            value: match value {
+                ParamArg::Number(v) => v.to_string(),
+                ParamArg::Text(t) => t.clone(),
+            },
+        }),
     }
 }
 

@@ -31,6 +31,8 @@ pub struct ModuleDecl {
     pub kind: String,
     /// Parameter values set explicitly, by canonical name, clamped.
     pub params: Vec<(String, f32)>,
+    /// The sample buffer it reads (`buffer=kick`), for types that read one.
+    pub buffer: Option<String>,
 }
 
 /// Where a connection lands.
@@ -94,6 +96,8 @@ pub struct Patch {
     pub midi: Vec<crate::voice::midi::ChannelRoute>,
     /// MIDI controller routes (`cc 74 lead.filt.cutoff 200 8000`).
     pub ccs: Vec<crate::voice::midi::CcRoute>,
+    /// Sample buffers and their files (`buffer kick kick.wav`), in order.
+    pub buffers: Vec<crate::sample::BufferLine>,
     index: Index,
 }
 
@@ -104,6 +108,7 @@ impl PartialEq for Patch {
             && self.voices == other.voices
             && self.midi == other.midi
             && self.ccs == other.ccs
+            && self.buffers == other.buffers
     }
 }
 
@@ -115,6 +120,7 @@ impl fmt::Debug for Patch {
             .field("voices", &self.voices)
             .field("midi", &self.midi)
             .field("ccs", &self.ccs)
+            .field("buffers", &self.buffers)
             .finish()
     }
 }
@@ -182,6 +188,23 @@ impl Patch {
         reg.find(&m.kind)
             .map(|t| t.spec)
             .ok_or_else(|| PatchError::UnknownType(m.kind.clone()))
+    }
+
+    /// Records that buffer `name` is loaded from `file` (replacing an
+    /// earlier line for `name`), or with `file` `None` that it is not.
+    pub fn set_buffer_line(&mut self, name: &str, file: Option<&str>) {
+        let at = self.buffers.iter().position(|b| b.name == name);
+        match (at, file) {
+            (Some(i), Some(f)) => self.buffers[i].file = f.to_string(),
+            (None, Some(f)) => self.buffers.push(crate::sample::BufferLine {
+                name: name.to_string(),
+                file: f.to_string(),
+            }),
+            (Some(i), None) => {
+                self.buffers.remove(i);
+            }
+            (None, None) => {}
+        }
     }
 
     /// The value of parameter `param` (a name or alias) of module `id`: the

@@ -8,6 +8,9 @@ impl Patch {
     /// The patch in patch-file syntax.
     pub fn to_text(&self, reg: &Registry) -> String {
         let mut s = String::new();
+        for b in &self.buffers {
+            s.push_str(&format!("buffer {} {}\n", b.name, b.file));
+        }
         for m in &self.modules {
             let spec = reg.find(&m.kind).map(|t| t.spec);
             let mut params = String::new();
@@ -16,6 +19,9 @@ impl Patch {
                     .and_then(|sp| sp.param_index(p).map(|i| sp.params[i].format_value(*v)))
                     .unwrap_or_else(|| format!("{v}"));
                 params.push_str(&format!(" {p}={text}"));
+            }
+            if let Some(b) = &m.buffer {
+                params.push_str(&format!(" buffer={b}"));
             }
             if m.kind == crate::voice::instrument::SPEC.name {
                 s.push_str(&self.voice_text(reg, &m.id, &params));
@@ -42,7 +48,7 @@ impl Patch {
     }
 
     /// Reads patch-file text: one command per line (`create`, `connect`,
-    /// `disconnect`, `delete`, `set`), `#` comments. Errors carry the line.
+    /// `disconnect`, `delete`, `set`, `buffer`), `#` comments. Errors carry the line.
     pub fn parse(reg: &Registry, text: &str) -> Result<(Patch, Vec<String>), PatchError> {
         let mut p = Patch::new();
         let mut warnings = Vec::new();
@@ -91,6 +97,12 @@ impl Patch {
                         p.disconnect(reg, words[1], words[2]).map_err(at)?;
                     }
                 }
+                "buffer" => {
+                    if words.len() != 3 || !crate::name::is_valid_name(words[1]) {
+                        return Err(usage("buffer NAME FILE (NAME: A-Z a-z 0-9 _ -)"));
+                    }
+                    p.set_buffer_line(words[1], Some(words[2]));
+                }
                 "delete" => {
                     if words.len() != 2 {
                         return Err(usage("delete ID"));
@@ -110,7 +122,7 @@ impl Patch {
                     return Err(PatchError::Parse {
                         line: n,
                         message: format!(
-                        "unknown command '{other}' (use create, connect, disconnect, delete, set, voice, end, midi, cc)"
+                        "unknown command '{other}' (use create, connect, disconnect, delete, set, buffer, voice, end, midi, cc)"
                     ),
                     })
                 }

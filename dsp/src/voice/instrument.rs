@@ -70,6 +70,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ParamSpec::new("gain", 0.0, 4.0, 1.0, "", 20.0),
     ],
     gate: false,
+    buffer: false,
 };
 
 /// The `instrument` type. Built this way it has an empty template (a voice

@@ -24,6 +24,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
     ],
     params: &[],
     gate: false,
+    buffer: false,
 };
 
 /// The `note` type.

@@ -19,6 +19,37 @@ static A: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 // Helpers
 // ---------------------------------------------------------------------------
 
+/// The standard registry with sample buffers `samples` loaded (by name).
+pub fn registry_with(samples: Vec<(&'static str, dsp::Sample)>) -> Registry {
+    // Tests never collect: buffers freed here simply stay allocated.
+    let handle = Box::leak(Box::new(basedrop::Collector::new())).handle();
+    let loaded: Vec<(&str, dsp::SampleRef)> = samples
+        .into_iter()
+        .map(|(n, s)| (n, basedrop::Shared::new(&handle, s)))
+        .collect();
+    let mut reg = Registry::standard();
+    reg.set_samples(std::sync::Arc::new(move |name: &str| {
+        loaded
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s.clone())
+    }));
+    reg
+}
+
+/// The standard registry with one stereo buffer, `test` (a quarter second
+/// at 48 kHz: a 440 Hz sine left, a 660 Hz one right), for the types that
+/// read a buffer (the conformance harness names it).
+pub fn registry() -> Registry {
+    let sr = 48_000.0;
+    let (l, r) = (
+        sine_wave(440.0, 0.8, sr, 12_000),
+        sine_wave(660.0, 0.5, sr, 12_000),
+    );
+    let data = l.iter().zip(&r).flat_map(|(a, b)| [*a, *b]).collect();
+    registry_with(vec![("test", dsp::Sample::new(2, sr as f32, data))])
+}
+
 /// A module declaration for [`graph`]: id, type, parameters.
 pub type Decl<'a> = (&'a str, &'a str, &'a [(&'a str, f32)]);
 

@@ -49,6 +49,7 @@ fn decl(id: &str, kind: &str) -> ModuleDecl {
         id: id.into(),
         kind: kind.into(),
         params: vec![],
+        buffer: None,
     }
 }
 

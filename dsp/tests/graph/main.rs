@@ -40,6 +40,7 @@ static BOMB_SPEC: ModuleSpec = ModuleSpec {
     outputs: &[PortSpec::new("out")],
     params: &[ParamSpec::new("mode", 0.0, 3.0, 0.0, "", 0.0)],
     gate: false,
+    buffer: false,
 };
 
 struct NanBomb {
@@ -78,6 +79,7 @@ static PROBE_SPEC: ModuleSpec = ModuleSpec {
     outputs: &[PortSpec::new("out"), PortSpec::new("ftz")],
     params: &[],
     gate: true,
+    buffer: false,
 };
 
 struct Probe {

@@ -38,6 +38,7 @@ fn compile_names_cycles_in_directly_built_patches() {
         id: id.into(),
         kind: "sine".into(),
         params: vec![],
+        buffer: None,
     };
     let conn = |a: &str, b: &str| Connection {
         from: a.into(),
@@ -99,6 +100,7 @@ fn direct_field_edits_are_noticed() {
         id: "b".into(),
         kind: "sine".into(),
         params: vec![],
+        buffer: None,
     });
     assert_eq!(p.module_index("b"), Some(1));
     p.connect(&reg, "a", "b.freq").unwrap();

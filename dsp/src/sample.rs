@@ -1,0 +1,169 @@
+//! Sample buffers: audio that modules such as `sampler` read. The engine
+//! loads them from files on a non-real-time thread (`/buffer/load`), already
+//! at its own sample rate; a patch names them (`buffer=kick`) and
+//! [`Graph::compile`](crate::graph::Graph::compile) hands each module its
+//! buffer through [`Module::set_buffer`](crate::Module::set_buffer).
+//!
+//! A buffer is shared ([`SampleRef`], a basedrop `Shared`): freeing it by
+//! name leaves it alive in every graph still playing it, and the last
+//! reference, dropped with the last such graph, is released on the engine's
+//! collector thread, never on a real-time one.
+
+use std::sync::Arc;
+
+/// Audio frames, interleaved, at a known sample rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    channels: usize,
+    frames: usize,
+    rate: f32,
+    data: Vec<f32>,
+}
+
+/// A shared, immutable sample buffer.
+pub type SampleRef = basedrop::Shared<Sample>;
+
+/// Finds a loaded buffer by name (control thread, while compiling a graph).
+pub type SampleLookup = Arc<dyn Fn(&str) -> Option<SampleRef> + Send + Sync>;
+
+/// A `buffer NAME FILE` line of a patch: which file a buffer is loaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BufferLine {
+    /// The buffer's name (as for module ids).
+    pub name: String,
+    /// The file, relative to the sample directory.
+    pub file: String,
+}
+
+impl Sample {
+    /// `data` (interleaved, `channels` ≥ 1 per frame; a partial last frame
+    /// is dropped) at `rate` Hz.
+    pub fn new(channels: usize, rate: f32, mut data: Vec<f32>) -> Sample {
+        let channels = channels.max(1);
+        let frames = data.len() / channels;
+        data.truncate(frames * channels);
+        Sample {
+            channels,
+            frames,
+            rate,
+            data,
+        }
+    }
+
+    /// Channels per frame.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Length in frames.
+    pub fn frames(&self) -> usize {
+        self.frames
+    }
+
+    /// Sample rate in Hz.
+    pub fn rate(&self) -> f32 {
+        self.rate
+    }
+
+    /// Memory the samples take, in bytes (what the buffer budget counts).
+    pub fn bytes(&self) -> usize {
+        self.data.len() * std::mem::size_of::<f32>()
+    }
+
+    /// Channel `ch` of frame `i` (the last channel for `ch` beyond it, so a
+    /// mono buffer feeds both sides); silence outside the buffer.
+    #[inline]
+    pub fn at(&self, ch: usize, i: isize) -> f32 {
+        if i < 0 || i as usize >= self.frames {
+            return 0.0;
+        }
+        self.data[i as usize * self.channels + ch.min(self.channels - 1)]
+    }
+
+    /// Channel `ch` at fractional frame `pos`, linear interpolation.
+    #[inline]
+    pub fn read_linear(&self, ch: usize, pos: f64) -> f32 {
+        let i = pos.floor();
+        let t = (pos - i) as f32;
+        let i = i as isize;
+        let (a, b) = (self.at(ch, i), self.at(ch, i + 1));
+        a + (b - a) * t
+    }
+
+    /// Channel `ch` at fractional frame `pos`, 4-point cubic (Hermite)
+    /// interpolation.
+    #[inline]
+    pub fn read_cubic(&self, ch: usize, pos: f64) -> f32 {
+        let i = pos.floor();
+        let t = (pos - i) as f32;
+        let i = i as isize;
+        hermite(
+            self.at(ch, i - 1),
+            self.at(ch, i),
+            self.at(ch, i + 1),
+            self.at(ch, i + 2),
+            t,
+        )
+    }
+
+    /// This buffer at `rate` Hz (cubic interpolation; a copy when the rate
+    /// is already right). Control or loader thread: allocates.
+    pub fn resampled(&self, rate: f32) -> Sample {
+        if rate == self.rate || self.frames == 0 {
+            let mut s = self.clone();
+            s.rate = rate;
+            return s;
+        }
+        let step = self.rate as f64 / rate as f64;
+        let frames = ((self.frames as f64) / step).round().max(1.0) as usize;
+        let mut data = Vec::with_capacity(frames * self.channels);
+        for k in 0..frames {
+            let pos = k as f64 * step;
+            for ch in 0..self.channels {
+                data.push(self.read_cubic(ch, pos));
+            }
+        }
+        Sample::new(self.channels, rate, data)
+    }
+}
+
+/// 4-point, 3rd-order Hermite interpolation between `x0` and `x1` at `t`.
+#[inline]
+fn hermite(xm1: f32, x0: f32, x1: f32, x2: f32, t: f32) -> f32 {
+    let c1 = 0.5 * (x1 - xm1);
+    let c2 = xm1 - 2.5 * x0 + 2.0 * x1 - 0.5 * x2;
+    let c3 = 0.5 * (x2 - xm1) + 1.5 * (x0 - x1);
+    ((c3 * t + c2) * t + c1) * t + x0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_interpolate_and_mono_feeds_every_channel() {
+        let s = Sample::new(1, 48000.0, vec![0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(s.frames(), 4);
+        assert_eq!(s.at(1, 2), 2.0);
+        assert_eq!(s.at(0, 4), 0.0);
+        assert_eq!(s.read_linear(0, 1.5), 1.5);
+        // A straight line is reproduced exactly by the cubic between its ends.
+        assert!((s.read_cubic(0, 1.25) - 1.25).abs() < 1e-6);
+    }
+
+    #[test]
+    fn resampling_keeps_duration_and_pitch() {
+        let sr = 44100.0;
+        let f = 1000.0;
+        let data: Vec<f32> = (0..44100)
+            .map(|i| (std::f64::consts::TAU * f * i as f64 / sr as f64).sin() as f32)
+            .collect();
+        let s = Sample::new(1, sr, data).resampled(48000.0);
+        assert_eq!(s.frames(), 48000);
+        // Zero crossings upwards over one second: still 1000 of them.
+        let ups = (1..s.frames() as isize)
+            .filter(|&i| s.at(0, i - 1) < 0.0 && s.at(0, i) >= 0.0)
+            .count();
+        assert!((999..=1001).contains(&ups), "{ups} upward crossings");
+    }
+}
