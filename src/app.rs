@@ -107,9 +107,16 @@ pub fn run(args: RunArgs) -> i32 {
         engine.shared.lead_frames(),
         args.channels
     );
+    let mut buffers = crate::control::buffers::BufferStore::new(
+        engine.handle.clone(),
+        args.sample_dir.clone(),
+        args.buffer_budget_mib,
+    );
+    let mut registry = crate::registry();
+    registry.set_samples(buffers.lookup());
     let mut control = Control::new(
         &mut engine,
-        crate::registry(),
+        registry,
         Duration::from_millis(args.failover_ms),
     );
     control.plugins.quarantine = args.quarantine_plugins;
@@ -117,6 +124,8 @@ pub fn run(args: RunArgs) -> i32 {
     if let Some(path) = &args.patch {
         match load_patch_file(&mut control, path) {
             Ok(()) => {
+                let lines = control.pending.buffers.clone();
+                crate::control::buffers::load_lines_now(&mut buffers, &lines, engine.sample_rate());
                 if let Err(e) = control.commit(&mut engine, None) {
                     log::error!("{}: {e}", path.display());
                 }
@@ -136,6 +145,7 @@ pub fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
+    osc.set_buffers(buffers);
     let mut oscquery = match crate::oscquery::OscQuery::start(
         &args.name,
         &args.osc_bind,
@@ -244,6 +254,8 @@ fn switch_session(
     let file = session.patch_file();
     if file.exists() {
         load_patch_file(control, &file)?;
+        let lines = control.pending.buffers.clone();
+        osc.load_buffers_now(&lines, engine.sample_rate());
     } else {
         control.pending = dsp::Patch::new();
     }

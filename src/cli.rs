@@ -84,6 +84,12 @@ pub struct RunArgs {
     /// Directory for /record/start.
     #[arg(long, default_value = "recordings")]
     pub record_dir: PathBuf,
+    /// Directory /buffer/load and patch `buffer` lines read WAV files from.
+    #[arg(long, default_value = "samples")]
+    pub sample_dir: PathBuf,
+    /// Memory limit of all sample buffers together, in MiB.
+    #[arg(long, default_value_t = crate::control::buffers::DEFAULT_BUDGET_MIB)]
+    pub buffer_budget_mib: u64,
     /// After a failover caused by an LV2 plugin hanging in run(), reload the
     /// patch without that plugin (default: reload it as it was).
     #[arg(long)]

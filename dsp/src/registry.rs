@@ -161,6 +161,9 @@ impl Registry {
             if sp.gate {
                 s.push_str("  gate:    yes\n");
             }
+            if sp.buffer {
+                s.push_str("  buffer:  buffer=NAME, a sample buffer loaded with /buffer/load\n");
+            }
             for p in sp.params {
                 match p.kind {
                     ParamKind::Choice(c) => s.push_str(&format!(

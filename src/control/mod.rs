@@ -2,11 +2,13 @@
 //! live parameter changes, failover. Builds graphs (allocates) here, off the
 //! real-time threads, and hands them over through the workers' queues.
 
+pub mod buffers;
 pub mod clock;
 mod commits;
 mod notes;
 mod recover;
 pub mod transport;
+pub mod wav;
 
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
@@ -177,6 +179,13 @@ impl Control {
     /// The patch that plays (as last committed, with live changes).
     pub fn committed(&self) -> &Patch {
         &self.committed
+    }
+
+    /// Records buffer `name`'s file (`None`: freed) in the pending and the
+    /// playing patch, so `/patch/dump` and saves list it.
+    pub fn set_buffer_line(&mut self, name: &str, file: Option<&str>) {
+        self.pending.set_buffer_line(name, file);
+        self.committed.set_buffer_line(name, file);
     }
 
     /// Version of the patch that plays.

@@ -139,6 +139,10 @@ impl Backend for Live<'_> {
         self.engine.sample_rate() as f64
     }
 
+    fn set_buffer_line(&mut self, name: &str, file: Option<&str>) {
+        self.control.set_buffer_line(name, file);
+    }
+
     fn status(&mut self) -> Status {
         let sh = self.engine.shared.clone();
         // One consistent picture: take in what the callback reported, and
@@ -299,6 +303,7 @@ impl Surface {
             next = rx.try_recv().ok();
         }
         self.dispatcher.poll_at(&mut backend);
+        self.dispatcher.poll_buffers(&mut backend);
         flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
     }
 
@@ -317,6 +322,16 @@ impl Surface {
     /// Where `/patch/load`, `/patch/save` and `/record/start` work from now on.
     pub fn set_dirs(&mut self, patch_dir: PathBuf, record_dir: PathBuf) {
         self.dispatcher.set_dirs(patch_dir, record_dir);
+    }
+
+    /// Serves `/buffer/...` (and patch `buffer` lines) from `store`.
+    pub fn set_buffers(&mut self, store: crate::control::buffers::BufferStore) {
+        self.dispatcher.set_buffers(store);
+    }
+
+    /// Loads a patch's `buffer` lines at once (a session switch).
+    pub fn load_buffers_now(&mut self, lines: &[dsp::sample::BufferLine], rate: f32) {
+        self.dispatcher.load_lines_now(lines, rate);
     }
 
     /// True after `/quit`.

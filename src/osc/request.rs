@@ -151,6 +151,20 @@ pub enum Request {
     MidiCc(dsp::voice::midi::CcRoute),
     /// `/patch/commit bar|beat|N`, `/tempo`, `/transport`, `/at`.
     Musical(super::musical::Musical),
+    /// `/buffer/load NAME FILE`
+    BufferLoad {
+        /// Buffer name (as for module ids).
+        name: String,
+        /// WAV file, relative to the sample directory.
+        file: String,
+    },
+    /// `/buffer/free NAME`
+    BufferFree {
+        /// Buffer name.
+        name: String,
+    },
+    /// `/buffer/list`
+    BufferList,
 }
 
 impl Request {
@@ -383,6 +397,20 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             Ok(Request::RecordStart(Some(a.file_name(0)?), overwrite))
         }
         "/record/stop" => a("/record/stop").count(0, 0).map(|_| Request::RecordStop),
+        "/buffer/load" => {
+            let a = a("/buffer/load NAME FILE");
+            a.count(2, 2)?;
+            Ok(Request::BufferLoad {
+                name: a.file_name(0)?,
+                file: a.text(1, "a file name (string)")?.to_string(),
+            })
+        }
+        "/buffer/free" => {
+            let a = a("/buffer/free NAME");
+            a.count(1, 1)?;
+            a.file_name(0).map(|name| Request::BufferFree { name })
+        }
+        "/buffer/list" => a("/buffer/list").count(0, 0).map(|_| Request::BufferList),
         "/modules" => a("/modules").count(0, 0).map(|_| Request::Modules),
         "/plugins" => a("/plugins").count(0, 0).map(|_| Request::Plugins),
         "/plugin/info" => {

@@ -82,6 +82,13 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "record the output to a WAV file ([name])",
     ),
     ("/record/stop", "", "stop recording"),
+    (
+        "/buffer/load",
+        "ss",
+        "load a WAV file of the sample directory into a sample buffer: name file",
+    ),
+    ("/buffer/free", "s", "forget a sample buffer: name"),
+    ("/buffer/list", "", "the loaded sample buffers"),
     ("/modules", "", "the module types and their parameters"),
     ("/quit", "", "stop synth-jack"),
 ];
@@ -93,6 +100,7 @@ const CONTAINERS: &[(&str, &str)] = &[
         "editing the pending patch, committing it, patch files",
     ),
     ("/record", "recording the output to WAV files"),
+    ("/buffer", "sample buffers loaded from WAV files"),
     ("/mod", "live parameters of the playing patch"),
     ("/gate", "gates of the playing patch's envelopes"),
 ];

@@ -117,6 +117,11 @@ pub trait Backend: Progress {
     fn frame_of_beat(&self, _beat: f64) -> Result<Option<u64>, f64> {
         Ok(None)
     }
+    /// Records buffer `name`'s file (`None`: freed) in the pending and the
+    /// playing patch (their `buffer` lines).
+    fn set_buffer_line(&mut self, name: &str, file: Option<&str>) {
+        self.edit().1.set_buffer_line(name, file);
+    }
     /// Beat position at what is rendered now.
     fn beat_now(&self) -> f64 {
         0.0

@@ -29,6 +29,7 @@ impl Dispatcher {
         }
         *b.edit().1 = patch;
         self.done(from, "/patch/load", vec![s(name)]);
+        self.load_buffer_lines(b, from);
         Ok(())
     }
 

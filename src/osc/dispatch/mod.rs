@@ -6,10 +6,12 @@
 //! request switch; each concern lives beside it: `backend` (what the
 //! engine provides), `edit` (patch editing), `live` (live changes), `sync`
 //! (commits and `/sync`), `files` (patch files and recording), `plugins`
-//! (LV2 discovery, plugin values and statistics), `reply`
+//! (LV2 discovery, plugin values and statistics), `buffers` (sample
+//! buffers), `reply`
 //! (reply encoding, status and notification).
 
 mod backend;
+mod buffers;
 mod edit;
 mod files;
 mod live;
@@ -68,6 +70,10 @@ pub struct Dispatcher {
     at: Vec<musical::AtWait>,
     /// Bar and beat of the quantized commit reported next.
     landed: Option<(Ticket, i64, f64)>,
+    /// Sample buffers (`/buffer/...`), once the engine set them up.
+    buffers: Option<crate::control::buffers::BufferStore>,
+    /// Who waits for which buffer load, in request order.
+    buffer_waits: Vec<(Peer, String)>,
 }
 
 impl Dispatcher {
@@ -91,6 +97,8 @@ impl Dispatcher {
             out: Vec::new(),
             at: Vec::new(),
             landed: None,
+            buffers: None,
+            buffer_waits: Vec::new(),
         }
     }
 
@@ -245,6 +253,9 @@ impl Dispatcher {
             Request::PluginGet { id, symbol } => self.plugin_get(b, from, &id, &symbol)?,
             Request::PluginStats => self.plugin_stats(from),
             Request::Musical(m) => self.musical(b, from, m)?,
+            Request::BufferLoad { name, file } => self.buffer_load(b, from, &name, &file)?,
+            Request::BufferFree { name } => self.buffer_free(b, from, &name)?,
+            Request::BufferList => self.buffer_list(from)?,
             Request::Quit => {
                 log::info!("/quit from {from}");
                 self.done(from, "/quit", vec![]);
