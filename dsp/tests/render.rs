@@ -1,6 +1,8 @@
 //! Offline rendering: the events file format, event resolution, and the
 //! same samples whatever the block size.
 
+mod common;
+
 use dsp::module::{same_type, Module, ProcessIo, Smoother};
 use dsp::registry::ModuleType;
 use dsp::render::{parse_events, render, render_graph, resolve_events, TimedEvent, TimedKind};
@@ -49,8 +51,9 @@ impl Module for Probe {
     }
 }
 
+/// The standard types (with the `test` sample buffer) and the probe.
 fn reg() -> Registry {
-    let mut r = Registry::standard();
+    let mut r = common::registry();
     r.register(ModuleType {
         spec: &PROBE_SPEC,
         build: |_| Box::new(Probe(false)),
@@ -126,8 +129,9 @@ fn block_size_does_not_change_any_module_type() {
         if spec.name == "output" {
             continue;
         }
+        let buffer = if spec.buffer { " buffer=test" } else { "" };
         let mut text = format!(
-            "create src sine freq=220 gain=0.8\ncreate slow sine freq=3 gain=0.5\ncreate m {}\n",
+            "create src sine freq=220 gain=0.8\ncreate slow sine freq=3 gain=0.5\ncreate m {}{buffer}\n",
             spec.name
         );
         for input in spec.inputs {
