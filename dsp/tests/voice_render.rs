@@ -338,3 +338,22 @@ fn midi_bend_pressure_sustain_and_cc_take_effect_at_their_frame() {
     assert_eq!((pr[399], pr[400]), (0.0, 1.0));
     assert_eq!((pr[499], pr[500]), (1.0, 64.0 / 127.0));
 }
+
+#[test]
+fn a_cc_sent_while_no_voice_sounds_is_in_place_at_the_next_note() {
+    // out = note.freq · gate · gain; CC74 sets gain (0..2) while every voice is idle.
+    let text = "voice a count=2\n\
+                create v vca\n\
+                connect note.freq v\n\
+                connect note.gate v.cv\n\
+                end\n\
+                cc 74 a.v.gain 0 2\n\
+                create out output\n\
+                connect a out\n";
+    let events = [midi(0, [0xb0, 74, 127]), midi(1000, [0x90, 69, 127])];
+    let out = render(&mut compile(text), &events, 1100);
+    assert_eq!(
+        out[1000], 880.0,
+        "no glide from the old gain at the note-on"
+    );
+}

@@ -78,10 +78,18 @@ impl Module for Instrument {
                 index,
                 value,
             } => {
+                // Sounding copies glide with the parameter's smoothing; idle
+                // ones (not rendered, so their smoothers stand still) jump, or
+                // their next note would start with a glide from a stale value.
                 for s in self.slots.iter_mut() {
                     let g = &mut s.v.graph;
                     if let Some(i) = g.find(&module) {
-                        g.module_mut(i).set_param(index as usize, value);
+                        let m = g.module_mut(i);
+                        if s.on {
+                            m.set_param(index as usize, value);
+                        } else {
+                            m.set_param_now(index as usize, value);
+                        }
                     }
                 }
             }
