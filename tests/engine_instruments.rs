@@ -141,7 +141,7 @@ fn jack_midiseq_loop_plays_its_pitches_with_onsets_exactly_its_positions_apart()
 /// The loop's notes in order, each at its pitch, lasting its frames, onsets as far apart as
 /// the loop's positions.
 fn check_loop(rec: &[f32], rate: u32, notes: &[(usize, u8)], synth: &SynthProcess) {
-    let on = onsets(&rec, 2000);
+    let on = onsets(rec, 2000);
     assert!(on.len() >= 6, "onsets {on:?}\n{}", synth.output());
     // Which note of the loop each onset is: by its pitch.
     let mut played = Vec::new();
