@@ -215,7 +215,9 @@ impl Control {
             }
         }
         let compiled = q.graph.take().filter(|(_, sr)| *sr == engine.sample_rate());
-        let build = || crate::plugin::build_commit(&self.committed, &q.patch, || self.build(engine, &q.patch));
+        let build = || {
+            crate::plugin::build_commit(&self.committed, &q.patch, || self.build(engine, &q.patch))
+        };
         let graph = match compiled.map_or_else(build, |(g, _)| Ok(g)) {
             Ok(g) => g,
             Err(e) => {
