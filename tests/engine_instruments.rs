@@ -12,6 +12,7 @@
 mod common;
 
 use common::engine::{fit_tones, retry_disturbed, slot_stat, start_synth, stat, wait_for, OUTS};
+use common::midi::MidiSender;
 use common::*;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -74,6 +75,25 @@ fn first_captured_frame(cap: &mut Capture) -> u32 {
     wait_for(Duration::from_secs(10), "captured audio", || {
         cap.pending_start_frame()
     })
+}
+
+/// MIDI messages on channel 1 at a frame, for [`MidiSender::send`]: note on, note off,
+/// controller, pitch bend (-8192..=8191), channel pressure.
+fn note_on(f: u32, note: u8, vel: u8) -> (u32, [u8; 3]) {
+    (f, [0x90, note, vel])
+}
+fn note_off(f: u32, note: u8) -> (u32, [u8; 3]) {
+    (f, [0x80, note, 0])
+}
+fn ctl(f: u32, cc: u8, value: u8) -> (u32, [u8; 3]) {
+    (f, [0xb0, cc, value])
+}
+fn pitch_bend(f: u32, value: i32) -> (u32, [u8; 3]) {
+    let v = (value + 8192).clamp(0, 16383) as u16;
+    (f, [0xe0, (v & 0x7f) as u8, (v >> 7) as u8])
+}
+fn chan_pressure(f: u32, value: u8) -> (u32, [u8; 3]) {
+    (f, [0xd0, value, 0])
 }
 
 /// Takes the captured frames from JACK frame time `first` (the next pending one) up to `end`.
@@ -200,34 +220,36 @@ fn keyboard_bend_pressure_cc74_and_sustain_take_effect_at_their_frames() {
     let (on, bend, press, cc74, pedal, off, up) = (1037, 2011, 3103, 4001, 6577, 7019, 8033);
     let script = [
         // From silence, bend centred, no pressure, CC74 at 0 (every attempt).
-        MidiAt::cc(0, 1, 120, 0),
-        MidiAt::bend(0, 1, 0),
-        MidiAt::pressure(0, 1, 0),
-        MidiAt::cc(0, 1, 74, 0),
-        MidiAt::on(on, 1, 60, 100),
-        MidiAt::bend(bend, 1, 4096), // half the range: +1 semitone
-        MidiAt::pressure(press, 1, 127),
-        MidiAt::cc(cc74, 1, 74, 100), // lvl.gain = 0.1
-        MidiAt::cc(pedal, 1, 64, 127),
-        MidiAt::off(off, 1, 60), // held by the pedal
-        MidiAt::cc(up, 1, 64, 0),
+        ctl(0, 120, 0),
+        pitch_bend(0, 0),
+        chan_pressure(0, 0),
+        ctl(0, 74, 0),
+        note_on(on, 60, 100),
+        pitch_bend(bend, 4096), // half the range: +1 semitone
+        chan_pressure(press, 127),
+        ctl(cc74, 74, 100), // lvl.gain = 0.1
+        ctl(pedal, 64, 127),
+        note_off(off, 60), // held by the pedal
+        ctl(up, 64, 0),
     ];
     let end = 9000;
-    let kb = Keyboard::start(&server, "kb", MIDI_IN, &script);
+    let kb = MidiSender::start(&server, MIDI_IN);
     retry_disturbed(8, || {
         let before = disturbances(&osc.telemetry());
         let gaps = cap.discontinuities();
         cap.clear();
-        kb.play();
-        let start = kb.wait_done(Duration::from_secs(10));
+        let sent = kb.send(&script, Duration::from_secs(10));
+        let start = sent[0];
         let first = first_captured_frame(&mut cap);
         let rec = take_until(&mut cap, first, start.wrapping_add(end + LEAD * period));
         let after = disturbances(&osc.telemetry());
         let why = disturbed(before, after, cap.discontinuities() - gaps);
-        // Index in `rec` of script frame `f`, `lead` periods later.
+        // Index in `rec` of the event of script frame `f` (else of frame `f`), exactly `lead`
+        // periods after the frame JACK delivered it at.
         let at = |f: u32| -> usize {
-            let abs = start.wrapping_add(f).wrapping_add(LEAD * period);
-            abs.wrapping_sub(first) as usize
+            let k = script.iter().position(|m| m.0 == f);
+            let delivered = k.map_or(start.wrapping_add(f), |k| sent[k]);
+            delivered.wrapping_add(LEAD * period).wrapping_sub(first) as usize
         };
         judge(why, || {
             assert!(at(end) < rec.len(), "recording too short");
@@ -293,20 +315,20 @@ fn seventeen_notes_into_sixteen_voices_steal_the_oldest_without_a_click() {
     let first_note = 1000;
     let steal = first_note + 16 * 240 + 2400;
     // All sound off (a 1.5 ms fade), then 16 notes, then the 17th.
-    let mut script = vec![MidiAt::cc(0, 1, 120, 0)];
-    script.extend((0..16u32).map(|k| MidiAt::on(first_note + k * 240, 1, 48 + 2 * k as u8, 100)));
-    script.push(MidiAt::on(steal, 1, 84, 100));
-    let kb = Keyboard::start(&server, "kb", MIDI_IN, &script);
+    let mut script = vec![ctl(0, 120, 0)];
+    script.extend((0..16u32).map(|k| note_on(first_note + k * 240, 48 + 2 * k as u8, 100)));
+    script.push(note_on(steal, 84, 100));
+    let kb = MidiSender::start(&server, MIDI_IN);
     retry_disturbed(8, || {
         let t0 = osc.telemetry();
         let slot = stat(&t0, "active_slot") as usize;
         let steals0 = slot_stat(&t0, slot, "voice_steals");
         let gaps = cap.discontinuities();
         cap.clear();
-        kb.play();
-        let start = kb.wait_done(Duration::from_secs(10));
+        let sent = kb.send(&script, Duration::from_secs(10));
         let first = first_captured_frame(&mut cap);
-        let end = start.wrapping_add(steal + 3600 + LEAD * period);
+        let stolen_at = sent[sent.len() - 1].wrapping_add(LEAD * period);
+        let end = stolen_at.wrapping_add(3600);
         let rec = take_until(&mut cap, first, end);
         let t1 = osc.telemetry();
         let why = disturbed(
@@ -314,9 +336,7 @@ fn seventeen_notes_into_sixteen_voices_steal_the_oldest_without_a_click() {
             disturbances(&t1),
             cap.discontinuities() - gaps,
         );
-        let s = start
-            .wrapping_add(steal + LEAD * period)
-            .wrapping_sub(first) as usize;
+        let s = stolen_at.wrapping_sub(first) as usize;
         let rate = cap.rate();
         judge(why, || {
             assert_eq!(

@@ -34,7 +34,6 @@ pub mod transport;
 mod analysis;
 mod capture;
 mod client;
-mod keyboard;
 mod process;
 mod server;
 mod synth;
@@ -47,8 +46,6 @@ pub use analysis::*;
 pub use capture::*;
 #[allow(unused_imports)]
 pub use client::*;
-#[allow(unused_imports)]
-pub use keyboard::*;
 #[allow(unused_imports)]
 pub use process::*;
 #[allow(unused_imports)]
