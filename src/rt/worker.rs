@@ -455,7 +455,10 @@ fn report_death() {
         if let Ok(c) = c.try_borrow() {
             if let Some((shared, slot, generation)) = c.as_ref() {
                 retire(shared, *slot, *generation);
-                shared.post(EngineEvent::Died { slot: *slot });
+                shared.post(EngineEvent::Died {
+                    slot: *slot,
+                    module: dsp::running::running(),
+                });
             }
         }
     });
