@@ -106,12 +106,13 @@ fn panic_fails_over(backtrace: &str) {
     assert_eq!(st.patch_version, v, "the committed patch plays on");
     for s in 0..2 {
         assert_eq!(slot_stat(&after, s, "alive"), 1.0, "slot {s} has no worker");
-        assert_eq!(
-            slot_stat(&after, s, "drops"),
-            0.0,
-            "slot {s} dropped blocks"
-        );
     }
+    // What the dead worker had rendered ahead was never played: counted, and no more than
+    // its ring holds (lead + 3 blocks).
+    let dropped = slot_stat(&after, slot, "drops");
+    let ring = stat(&after, "lead") + 3.0;
+    eprintln!("dropped {dropped} blocks of the failed slot (ring of {ring})");
+    assert!(dropped <= ring, "{dropped} drops on slot {slot}");
     assert_eq!(slot_stat(&after, 1 - slot, "rendering"), 1.0);
     assert_eq!(slot_stat(&after, slot, "rendering"), 0.0);
 
