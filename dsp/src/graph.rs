@@ -496,7 +496,9 @@ impl Graph {
                 modulated: &self.modulated[mb..mb + np],
                 time: &time,
             };
+            let outer = crate::running::enter(node.spec.name);
             node.module.process(&mut io);
+            crate::running::leave(outer);
             if !io.outputs.iter().all(|o| all_finite(&o[..n])) {
                 node.module.reset();
                 for o in io.outputs.iter_mut() {

@@ -10,7 +10,11 @@ pub struct SlotStats {
     pub frames: AtomicU64,
     /// Times the worker found itself behind the callback and re-anchored.
     pub late: AtomicU64,
-    /// Blocks that could not be queued (must stay 0: impossible by construction).
+    /// Blocks rendered and never played: found already past by the callback,
+    /// thrown away when a worker was replaced or restarted (failover,
+    /// reconnect, recovery), or held by the callback when its client closed.
+    /// The outgoing slot's audio past a completed switch is replaced by design
+    /// and not counted.
     pub drops: AtomicU64,
     /// Largest number of blocks rendered in one wake-up since the last reset.
     pub burst_max: AtomicU64,
