@@ -8,7 +8,7 @@
 // Unit tests abort on any allocation inside `assert_no_alloc`.
 #[cfg(all(test, debug_assertions))]
 #[global_allocator]
-static ALLOC: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+static ALLOC: rt::guard::RtAlloc = rt::guard::RtAlloc;
 
 pub mod app;
 pub mod cli;
@@ -36,7 +36,11 @@ pub mod status;
 pub fn registry() -> dsp::Registry {
     #[allow(unused_mut)]
     let mut r = dsp::Registry::standard();
-    r.set_dynamic(plugin::module::resolve, plugin::module::build_module);
+    r.set_dynamic(
+        plugin::module::resolve,
+        plugin::module::build_module,
+        plugin::midi::plays_notes,
+    );
     #[cfg(feature = "fault-injection")]
     r.register(fault::TYPE);
     r

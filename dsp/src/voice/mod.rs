@@ -21,6 +21,29 @@ use crate::registry::Registry;
 use crate::spec::ModuleSpec;
 use midi::{CcTarget, MidiMap};
 
+/// What a graph's instruments are doing, summed over them (telemetry).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VoiceStats {
+    /// Voices held, sustained or still sounding their release.
+    pub busy: u64,
+    /// Voice copies rendered in the last block (fading ones included).
+    pub rendered: u64,
+    /// Held voices taken by a new note (poly steals).
+    pub stolen: u64,
+    /// Notes dropped (every voice held and `steal=none`).
+    pub dropped: u64,
+}
+
+impl VoiceStats {
+    /// Adds one instrument's figures.
+    pub fn add(&mut self, i: &Instrument) {
+        self.busy += i.busy_voices() as u64;
+        self.rendered += i.rendered_slots() as u64;
+        self.stolen += i.stolen();
+        self.dropped += i.dropped();
+    }
+}
+
 /// The voice template of instrument `id` in `patch`.
 pub fn template_of<'a>(patch: &'a Patch, id: &str) -> Option<&'a VoiceTemplate> {
     patch.voices.iter().find(|t| t.name == id)
@@ -63,7 +86,8 @@ pub fn build_instrument(
 }
 
 /// Compiles the patch's MIDI routes; `find(id)` gives a module's graph node
-/// and type. The first instrument in creation order plays unmapped channels.
+/// and type. The first module that plays notes (an instrument, or a plugin
+/// with a MIDI input) in creation order plays unmapped channels.
 pub fn compile_midi(
     patch: &Patch,
     reg: &Registry,
@@ -72,7 +96,7 @@ pub fn compile_midi(
     let mut map = MidiMap::default();
     let instrument = |id: &str| {
         find(id)
-            .filter(|(_, s)| s.name == instrument::SPEC.name)
+            .filter(|(_, s)| reg.plays_notes(s))
             .map(|(n, _)| n)
             .ok_or_else(|| PatchError::Instrument {
                 name: id.to_string(),
@@ -82,7 +106,7 @@ pub fn compile_midi(
     if let Some(first) = patch
         .modules
         .iter()
-        .find(|m| m.kind == instrument::SPEC.name)
+        .find(|m| reg.find(&m.kind).is_some_and(|t| reg.plays_notes(t.spec)))
     {
         map.channels = [instrument(&first.id)?; 16];
     }
