@@ -149,9 +149,13 @@ fn live_eg_amp() -> Result<(), String> {
 
     // A commit that adds a module elsewhere keeps the running instance.
     let before = runs(&osc, "amp");
+    let late = stat(&osc.telemetry(), "late_switches");
     create(&osc, "lfo", "sine", &[("freq", 3.0), ("gain", 0.0)]);
     osc.commit();
     let (z, xruns) = take(&mut cap, &osc, 1.0)?;
+    // A starved new worker leaves the first frames to the old graph, whose
+    // plugin has moved out: a gap no engine could avoid, so not judged.
+    let xruns = xruns || stat(&osc.telemetry(), "late_switches") > late;
     assert!(runs(&osc, "amp") > before, "the instance restarted");
     let step = max_step(&z);
     assert!(
