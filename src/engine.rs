@@ -295,7 +295,7 @@ impl Engine {
         let s = &self.shared.slots[slot];
         s.generation.fetch_add(1, AcqRel);
         while s.cmds.pop().is_some() {}
-        s.ring.drain();
+        s.discard();
         let worker = Worker::new(slot, self.shared.clone());
         let prio = self.rt_priority;
         let h = std::thread::Builder::new()

@@ -47,6 +47,8 @@ impl Reader {
             };
             let now = t + pos as u64;
             if b.end() <= now {
+                // Rendered too late to be heard.
+                shared.slots[slot].stats.drops.fetch_add(1, Relaxed);
                 ring.recycle(b);
                 continue;
             }
@@ -85,8 +87,12 @@ impl Reader {
         span
     }
 
-    fn release(&mut self, shared: &Shared, slot: usize) {
+    /// Gives back the block being read; `lost`: its unread rest counts as dropped.
+    fn release(&mut self, shared: &Shared, slot: usize, lost: bool) {
         if let Some(b) = self.current.take() {
+            if lost {
+                shared.slots[slot].stats.drops.fetch_add(1, Relaxed);
+            }
             shared.slots[slot].ring.recycle(b);
         }
     }
@@ -156,7 +162,7 @@ impl Callback {
     /// (when the client is torn down, e.g. to reconnect).
     pub fn into_parts(mut self) -> (Vec<jack::Port<jack::AudioOut>>, u64, usize) {
         for s in 0..2 {
-            self.readers[s].release(&self.shared, s);
+            self.readers[s].release(&self.shared, s, true);
         }
         (std::mem::take(&mut self.ports), self.t, self.active)
     }
@@ -289,7 +295,8 @@ impl Callback {
     fn finish_switch(&mut self, inc: Incoming) {
         let sh = &self.shared;
         let old = self.active;
-        self.readers[old].release(sh, old);
+        // After a failover the failed slot's rest was meant to play.
+        self.readers[old].release(sh, old, inc.failover);
         self.active = inc.slot;
         sh.stats.switch_seq.fetch_add(1, AcqRel);
         sh.stats.active_slot.store(inc.slot as u32, Release);
@@ -322,7 +329,7 @@ impl Drop for Callback {
     /// shrink the ring for good.
     fn drop(&mut self) {
         for s in 0..2 {
-            self.readers[s].release(&self.shared, s);
+            self.readers[s].release(&self.shared, s, true);
         }
     }
 }
