@@ -40,6 +40,14 @@ pub struct SlotStats {
     pub lost_events: AtomicU64,
     /// Modules reset after producing NaN or infinity.
     pub nan_resets: AtomicU64,
+    /// Instrument voices held or sounding (last block, every instrument).
+    pub voices_busy: AtomicU64,
+    /// Voice copies rendered in the last block.
+    pub voices_rendered: AtomicU64,
+    /// Held voices stolen by a new note (since the graph's instruments were built).
+    pub voice_steals: AtomicU64,
+    /// Notes dropped by `steal=none` instruments.
+    pub notes_dropped: AtomicU64,
     /// Heartbeat: incremented every loop of the worker.
     pub heartbeat: AtomicU64,
     /// Callback cycles from the last re-anchor until the ring was back at lead.

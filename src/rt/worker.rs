@@ -404,6 +404,11 @@ impl Worker {
             .record_load(t0.elapsed().as_secs_f32() / (frames as f32 / sr));
         if let Some(g) = self.graph.as_ref() {
             s.stats.nan_resets.store(g.nan_resets(), Relaxed);
+            let v = g.voice_stats();
+            s.stats.voices_busy.store(v.busy, Relaxed);
+            s.stats.voices_rendered.store(v.rendered, Relaxed);
+            s.stats.voice_steals.store(v.stolen, Relaxed);
+            s.stats.notes_dropped.store(v.dropped, Relaxed);
         }
         block.start = start;
         block.frames = frames;
