@@ -74,4 +74,7 @@ types! {
     limiter,
     stereo,
     pingpong,
+    fm,
+    supersaw,
+    pluck,
 }
