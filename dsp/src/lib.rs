@@ -18,6 +18,7 @@ pub mod registry;
 pub mod render;
 pub mod spec;
 pub mod table;
+pub mod tap;
 pub mod time;
 pub mod voice;
 

@@ -12,6 +12,7 @@ use crate::registry::ModuleType;
 pub mod knobs;
 pub mod line;
 pub mod osc;
+pub mod probe;
 pub mod shared;
 pub mod steps;
 pub mod wavetable;
@@ -77,4 +78,6 @@ types! {
     fm,
     supersaw,
     pluck,
+    scope,
+    meter,
 }
