@@ -301,7 +301,7 @@ impl Engine {
         let prio = self.rt_priority;
         let helpers = self.config.threads.max(1) - 1;
         let pool =
-            crate::rt::pool::Pool::new(helpers, &format!("worker-{slot}"), prio.map(|p| p - 1));
+            crate::rt::pool::Pool::new(helpers, &format!("render-{slot}"), prio.map(|p| p - 1));
         let worker = Worker::new(slot, self.shared.clone(), pool);
         let h = std::thread::Builder::new()
             .name(format!("worker-{slot}"))

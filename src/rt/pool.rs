@@ -78,7 +78,7 @@ impl Pool {
         for h in 0..helpers {
             let inner = inner.clone();
             let spawned = std::thread::Builder::new()
-                .name(format!("{name}-h{h}"))
+                .name(format!("{name}-{h}"))
                 .spawn(move || {
                     if let Some(p) = priority {
                         crate::sched::acquire_rt(p, h);
