@@ -84,10 +84,7 @@ pub fn run(args: RunArgs) -> i32 {
         bpm: args.bpm,
         timebase_master: args.timebase_master,
         record_max_mib: args.record_max_mib,
-        threads: args.threads.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            |n| n as usize,
-        ),
+        threads: args.threads.map_or(1, |n| n as usize),
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,
