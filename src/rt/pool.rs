@@ -36,6 +36,8 @@ struct Inner {
     sleeping: Vec<AtomicBool>,
     /// A helper's bundle panicked; the worker re-raises it.
     panicked: AtomicBool,
+    /// The module type that panicked (written before `panicked` is set).
+    blame: UnsafeCell<&'static str>,
     quit: AtomicBool,
 }
 
@@ -72,6 +74,7 @@ impl Pool {
             job: UnsafeCell::new(None),
             sleeping: (0..helpers).map(|_| AtomicBool::new(false)).collect(),
             panicked: AtomicBool::new(false),
+            blame: UnsafeCell::new(""),
             quit: AtomicBool::new(false),
         });
         let mut threads = Vec::with_capacity(helpers);
@@ -160,6 +163,8 @@ impl Runner for Pool {
         // SAFETY: every bundle is finished; no helper reads `job` any more.
         unsafe { *inner.job.get() = None };
         if inner.panicked.swap(false, AcqRel) {
+            // SAFETY: written before its bundle was counted in `done`.
+            dsp::running::enter(unsafe { *inner.blame.get() });
             assert_no_alloc::permit_alloc(|| panic!("a render helper panicked"));
         }
     }
@@ -192,8 +197,16 @@ fn helper(inner: &Inner, h: usize) {
             // until `done` counts it.
             let job = unsafe { (*inner.job.get()).expect("set while claimable") };
             let ok = rt_guard(|| catch_unwind(AssertUnwindSafe(|| unsafe { (*job)(k) })).is_ok());
-            if !ok {
-                inner.panicked.store(true, Release);
+            // The first helper to fail writes the blame; the worker reads it
+            // after `done` counts this bundle.
+            if !ok
+                && inner
+                    .panicked
+                    .compare_exchange(false, true, AcqRel, Acquire)
+                    .is_ok()
+            {
+                // SAFETY: only the helper that set `panicked` writes it.
+                unsafe { *inner.blame.get() = dsp::running::running() };
             }
             inner.done.fetch_add(1, AcqRel);
             spins = 0;

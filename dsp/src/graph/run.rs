@@ -129,7 +129,9 @@ impl Raw<'_> {
             modulated: &self.modulated[mb..mb + np],
             time,
         };
+        let outer = crate::running::enter(node.spec.name);
         node.module.process(&mut io);
+        crate::running::leave(outer);
         if !io.outputs.iter().all(|o| all_finite(&o[..n])) {
             node.module.reset();
             for o in io.outputs.iter_mut() {
