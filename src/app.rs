@@ -165,6 +165,7 @@ pub fn run(args: RunArgs) -> i32 {
         osc.serve(&mut control, &mut engine, Duration::from_millis(2));
         control.poll(&mut engine);
         osc.deliver(&mut control, &engine);
+        osc.observe(&mut control);
         if let Some(q) = &mut oscquery {
             q.publish(&control);
         }

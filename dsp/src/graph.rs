@@ -348,6 +348,21 @@ impl Graph {
         self.nodes[index].spec
     }
 
+    /// Every observer's tap, with the observer's id and type (control
+    /// thread: allocates).
+    pub fn taps(
+        &self,
+    ) -> Vec<(
+        Name,
+        &'static ModuleSpec,
+        std::sync::Arc<crate::tap::SignalTap>,
+    )> {
+        self.nodes
+            .iter()
+            .filter_map(|n| n.module.tap().map(|t| (n.id, n.spec, t)))
+            .collect()
+    }
+
     /// Takes over the running state of every module whose id and type are the
     /// same in `old`: phase, filter memory, envelopes, delay lines, and the
     /// glide position of smoothed parameters (so a changed value glides from

@@ -20,6 +20,7 @@ pub mod render;
 pub mod running;
 pub mod spec;
 pub mod table;
+pub mod tap;
 pub mod time;
 pub mod voice;
 
