@@ -84,6 +84,7 @@ pub fn run(args: RunArgs) -> i32 {
         bpm: args.bpm,
         timebase_master: args.timebase_master,
         record_max_mib: args.record_max_mib,
+        threads: args.threads.map_or(1, |n| n as usize),
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,
@@ -112,13 +113,10 @@ pub fn run(args: RunArgs) -> i32 {
         args.sample_dir.clone(),
         args.buffer_budget_mib,
     );
-    let mut registry = crate::registry();
-    registry.set_samples(buffers.lookup());
-    let mut control = Control::new(
-        &mut engine,
-        registry,
-        Duration::from_millis(args.failover_ms),
-    );
+    let mut reg = crate::registry();
+    reg.set_memory_budget(args.max_graph_mib << 20);
+    reg.set_samples(buffers.lookup());
+    let mut control = Control::new(&mut engine, reg, Duration::from_millis(args.failover_ms));
     control.plugins.quarantine = args.quarantine_plugins;
     control.quant_now = args.quant_when_stopped == crate::cli::QuantWhenStopped::Now;
     if let Some(path) = &args.patch {
