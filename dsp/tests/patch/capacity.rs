@@ -211,6 +211,7 @@ fn a_patch_of_65536_modules_and_262144_connections_compiles_and_renders() {
             id: format!("m{i}"),
             kind: "sine".into(),
             params: vec![("gain".into(), 0.001)],
+            buffer: None,
         })
         .collect();
     // Each module modulates later ones (a chain as long as the patch).
