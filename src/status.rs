@@ -42,12 +42,12 @@ pub struct Snapshot {
 impl Snapshot {
     /// Reads the counters (and resets the peaks).
     pub fn take(sh: &Shared) -> Snapshot {
-        let a = sh.stats.active_slot.load(Acquire) as usize;
-        let s = &sh.slots[a];
+        let (a, version, switches, failovers) = Self::switch_state(sh);
+        let s = &sh.slots[a as usize];
         let period = sh.period.load(Relaxed).max(1) as f32;
         Snapshot {
-            active_slot: a as u32,
-            version: sh.stats.version.load(Acquire),
+            active_slot: a,
+            version,
             load_avg: s.stats.load_avg.load(Relaxed) as f32 / 1e6,
             load_peak: s.stats.load_peak.swap(0, Relaxed) as f32 / 1e6,
             ring: s.buffered() as f32 / period,
@@ -55,8 +55,8 @@ impl Snapshot {
             xruns: sh.stats.xruns.load(Relaxed),
             drops: sh.slots.iter().map(|s| s.stats.drops.load(Relaxed)).sum(),
             late: sh.slots.iter().map(|s| s.stats.late.load(Relaxed)).sum(),
-            switches: sh.stats.switches.load(Relaxed),
-            failovers: sh.stats.failovers.load(Relaxed),
+            switches,
+            failovers,
             peaks_db: (0..sh.channels.min(dsp::graph::MAX_CHANNELS))
                 .map(|c| {
                     let p = sh.stats.take_peak(c);
@@ -68,6 +68,29 @@ impl Snapshot {
                 })
                 .collect(),
         }
+    }
+
+    /// Active slot, version, switches and failovers as of one moment: read
+    /// under the callback's `switch_seq` (it writes them in a few
+    /// instructions, so the retries are bounded in practice; after 1000 the
+    /// last reading is returned).
+    fn switch_state(sh: &Shared) -> (u32, u32, u64, u64) {
+        let st = &sh.stats;
+        let mut reading = (0, 0, 0, 0);
+        for _ in 0..1000 {
+            let before = st.switch_seq.load(Acquire);
+            reading = (
+                st.active_slot.load(Acquire),
+                st.version.load(Acquire),
+                st.switches.load(Acquire),
+                st.failovers.load(Acquire),
+            );
+            if before % 2 == 0 && st.switch_seq.load(Acquire) == before {
+                break;
+            }
+            std::hint::spin_loop();
+        }
+        reading
     }
 
     /// The status line text.

@@ -150,9 +150,12 @@ impl Backend for Live<'_> {
             self.control.poll(self.engine);
             snap = Snapshot::take(&sh);
             tries += 1;
-            if snap.version == self.control.version() || tries == 3 {
+            // Control learns of a switch a moment after the callback made
+            // it (the Switched event follows the counters).
+            if snap.version == self.control.version() || tries == 100 {
                 break;
             }
+            std::thread::yield_now();
         }
         Status {
             active_slot: snap.active_slot,

@@ -284,13 +284,15 @@ impl Callback {
         let old = self.active;
         self.readers[old].release(sh, old);
         self.active = inc.slot;
+        sh.stats.switch_seq.fetch_add(1, AcqRel);
         sh.stats.active_slot.store(inc.slot as u32, Release);
         sh.stats.version.store(inc.version, Release);
         if inc.failover {
-            sh.stats.failovers.fetch_add(1, Relaxed);
+            sh.stats.failovers.fetch_add(1, Release);
         } else {
-            sh.stats.switches.fetch_add(1, Relaxed);
+            sh.stats.switches.fetch_add(1, Release);
         }
+        sh.stats.switch_seq.fetch_add(1, Release);
         // Switched must be posted before the old worker can post Stopped:
         // control waits for Stopped only after it has seen Switched.
         sh.post(EngineEvent::Switched {

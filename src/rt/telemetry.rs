@@ -79,6 +79,9 @@ pub struct EngineStats {
     /// Commit-machine phases ended by their time bound (a lost event, a
     /// worker that died or hangs).
     pub recoveries: AtomicU64,
+    /// Odd while the callback updates `active_slot`, `version`, `switches`
+    /// and `failovers` (a seqlock), so a reader can see all four at once.
+    pub switch_seq: AtomicU64,
     /// Slot the callback plays.
     pub active_slot: AtomicU32,
     /// Version of the patch the callback plays.
