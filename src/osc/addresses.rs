@@ -256,13 +256,14 @@ pub fn lookup(addr: &str) -> Option<&'static Address> {
     ADDRESSES.iter().find(|a| matches(a.path, addr))
 }
 
-/// True when `addr` fits `pattern`, whose `*` parts match one non-empty part.
+/// True when `addr` fits `pattern`, whose `*` parts match any one part (an
+/// empty one too, so `/gate/` is refused for its id, not as unknown).
 fn matches(pattern: &str, addr: &str) -> bool {
     let (mut p, mut s) = (pattern.split('/'), addr.split('/'));
     loop {
         match (p.next(), s.next()) {
             (None, None) => return true,
-            (Some("*"), Some(part)) if !part.is_empty() => {}
+            (Some("*"), Some(_)) => {}
             (Some(a), Some(b)) if a == b => {}
             _ => return false,
         }
@@ -286,7 +287,7 @@ mod tests {
         assert_eq!(lookup("/gate/env").map(|a| a.path), Some("/gate/*"));
         assert!(lookup("/mod/osc1").is_none());
         assert!(lookup("/mod/osc1/freq/x").is_none());
-        assert!(lookup("/gate/").is_none());
+        assert!(lookup("/gate/a/b").is_none());
         assert!(lookup("/note/").is_none());
         assert_eq!(lookup("/note").map(|a| a.path), Some("/note"));
     }
