@@ -85,7 +85,7 @@ impl Snapshot {
                 st.switches.load(Acquire),
                 st.failovers.load(Acquire),
             );
-            if before % 2 == 0 && st.switch_seq.load(Acquire) == before {
+            if before.is_multiple_of(2) && st.switch_seq.load(Acquire) == before {
                 break;
             }
             std::hint::spin_loop();
