@@ -36,7 +36,11 @@ pub mod status;
 pub fn registry() -> dsp::Registry {
     #[allow(unused_mut)]
     let mut r = dsp::Registry::standard();
-    r.set_dynamic(plugin::module::resolve, plugin::module::build_module);
+    r.set_dynamic(
+        plugin::module::resolve,
+        plugin::module::build_module,
+        plugin::midi::plays_notes,
+    );
     #[cfg(feature = "fault-injection")]
     r.register(fault::TYPE);
     r

@@ -209,3 +209,97 @@ fn live_eg_amp() -> Result<(), String> {
     assert!(synth.try_wait().is_none(), "{}", synth.output());
     Ok(())
 }
+
+const EPIANO: &str = "http://drobilla.net/plugins/mda/EPiano";
+
+/// Two EPianos on MIDI channels 1 and 2, one per output.
+fn pianos_patch() -> String {
+    format!(
+        "create p1 lv2 uri={EPIANO}\ncreate p2 lv2 uri={EPIANO}\ncreate out output\n\
+         connect p1.left_out out.in1\nconnect p2.left_out out.in2\nmidi 1 p1\nmidi 2 p2\n"
+    )
+}
+
+/// JACK frame of the first non-zero sample of `x`, which starts at frame `start`.
+fn onset(x: &[f32], start: u32) -> Option<u32> {
+    first_nonsilent(x, f32::MIN_POSITIVE).map(|i| start.wrapping_add(i as u32))
+}
+
+#[test]
+fn an_lv2_instrument_plays_jack_midi_and_notes_at_their_frames() {
+    retry_disturbed(8, live_instrument);
+}
+
+fn live_instrument() -> Result<(), String> {
+    let server = JackServer::start();
+    let patch = server.write_file("pianos.patch", &pianos_patch());
+    let (mut synth, osc) = start_synth(&server, &["--patch", patch.to_str().unwrap()]);
+    let mut cap = Capture::start(&server, &OUTS);
+    server.wait_for_ports(&["synth-jack:midi_in"], Duration::from_secs(10))?;
+    let midi = common::midi::MidiSender::start(&server, "synth-jack:midi_in");
+    wait_for(Duration::from_secs(10), "the pianos to play", || {
+        (runs(&osc, "p1") > 0 && runs(&osc, "p2") > 0).then_some(())
+    });
+    let rate = cap.rate();
+    cap.clear();
+    let start = wait_for(Duration::from_secs(5), "capture", || {
+        cap.pending_start_frame()
+    });
+    let (a, d) = (osc.status(), cap.discontinuities());
+    // A4 on channel 1, A3 on channel 2 9101 frames later (not a whole
+    // number of periods), both released after a quarter second.
+    let sent = midi.send(
+        &[
+            (37, [0x90, 69, 100]),
+            (9138, [0x91, 57, 100]),
+            (21000, [0x80, 69, 0]),
+            (21000, [0x81, 57, 0]),
+        ],
+        Duration::from_secs(10),
+    );
+    let need = sent[1].wrapping_sub(start) as usize + 9000;
+    let x = cap.take_frames(need, Duration::from_secs(20));
+    let b = osc.status();
+    let (o1, o2) = (onset(&x[0], start), onset(&x[1], start));
+    let (o1, o2) = (o1.ok_or("channel 1 silent")?, o2.ok_or("channel 2 silent")?);
+    let (l1, l2) = (o1.wrapping_sub(sent[0]), o2.wrapping_sub(sent[1]));
+    let (lat, _) = server
+        .port_latency(OUTS[0], jack::LatencyType::Playback)
+        .expect("latency");
+    eprintln!("[test] onsets {l1} and {l2} frames after their MIDI; reported latency {lat}");
+    if (l1, l2) != (lat, lat)
+        && (b.underruns > a.underruns || b.xruns > a.xruns || cap.discontinuities() > d)
+    {
+        // A late cycle shifts JACK's frame times; judge a clean run only.
+        return Err(format!(
+            "while playing: {} underruns, {} xruns, {} capture gaps",
+            b.underruns - a.underruns,
+            b.xruns - a.xruns,
+            cap.discontinuities() - d
+        ));
+    }
+    assert_eq!(l1, l2, "both notes sound the same time after their frames");
+    assert_eq!(
+        l1, lat,
+        "a note sounds exactly the reported latency after its frame"
+    );
+    let at = |o: u32| o.wrapping_sub(start) as usize;
+    let f1 = dominant_frequency(&x[0][at(o1) + 2000..at(o1) + 8000], rate);
+    let f2 = dominant_frequency(&x[1][at(o2) + 2000..at(o2) + 8000], rate);
+    assert!((f1 - 440.0).abs() < 440.0 * 0.02, "channel 1 at {f1} Hz");
+    assert!((f2 - 220.0).abs() < 220.0 * 0.02, "channel 2 at {f2} Hz");
+
+    // /note/on reaches a plugin instrument too.
+    osc.send(
+        "/note/on",
+        vec![s("p2"), OscType::Int(76), OscType::Int(100)],
+    );
+    cap.clear();
+    let y = cap.take(1.0);
+    let o = first_nonsilent(&y[1], 1e-4).ok_or("/note/on was not heard")?;
+    let y = &y[1][o..];
+    let f3 = dominant_frequency(&y[2000..y.len().min(8000)], rate);
+    assert!((f3 - 659.26).abs() < 659.26 * 0.02, "/note/on at {f3} Hz");
+    assert!(synth.try_wait().is_none(), "{}", synth.output());
+    Ok(())
+}

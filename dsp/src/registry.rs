@@ -46,11 +46,15 @@ pub type Resolver = fn(name: &str) -> Option<Result<&'static ModuleType, String>
 pub type DynConstructor =
     fn(spec: &'static ModuleSpec, id: &str, sample_rate: f32) -> Result<Box<dyn Module>, String>;
 
+/// Whether a run-time type plays notes (a plugin with a MIDI input): such
+/// modules take `/note/*` and MIDI channels like instruments do.
+pub type PlaysNotes = fn(spec: &ModuleSpec) -> bool;
+
 /// The set of module types a patch may use.
 #[derive(Clone, Default)]
 pub struct Registry {
     types: Vec<ModuleType>,
-    dynamic: Option<(Resolver, DynConstructor)>,
+    dynamic: Option<(Resolver, DynConstructor, PlaysNotes)>,
 }
 
 impl Registry {
@@ -77,9 +81,17 @@ impl Registry {
     }
 
     /// Adds module types known only at run time: `resolve` finds them by
-    /// name, `build` makes their modules (the engine adds LV2 plugins this way).
-    pub fn set_dynamic(&mut self, resolve: Resolver, build: DynConstructor) {
-        self.dynamic = Some((resolve, build));
+    /// name, `build` makes their modules, `notes` tells which of them play
+    /// notes (the engine adds LV2 plugins this way).
+    pub fn set_dynamic(&mut self, resolve: Resolver, build: DynConstructor, notes: PlaysNotes) {
+        self.dynamic = Some((resolve, build, notes));
+    }
+
+    /// Whether modules of type `spec` play notes: instruments, and run-time
+    /// types that say so. `/note/*` and MIDI channel routes reach only these.
+    pub fn plays_notes(&self, spec: &ModuleSpec) -> bool {
+        spec.name == crate::voice::instrument::SPEC.name
+            || self.dynamic.is_some_and(|(_, _, notes)| notes(spec))
     }
 
     /// The type called `name` or with `name` as an alias.
@@ -92,7 +104,7 @@ impl Registry {
         if let Some(t) = self.types.iter().find(|t| t.spec.matches(name)) {
             return Ok(t);
         }
-        match self.dynamic.and_then(|(resolve, _)| resolve(name)) {
+        match self.dynamic.and_then(|(resolve, _, _)| resolve(name)) {
             Some(Ok(t)) => Ok(t),
             Some(Err(reason)) => Err(PatchError::Unusable {
                 kind: name.to_string(),
@@ -111,7 +123,7 @@ impl Registry {
     ) -> Result<Box<dyn Module>, PatchError> {
         let own = self.types.iter().any(|x| std::ptr::eq(x.spec, t.spec));
         match self.dynamic {
-            Some((_, build)) if !own => {
+            Some((_, build, _)) if !own => {
                 build(t.spec, id, sample_rate).map_err(|reason| PatchError::Unusable {
                     kind: t.spec.name.to_string(),
                     reason,

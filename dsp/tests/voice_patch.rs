@@ -66,7 +66,7 @@ fn the_same_instrument_built_by_edits_as_over_osc() {
     p.connect(&reg, "lead.filt", "lead.env").unwrap();
     p.create(&reg, "out", "output", &[]).unwrap();
     p.connect(&reg, "lead", "out").unwrap();
-    p.map_midi(1, "lead").unwrap();
+    p.map_midi(&reg, 1, "lead").unwrap();
     let (q, _) = Patch::parse(&reg, LEAD).unwrap();
     p.ccs = q.ccs.clone();
     assert_eq!(p, q);

@@ -54,7 +54,9 @@ impl Control {
         quant: Option<transport::Quantum>,
     ) -> Result<Ticket, PatchError> {
         // Compile now so errors reach the sender at once.
-        let graph = self.build(engine, &self.pending)?;
+        let graph = crate::plugin::build_commit(&self.committed, &self.pending, || {
+            self.build(engine, &self.pending)
+        })?;
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         let patch = self.pending.clone();
@@ -213,7 +215,10 @@ impl Control {
             }
         }
         let compiled = q.graph.take().filter(|(_, sr)| *sr == engine.sample_rate());
-        let graph = match compiled.map_or_else(|| self.build(engine, &q.patch), |(g, _)| Ok(g)) {
+        let build = || {
+            crate::plugin::build_commit(&self.committed, &q.patch, || self.build(engine, &q.patch))
+        };
+        let graph = match compiled.map_or_else(build, |(g, _)| Ok(g)) {
             Ok(g) => g,
             Err(e) => {
                 for ticket in q.also.into_iter().chain([q.ticket]) {

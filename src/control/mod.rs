@@ -210,7 +210,7 @@ impl Control {
     }
 
     fn load_standby(&mut self, engine: &mut Engine, slot: usize) {
-        match self.build(engine, &self.committed) {
+        match crate::plugin::build_standby(|| self.build(engine, &self.committed)) {
             Ok(graph) => {
                 let s = &engine.shared.slots[slot];
                 let _ = s.cmds.push(WorkerCmd::Load {

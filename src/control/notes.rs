@@ -4,11 +4,11 @@
 
 use super::Control;
 use crate::engine::Engine;
-use dsp::voice::instrument::SPEC as INSTRUMENT;
 use dsp::{Event, EventKind, Name, NoteEvent, ParamArg, PatchError};
 
 impl Control {
-    /// Sends `ev` to instrument `inst` of what plays, at `frame` or at once.
+    /// Sends `ev` to instrument `inst` of what plays (or another module that
+    /// plays notes: an LV2 plugin with a MIDI input), at `frame` or at once.
     pub fn note(
         &mut self,
         engine: &Engine,
@@ -17,7 +17,7 @@ impl Control {
         frame: Option<u64>,
     ) -> Result<(), PatchError> {
         let spec = self.committed.spec_of(&self.registry, inst)?;
-        if spec.name != INSTRUMENT.name {
+        if !self.registry.plays_notes(spec) {
             return Err(PatchError::Instrument {
                 name: inst.to_string(),
                 message: format!("is a {}, not an instrument", spec.name),

@@ -46,6 +46,15 @@ pub fn instantiation() -> MutexGuard<'static, ()> {
     INSTANTIATION.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Plugin instances created since start (`/plugin/stats`): a commit adds
+/// one per new or changed plugin, none for plugins that stay.
+static INSTANTIATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// How many plugin instances were created since start.
+pub fn instantiations() -> u64 {
+    INSTANTIATIONS.load(Relaxed)
+}
+
 fn live() -> &'static Mutex<Vec<Weak<PluginShared>>> {
     static L: Mutex<Vec<Weak<PluginShared>>> = Mutex::new(Vec::new());
     &L
@@ -185,6 +194,7 @@ impl Instance {
         if raw.is_null() {
             return Err(format!("{} failed to instantiate", info.uri));
         }
+        INSTANTIATIONS.fetch_add(1, Relaxed);
         // SAFETY: raw is a valid instance.
         let (desc, handle) = unsafe { ((*raw).descriptor, (*raw).handle) };
         let worker = unsafe { (*desc).extension_data }.and_then(|ext| {

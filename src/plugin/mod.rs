@@ -7,6 +7,7 @@
 pub mod features;
 pub mod ffi;
 pub mod instance;
+pub mod midi;
 pub mod module;
 pub mod state;
 pub mod world;
@@ -137,6 +138,30 @@ impl Hooks {
             quarantine(patches);
         }
     }
+}
+
+/// Runs `build`, the graph build of a commit from `old` (what plays) to
+/// `new`: a plugin that stays (same id and plugin, no loaded state waiting
+/// for it) is not instantiated again; the playing instance moves in at the
+/// switch. New or changed plugins are instantiated here, once.
+pub fn build_commit<T>(old: &dsp::Patch, new: &dsp::Patch, build: impl FnOnce() -> T) -> T {
+    let kept = new
+        .modules
+        .iter()
+        .filter(|m| m.kind.starts_with(module::PREFIX))
+        .filter(|m| old.module(&m.id).is_some_and(|o| o.kind == m.kind))
+        .filter(|m| !state::is_staged(&m.id))
+        .map(|m| m.id.clone())
+        .collect();
+    module::building(module::Instances::Carried(kept), build)
+}
+
+/// Runs `build`, the graph build of a standby slot: its plugin modules get no
+/// instances (they would only double every plugin's cost and memory). A
+/// failover builds a fresh graph with instances; a standby graph plays, with
+/// silent plugins, only when that fails.
+pub fn build_standby<T>(build: impl FnOnce() -> T) -> T {
+    module::building(module::Instances::None, build)
 }
 
 /// True when a switch from `old` to `new` moves a plugin instance (same id

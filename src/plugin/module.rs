@@ -3,15 +3,18 @@
 //! inputs and outputs by symbol; control inputs are parameters by symbol
 //! with the plugin's range, default and unit, smoothed like ours.
 //!
-//! Across a commit the instance itself moves to the new graph (`carry_from`
-//! swaps it with the fresh one the new graph was built with), so tails and
-//! internal state continue and nothing is copied.
+//! Across a commit the instance itself moves to the new graph: the control
+//! thread builds that graph with an empty module for each plugin that stays
+//! (see [`building`]; nothing is instantiated for it) and `carry_from` moves
+//! the playing instance in at the switch, so tails and internal state
+//! continue and nothing is copied.
 
 use super::instance::Instance;
 use super::world::{world, PluginInfo, PortKind};
 use dsp::module::same_type;
 use dsp::module::Smoother;
 use dsp::{Module, ModuleSpec, ModuleType, ParamSpec, PortSpec, ProcessIo, MAX_BLOCK};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, Ordering::*};
 use std::sync::{Arc, Mutex};
@@ -54,9 +57,43 @@ pub fn not_hard_rt(uri: &str) -> bool {
     entry(uri).map(|(i, _)| !i.hard_rt).unwrap_or(false)
 }
 
+/// Which plugin modules of the graph being built get no instance of their
+/// own (control thread, around one graph build).
+#[derive(Debug, Clone, Default)]
+pub enum Instances {
+    /// Every plugin module instantiates its plugin.
+    #[default]
+    Fresh,
+    /// Modules with these ids wait for the playing instance (`carry_from`).
+    Carried(Vec<String>),
+    /// No module instantiates (a standby graph: its plugins stay silent).
+    None,
+}
+
+thread_local! {
+    static BUILDING: RefCell<Instances> = const { RefCell::new(Instances::Fresh) };
+}
+
+/// Runs `f` (a graph build) with plugin modules built as `mode` says.
+pub fn building<T>(mode: Instances, f: impl FnOnce() -> T) -> T {
+    let old = BUILDING.with(|b| b.replace(mode));
+    let r = f();
+    BUILDING.with(|b| *b.borrow_mut() = old);
+    r
+}
+
+/// Whether module `id` is built without an instance of its own.
+fn without_instance(id: &str) -> bool {
+    BUILDING.with(|b| match &*b.borrow() {
+        Instances::Fresh => false,
+        Instances::Carried(ids) => ids.iter().any(|x| x == id),
+        Instances::None => true,
+    })
+}
+
 /// The plugin's description and module type, built (and leaked: one per
 /// plugin URI used, bounded by what is installed) on first use.
-fn entry(uri: &str) -> Result<(Arc<PluginInfo>, &'static ModuleType), String> {
+pub(super) fn entry(uri: &str) -> Result<(Arc<PluginInfo>, &'static ModuleType), String> {
     let mut t = types().lock().unwrap_or_else(|e| e.into_inner());
     let e = t.entry(uri.to_string()).or_insert_with(|| make(uri));
     e.as_ref()
@@ -132,7 +169,8 @@ pub fn resolve(name: &str) -> Option<Result<&'static ModuleType, String>> {
     Some(entry(uri).map(|(_, t)| t))
 }
 
-/// A plugin module; its instance is owned through `inst`.
+/// A plugin module; its instance is owned through `inst` (null: silent,
+/// waiting for the playing instance or in a standby graph).
 pub struct PluginModule {
     spec: &'static ModuleSpec,
     inst: AtomicPtr<Instance>,
@@ -147,7 +185,7 @@ pub struct PluginModule {
 }
 
 /// Builds the module of type `spec` for module `id`: instantiates and
-/// activates the plugin (control thread).
+/// activates the plugin unless [`building`] says otherwise (control thread).
 pub fn build_module(
     spec: &'static ModuleSpec,
     id: &str,
@@ -183,10 +221,15 @@ pub fn build_plugin(
             )
         })
         .unzip();
-    let inst = Instance::new(&world(), info.clone(), id, sample_rate, MAX_BLOCK)?;
+    let inst = if without_instance(id) {
+        std::ptr::null_mut()
+    } else {
+        let i = Instance::new(&world(), info.clone(), id, sample_rate, MAX_BLOCK)?;
+        Box::into_raw(Box::new(i))
+    };
     Ok(PluginModule {
         spec,
-        inst: AtomicPtr::new(Box::into_raw(Box::new(inst))),
+        inst: AtomicPtr::new(inst),
         ins,
         outs,
         param_ports,
@@ -216,6 +259,11 @@ impl PluginModule {
             Some(i) => i.push_midi(msg),
             None => false,
         }
+    }
+
+    /// Whether this module has an instance (not one waiting for the playing one).
+    pub fn has_instance(&self) -> bool {
+        !self.inst.load(Relaxed).is_null()
     }
 }
 
@@ -263,6 +311,14 @@ impl Module for PluginModule {
         }
     }
 
+    /// A note for a plugin with a MIDI input (see [`super::midi`]); the
+    /// graph applies it at its frame, so it starts the next `run()`.
+    fn note(&mut self, ev: &dsp::NoteEvent) {
+        if let Some((msg, len)) = super::midi::message(ev) {
+            self.midi(&msg[..len]);
+        }
+    }
+
     /// A plugin cannot be reset on a real-time thread (deactivate and
     /// activate are not real-time safe); the graph silences its output instead.
     fn reset(&mut self) {}
@@ -271,13 +327,14 @@ impl Module for PluginModule {
         let Some(o) = same_type::<PluginModule>(old) else {
             return;
         };
-        if o.spec.name != self.spec.name {
+        if o.spec.name != self.spec.name || self.has_instance() {
+            // A module built with its own instance (new, or restoring a
+            // loaded state) keeps it.
             return;
         }
-        // The playing instance moves here; the old graph, which stops after
-        // the switch, gets this graph's fresh one and frees it with itself.
-        let mine = self.inst.load(Relaxed);
-        let theirs = o.inst.swap(mine, AcqRel);
+        // The playing instance moves here; the old graph stops after the
+        // switch and is retired without it.
+        let theirs = o.inst.swap(std::ptr::null_mut(), AcqRel);
         self.inst.store(theirs, Relaxed);
         for (s, os) in self.params.iter_mut().zip(&o.params) {
             s.carry_from(os);

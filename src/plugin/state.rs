@@ -119,7 +119,7 @@ pub fn save_beside(patch_file: &Path, patch: &dsp::Patch) -> Result<usize, Strin
 }
 
 /// Stages the states saved beside `patch_file` for the plugin modules of
-/// `patch`; the next instances built with those ids restore them.
+/// `patch`; the next instance built with each id restores it.
 /// Returns how many were found.
 pub fn load_beside(patch_file: &Path, patch: &dsp::Patch) -> usize {
     let dir = dir_for(patch_file);
@@ -137,14 +137,21 @@ pub fn load_beside(patch_file: &Path, patch: &dsp::Patch) -> usize {
     map.len()
 }
 
-/// Restores the staged state for `inst`'s module id and URI, or else the
+/// Whether a loaded state waits for an instance of module `id`.
+pub fn is_staged(id: &str) -> bool {
+    let staged = STAGED.lock().unwrap_or_else(|e| e.into_inner());
+    staged.as_ref().is_some_and(|m| m.contains_key(id))
+}
+
+/// Restores (once) the staged state for `inst`'s module id and URI, or else the
 /// plugin's default state (`state:loadDefaultState`), if any (control
 /// thread, before activation).
 pub(crate) fn restore_staged(w: &super::world::World, inst: &Instance) {
     let text = {
-        let staged = STAGED.lock().unwrap_or_else(|e| e.into_inner());
-        match staged.as_ref().and_then(|m| m.get(&inst.shared.id)) {
-            Some((uri, text)) if *uri == inst.info.uri => Some(text.clone()),
+        let mut staged = STAGED.lock().unwrap_or_else(|e| e.into_inner());
+        let m = staged.get_or_insert_with(HashMap::new);
+        match m.get(&inst.shared.id) {
+            Some((uri, _)) if *uri == inst.info.uri => m.remove(&inst.shared.id).map(|(_, t)| t),
             _ => None,
         }
     };

@@ -102,7 +102,8 @@ fn carry_moves_the_instance_and_its_tail() {
         let r = run(&mut *reference, &[x, x], MAX_BLOCK);
         assert_eq!(r[0], run(&mut *old, &[x, x], MAX_BLOCK)[0]);
     }
-    let mut new = module(DELAY, "d");
+    let carried = super::module::Instances::Carried(vec!["d".into()]);
+    let mut new = super::module::building(carried, || module(DELAY, "d"));
     new.set_param_now(0, 0.01);
     new.carry_from(&*old);
     let mut energy = 0.0;
@@ -189,4 +190,71 @@ fn sampler_state_saves_and_restores_beside_a_patch() {
         Some(&*text)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+const EPIANO: &str = "http://drobilla.net/plugins/mda/EPiano";
+
+/// A graph playing EPiano on MIDI channel 2, `frames` frames of its output
+/// with `events` applied.
+fn piano_graph(events: &[dsp::Event], frames: usize) -> Vec<f32> {
+    let reg = crate::registry();
+    let text = format!(
+        "create osc sine gain=0\ncreate piano lv2 uri={EPIANO}\ncreate out output\n\
+         connect piano.left_out out.in1\nmidi 2 piano\n"
+    );
+    let (patch, _) = dsp::Patch::parse(&reg, &text).unwrap();
+    let mut g = dsp::Graph::compile(&patch, &reg, 48000.0, 1).unwrap();
+    let mut out = vec![0.0; frames];
+    assert_no_alloc::assert_no_alloc(|| g.process(&mut [&mut out[..]], events));
+    out
+}
+
+/// Notes reach a plugin instrument at their exact frames, through the MIDI
+/// map (`midi 2 piano`) and as `/note` events alike.
+#[test]
+fn notes_and_midi_reach_a_plugin_instrument_at_their_frames() {
+    let reg = crate::registry();
+    let ty = resolve(&format!("{PREFIX}{EPIANO}")).unwrap().unwrap();
+    assert!(reg.plays_notes(ty.spec), "EPiano plays notes");
+    let amp = resolve(&format!("{PREFIX}{AMP}")).unwrap().unwrap();
+    assert!(!reg.plays_notes(amp.spec), "eg-amp does not");
+    let piano = dsp::Name::new("piano").unwrap();
+    let midi = dsp::Name::new("midi").unwrap();
+    for (kind, at) in [
+        (dsp::EventKind::Midi([0x91, 69, 100]), 1000),
+        (
+            dsp::EventKind::Note(dsp::NoteEvent::On {
+                note: 69.0,
+                vel: 0.8,
+            }),
+            777,
+        ),
+    ] {
+        let module = if matches!(kind, dsp::EventKind::Midi(_)) {
+            midi
+        } else {
+            piano
+        };
+        let ev = dsp::Event {
+            offset: at,
+            module,
+            kind,
+        };
+        let out = piano_graph(&[ev], 12000);
+        let first = out.iter().position(|&x| x != 0.0);
+        assert_eq!(first, Some(at as usize), "onset of {kind:?}");
+        let f = pitch_hz(&out[at as usize + 2000..at as usize + 8000], 48000.0);
+        assert!((f - 440.0).abs() < 440.0 * 0.02, "pitch {f} Hz, want 440");
+    }
+    // A channel routed elsewhere (none: channel 2 is the piano's, and the
+    // piano is also the first note-playing module) still reaches it.
+    let ev = dsp::Event {
+        offset: 64,
+        module: midi,
+        kind: dsp::EventKind::Midi([0x95, 57, 100]),
+    };
+    let out = piano_graph(&[ev], 9000);
+    assert_eq!(out.iter().position(|&x| x != 0.0), Some(64));
+    let f = pitch_hz(&out[2064..8064], 48000.0);
+    assert!((f - 220.0).abs() < 220.0 * 0.02, "pitch {f} Hz, want 220");
 }

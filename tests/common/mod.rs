@@ -6,6 +6,7 @@
 //! * [`Capture`]: an in-process JACK client that records ports into memory (allocation-free
 //!   process callback, lock-free ring buffer).
 //! * [`ToneGenerator`]: an in-process JACK client that plays a sine (a known test signal).
+//! * [`midi::MidiSender`]: an in-process JACK client that plays MIDI messages at known frames.
 //! * Pure analysis functions: [`dominant_frequency`], [`rms`], [`longest_silence`], [`max_step`],
 //!   [`first_nonsilent`], [`skip_leading_silence`], [`peak`].
 //!
@@ -26,6 +27,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod midi;
 pub mod osc;
 pub mod transport;
 

@@ -131,14 +131,23 @@ impl Patch {
     }
 
     /// `midi CHANNEL INSTRUMENT` / `/midi/map`: replaces the channel's route.
-    pub fn map_midi(&mut self, channel: u8, inst: &str) -> Result<(), PatchError> {
+    /// The target is an instrument or another module that plays notes (an
+    /// LV2 plugin with a MIDI input, see [`Registry::plays_notes`]).
+    pub fn map_midi(&mut self, reg: &Registry, channel: u8, inst: &str) -> Result<(), PatchError> {
         if !(1..=16).contains(&channel) {
             return Err(PatchError::Instrument {
                 name: inst.to_string(),
                 message: format!("MIDI channel {channel} is not 1-16"),
             });
         }
-        self.template_mut(inst)?;
+        let plugin = self
+            .module(inst)
+            .filter(|m| m.kind != INSTRUMENT.name)
+            .and_then(|m| reg.find(&m.kind))
+            .is_some_and(|t| reg.plays_notes(t.spec));
+        if !plugin {
+            self.template_mut(inst)?;
+        }
         self.midi.retain(|r| r.channel != channel);
         self.midi.push(ChannelRoute {
             channel,
@@ -211,7 +220,7 @@ impl Patch {
                 let ch = ch
                     .parse::<u8>()
                     .map_err(|_| usage("midi CHANNEL(1-16) INSTRUMENT"))?;
-                self.map_midi(ch, inst)
+                self.map_midi(reg, ch, inst)
             }
             _ => {
                 const U: &str = "cc NUMBER TARGET MIN MAX [lin|exp] [channel=N]";

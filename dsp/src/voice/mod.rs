@@ -63,7 +63,8 @@ pub fn build_instrument(
 }
 
 /// Compiles the patch's MIDI routes; `find(id)` gives a module's graph node
-/// and type. The first instrument in creation order plays unmapped channels.
+/// and type. The first module that plays notes (an instrument, or a plugin
+/// with a MIDI input) in creation order plays unmapped channels.
 pub fn compile_midi(
     patch: &Patch,
     reg: &Registry,
@@ -72,7 +73,7 @@ pub fn compile_midi(
     let mut map = MidiMap::default();
     let instrument = |id: &str| {
         find(id)
-            .filter(|(_, s)| s.name == instrument::SPEC.name)
+            .filter(|(_, s)| reg.plays_notes(s))
             .map(|(n, _)| n)
             .ok_or_else(|| PatchError::Instrument {
                 name: id.to_string(),
@@ -82,7 +83,7 @@ pub fn compile_midi(
     if let Some(first) = patch
         .modules
         .iter()
-        .find(|m| m.kind == instrument::SPEC.name)
+        .find(|m| reg.find(&m.kind).is_some_and(|t| reg.plays_notes(t.spec)))
     {
         map.channels = [instrument(&first.id)?; 16];
     }

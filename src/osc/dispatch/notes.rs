@@ -39,7 +39,8 @@ impl Dispatcher {
                 self.done(from, "/voice/create", vec![s(name)]);
             }
             Request::MidiMap { channel, inst } => {
-                b.edit().1.map_midi(channel, &inst).map_err(e)?;
+                let (reg, p) = b.edit();
+                p.map_midi(reg, channel, &inst).map_err(e)?;
                 self.done(from, "/midi/map", vec![]);
             }
             Request::MidiCc(route) => {

@@ -74,11 +74,12 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// `/plugin/stats.reply` with, per playing plugin instance: id, runs,
-    /// overruns (runs that took longer than the audio they produced), and
-    /// the longest run in microseconds.
+    /// `/plugin/stats.reply` with the instances created since start, then
+    /// per playing plugin instance: id, runs, overruns (runs that took
+    /// longer than the audio they produced), and the longest run in
+    /// microseconds.
     pub(super) fn plugin_stats(&mut self, from: Peer) {
-        let mut args = Vec::new();
+        let mut args = vec![int(instance::instantiations())];
         let mut seen: Vec<String> = Vec::new();
         for sh in instance::live_instances() {
             if seen.contains(&sh.id) {
