@@ -8,7 +8,7 @@
 // Unit tests abort on any allocation inside `assert_no_alloc`.
 #[cfg(all(test, debug_assertions))]
 #[global_allocator]
-static ALLOC: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+static ALLOC: rt::guard::RtAlloc = rt::guard::RtAlloc;
 
 pub mod app;
 pub mod cli;

@@ -4,7 +4,7 @@ use clap::Parser;
 
 #[cfg(debug_assertions)]
 #[global_allocator]
-static ALLOC: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+static ALLOC: synth_jack::rt::guard::RtAlloc = synth_jack::rt::guard::RtAlloc;
 
 fn main() {
     let cli = synth_jack::cli::Cli::parse();

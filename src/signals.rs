@@ -1,8 +1,9 @@
-//! SIGINT/SIGTERM set a flag; the main loop shuts down cleanly.
+//! SIGINT, SIGTERM and SIGHUP (the terminal closed) set a flag; the main loop
+//! shuts down cleanly: recording finalized, client deactivated, exit 0.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Set when SIGINT or SIGTERM arrives.
+/// Set when SIGINT, SIGTERM or SIGHUP arrives.
 pub static QUIT: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(_: libc::c_int) {
@@ -16,5 +17,6 @@ pub fn install() {
     unsafe {
         libc::signal(libc::SIGINT, handler as libc::sighandler_t);
         libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
+        libc::signal(libc::SIGHUP, handler as libc::sighandler_t);
     }
 }

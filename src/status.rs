@@ -180,12 +180,16 @@ pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
             st.callback_ns_max.load(Relaxed) as f64,
         ),
         ("midi_events".into(), st.midi_events.load(Relaxed) as f64),
+        (
+            "late_switches".into(),
+            st.late_switches.load(Relaxed) as f64,
+        ),
     ];
     for (i, s) in sh.slots.iter().enumerate() {
         let t = &s.stats;
         let n = t.occupancy_n.load(Relaxed);
         let min = t.occupancy_min.load(Relaxed);
-        let fields: [(&str, f64); 21] = [
+        let fields: [(&str, f64); 25] = [
             ("frames", t.frames.load(Relaxed) as f64),
             ("produced", s.produced.load(Relaxed) as f64),
             ("consumed", s.consumed.load(Relaxed) as f64),
@@ -212,6 +216,10 @@ pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
             ("late_events", t.late_events.load(Relaxed) as f64),
             ("lost_events", t.lost_events.load(Relaxed) as f64),
             ("nan_resets", t.nan_resets.load(Relaxed) as f64),
+            ("voices_busy", t.voices_busy.load(Relaxed) as f64),
+            ("voices_rendered", t.voices_rendered.load(Relaxed) as f64),
+            ("voice_steals", t.voice_steals.load(Relaxed) as f64),
+            ("notes_dropped", t.notes_dropped.load(Relaxed) as f64),
             ("heartbeat", t.heartbeat.load(Relaxed) as f64),
         ];
         for (k, x) in fields {

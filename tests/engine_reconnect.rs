@@ -53,7 +53,9 @@ fn reconnects_to_a_restarted_server_and_plays_the_same_patch() {
     let st = osc.status();
     assert_eq!(st.patch_version, version, "{st:?}");
     assert_eq!(st.modules, 1, "{st:?}");
-    assert_eq!(st.drops, 0, "{st:?}");
+    // What the worker had rendered ahead when the server went away was never played: the
+    // drops counter says so.
+    assert!(st.drops >= 1, "the unplayed lead is not counted: {st:?}");
     assert_eq!(st.failovers, 0, "{st:?}");
     let log = synth.stderr();
     assert!(log.contains("reconnected"), "no reconnect logged:\n{log}");

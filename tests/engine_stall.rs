@@ -3,7 +3,8 @@
 //!
 //! A `fault` module in the playing patch makes its worker sleep 50 ms once per live change of
 //! `stall_ms`. Afterwards the worker must jump to the present instead of making up the missed
-//! time: at most `lead` blocks in its catch-up, nothing dropped, the ring back at lead within a
+//! time: at most `lead` blocks in its catch-up, only the block it was rendering when it stalled
+//! dropped (it arrives too late to be played, and `drops` counts it), the ring back at lead within a
 //! few periods, production at the callback's rate, no failover (50 ms < 150 ms), the sine
 //! playing again, and no spinning (worker CPU stays low).
 #![cfg(feature = "fault-injection")]
@@ -81,9 +82,18 @@ fn check_after_stalls(osc: &OscClient, slot: usize, before: &HashMap<String, f64
         "production / consumption over {} cycles: {ratio:.4}",
         stat(&t2, "cycles") - stat(&t1, "cycles")
     );
-    for s in 0..2 {
-        assert_eq!(slot_stat(&t2, s, "drops"), 0.0, "slot {s} dropped blocks");
-    }
+    // Each stall's block arrived too late to be played: one drop per stall, on that slot only.
+    let drops = |t: &HashMap<String, f64>, s| slot_stat(t, s, "drops");
+    assert_eq!(
+        drops(&t2, slot) - drops(before, slot),
+        stalls,
+        "drops on slot {slot}"
+    );
+    assert_eq!(
+        drops(&t2, 1 - slot),
+        drops(before, 1 - slot),
+        "drops on the standby"
+    );
     let burst = slot_stat(&t2, slot, "burst_max");
     let recovery = slot_stat(&t2, slot, "recovery_max");
     let late = slot_stat(&t2, slot, "late") - slot_stat(before, slot, "late");
@@ -111,7 +121,6 @@ fn check_after_stalls(osc: &OscClient, slot: usize, before: &HashMap<String, f64
     );
     assert_eq!(active_slot(&t2), slot, "the playing slot changed");
     let st = osc.status();
-    assert_eq!(st.drops, 0, "{st:?}");
     assert_eq!(st.failovers, 0, "{st:?}");
     assert!(
         st.underruns as f64 > stat(before, "underruns"),
@@ -143,7 +152,7 @@ fn check_audio(rec: &[f32]) {
 }
 
 #[test]
-fn a_50ms_stall_recovers_within_lead_without_drops_or_spinning() {
+fn a_50ms_stall_recovers_within_lead_dropping_only_its_late_block_without_spinning() {
     let server = JackServer::start_with(RATE, DEFAULT_PERIOD, &["-S"]);
     let (synth, osc) = start_synth(&server, &[]);
     let slot = play_sine_through_fault(&osc);

@@ -152,6 +152,12 @@ fn announce_open_save_dirty_clean_and_sigterm() {
         "/midi/cc",
         vec![i(0), i(74), s("lead.env.release"), i(10), i(1000), s("exp")],
     );
+    // An LV2 plugin with the state extension: its state is saved too.
+    let sampler = "http://lv2plug.in/plugins/eg-sampler";
+    osc.ok(
+        "/patch/create",
+        vec![s("smp"), s("lv2"), s("uri"), s(sampler)],
+    );
     osc.commit();
     nsm.expect("/nsm/client/is_dirty");
     // ...a save writes session.patch and makes it clean.
@@ -164,6 +170,9 @@ fn announce_open_save_dirty_clean_and_sigterm() {
     for line in ["midi 2 lead\n", "cc 74 lead.env.release 10 1000 exp\n"] {
         assert!(saved.contains(line), "the MIDI routes are saved: {saved}");
     }
+    let state = std::fs::read_to_string(session.join("session.lv2state/smp.ttl"))
+        .expect("the sampler's state saved with the session");
+    assert!(state.contains("sample"), "{state}");
     // Recordings go into the session.
     let r = osc.ok("/record/start", vec![s("take")]);
     assert_eq!(
@@ -197,6 +206,11 @@ fn announce_open_save_dirty_clean_and_sigterm() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(dump_active(&osc), saved);
+    assert!(
+        synth.stderr().contains("smp: plugin state restored"),
+        "{}",
+        synth.output()
+    );
     assert!(
         nsm.recv(Duration::from_millis(500)).is_none(),
         "a reopened session is clean"

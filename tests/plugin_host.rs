@@ -71,17 +71,10 @@ fn render_plays_sine_through_eg_amp_at_twice_the_amplitude() {
 
 /// The runs counted for the playing instance of `id` (`/plugin/stats`).
 fn runs(osc: &OscClient, id: &str) -> u64 {
-    let r = osc.request("/plugin/stats", vec![]);
-    let i = r
-        .args
-        .iter()
-        .position(|a| *a == s(id))
-        .unwrap_or_else(|| panic!("{id} not in {r:?}"));
-    match &r.args[i + 1] {
-        OscType::Long(n) => *n as u64,
-        OscType::Int(n) => *n as u64,
-        other => panic!("runs {other:?}"),
-    }
+    let (_, runs) = plugin_stats(osc);
+    *runs
+        .get(id)
+        .unwrap_or_else(|| panic!("{id} not in {runs:?}"))
 }
 
 /// `seconds` of the first output, or `Err` when the engine counted an
@@ -156,9 +149,13 @@ fn live_eg_amp() -> Result<(), String> {
 
     // A commit that adds a module elsewhere keeps the running instance.
     let before = runs(&osc, "amp");
+    let late = stat(&osc.telemetry(), "late_switches");
     create(&osc, "lfo", "sine", &[("freq", 3.0), ("gain", 0.0)]);
     osc.commit();
     let (z, xruns) = take(&mut cap, &osc, 1.0)?;
+    // A starved new worker leaves the first frames to the old graph, whose
+    // plugin has moved out: a gap no engine could avoid, so not judged.
+    let xruns = xruns || stat(&osc.telemetry(), "late_switches") > late;
     assert!(runs(&osc, "amp") > before, "the instance restarted");
     let step = max_step(&z);
     assert!(

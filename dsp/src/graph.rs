@@ -76,6 +76,8 @@ pub struct Graph {
     sink: Sink,
     /// MIDI channel and controller routes.
     midi: MidiMap,
+    /// Nodes that are instruments (for [`Graph::voice_stats`]).
+    instruments: Vec<u32>,
     channels: usize,
     sample_rate: f32,
     nan_resets: u64,
@@ -259,9 +261,13 @@ impl Graph {
             let node = by_id[i].1;
             Some((node, nodes[node as usize].spec))
         })?;
+        let instruments = (0..nodes.len() as u32)
+            .filter(|&i| nodes[i as usize].spec.name == crate::voice::instrument::SPEC.name)
+            .collect();
         Ok(Graph {
             nodes,
             by_id,
+            instruments,
             wires,
             inputs: vec![[0.0; MAX_BLOCK]; n_in],
             direct,
@@ -363,6 +369,18 @@ impl Graph {
         self.time = old.time;
         self.nan_resets = old.nan_resets;
         self.missed_events = old.missed_events;
+    }
+
+    /// The instruments' voices, summed over every instrument (allocation-free).
+    pub fn voice_stats(&self) -> crate::voice::VoiceStats {
+        let mut st = crate::voice::VoiceStats::default();
+        for &i in &self.instruments {
+            let m = self.nodes[i as usize].module.as_any();
+            if let Some(inst) = m.downcast_ref::<crate::voice::Instrument>() {
+                st.add(inst);
+            }
+        }
+        st
     }
 
     /// The module at node `index`, to drive it directly (an instrument
@@ -478,7 +496,9 @@ impl Graph {
                 modulated: &self.modulated[mb..mb + np],
                 time: &time,
             };
+            let outer = crate::running::enter(node.spec.name);
             node.module.process(&mut io);
+            crate::running::leave(outer);
             if !io.outputs.iter().all(|o| all_finite(&o[..n])) {
                 node.module.reset();
                 for o in io.outputs.iter_mut() {

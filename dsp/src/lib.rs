@@ -16,6 +16,7 @@ pub mod name;
 pub mod patch;
 pub mod registry;
 pub mod render;
+pub mod running;
 pub mod spec;
 pub mod table;
 pub mod time;

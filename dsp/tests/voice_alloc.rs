@@ -54,6 +54,7 @@ fn poly_takes_free_voices_first_then_releasing_ones() {
     assert_eq!(off(&mut a, 60.0), vec![Action::Release { voice: 0 }]);
     // Both releasing: the one released first (voice 2) is taken, before any held voice.
     assert_eq!(on(&mut a, 70.0), vec![start(2, 70.0, true)]);
+    assert_eq!(a.stolen, 0, "a releasing voice taken is not a steal");
     // Once silent, a voice is free again and taken without stealing.
     a.silent(0);
     assert_eq!(on(&mut a, 72.0), vec![start(0, 72.0, false)]);
@@ -64,6 +65,7 @@ fn poly_steals_the_oldest_note() {
     let mut a = full_poly(Steal::Oldest);
     assert_eq!(on(&mut a, 70.0), vec![start(0, 70.0, true)]);
     assert_eq!(on(&mut a, 71.0), vec![start(1, 71.0, true)]);
+    assert_eq!(a.stolen, 2, "each held voice taken is counted");
 }
 
 #[test]

@@ -155,6 +155,23 @@ fn glide_reaches_the_new_pitch_in_exactly_its_time() {
 }
 
 #[test]
+fn a_poly_glide_starts_from_the_previous_note_on_another_voice() {
+    let text = "voice keys count=4 glide=10\nend\ncreate out output\nconnect keys out\n";
+    let mut g = compile(text);
+    // Voice 0 plays 60, voice 1 plays 64; both end (a 1.5 ms fade) long
+    // before 72 starts on voice 0: it glides from 64, the note played last.
+    let events = [on(100, 60.0), on(200, 64.0), off(400, 60.0), off(400, 64.0)];
+    let events = [&events[..], &[on(1000, 72.0)]].concat();
+    let out = render(&mut g, &events, 3000);
+    let (a, b) = (note_hz(64.0), note_hz(72.0));
+    assert_eq!(out[999], 0.0, "both voices have faded out");
+    assert!((out[1000] - a).abs() < 0.01 * a, "starts at {}", out[1000]);
+    let len = (10.0 * SR / 1000.0) as usize;
+    let reached = (1000..3000).find(|&i| out[i] == b).unwrap();
+    assert!(reached.abs_diff(1000 + len) <= 1, "reached at {reached}");
+}
+
+#[test]
 fn unison_copies_are_detuned_by_the_given_cents() {
     let text = sine_patch("count=2 unison=2 detune=100", 0.0);
     let out = render(&mut compile(&text), &[on(0, 69.0)], 4800 + 48000);
@@ -320,4 +337,23 @@ fn midi_bend_pressure_sustain_and_cc_take_effect_at_their_frame() {
     assert_eq!(a[4000], 0.0, "the pedal came up at 4000");
     assert_eq!((pr[399], pr[400]), (0.0, 1.0));
     assert_eq!((pr[499], pr[500]), (1.0, 64.0 / 127.0));
+}
+
+#[test]
+fn a_cc_sent_while_no_voice_sounds_is_in_place_at_the_next_note() {
+    // out = note.freq · gate · gain; CC74 sets gain (0..2) while every voice is idle.
+    let text = "voice a count=2\n\
+                create v vca\n\
+                connect note.freq v\n\
+                connect note.gate v.cv\n\
+                end\n\
+                cc 74 a.v.gain 0 2\n\
+                create out output\n\
+                connect a out\n";
+    let events = [midi(0, [0xb0, 74, 127]), midi(1000, [0x90, 69, 127])];
+    let out = render(&mut compile(text), &events, 1100);
+    assert_eq!(
+        out[1000], 880.0,
+        "no glide from the old gain at the note-on"
+    );
 }

@@ -48,6 +48,8 @@ pub enum Notice {
         from: usize,
         /// Slot now playing.
         to: usize,
+        /// Type of the module that panicked; "" when the worker stalled.
+        module: &'static str,
     },
     /// JACK reported xruns; total so far.
     Xrun(u64),
@@ -113,6 +115,8 @@ pub struct Control {
     notices: Vec<Notice>,
     failover_after: Duration,
     failover_in_flight: bool,
+    /// Module type whose panic caused the failover in flight ("" for a stall).
+    failed_module: &'static str,
     last_xruns: u64,
     /// Wall clock ↔ timeline mapping for timed bundles.
     pub clock: clock::Clock,
@@ -143,6 +147,7 @@ impl Control {
             notices: Vec::new(),
             failover_after,
             failover_in_flight: false,
+            failed_module: "",
             last_xruns: 0,
             clock: clock::Clock::default(),
             scheduled: BinaryHeap::new(),
@@ -378,7 +383,12 @@ impl Control {
                         // The phase was set by fail_over: Idle when the failed
                         // worker was replaced, Reloading while a stalled one stops.
                         self.failover_in_flight = false;
-                        self.notices.push(Notice::Failover { from, to: slot });
+                        let module = std::mem::take(&mut self.failed_module);
+                        self.notices.push(Notice::Failover {
+                            from,
+                            to: slot,
+                            module,
+                        });
                         log::warn!("failover: slot {from} -> {slot}, version {version}");
                         continue;
                     }
@@ -421,8 +431,9 @@ impl Control {
                         self.phase = Phase::Idle;
                     }
                 }
-                EngineEvent::Died { slot } => {
-                    log::error!("worker {slot} died");
+                EngineEvent::Died { slot, module } => {
+                    log::error!("worker {slot} died: panic in a module of type `{module}`");
+                    self.failed_module = module;
                     self.fail_over(engine, slot);
                 }
                 EngineEvent::Cancelled { version } => self.cancelled(version),
@@ -451,6 +462,7 @@ impl Control {
                 "worker {active} is {:.0} ms behind; failing over",
                 lag as f64 * 1e3 / engine.sample_rate() as f64
             );
+            self.failed_module = "";
             self.fail_over(engine, active);
         }
     }

@@ -47,6 +47,8 @@ impl Reader {
             };
             let now = t + pos as u64;
             if b.end() <= now {
+                // Rendered too late to be heard.
+                shared.slots[slot].stats.drops.fetch_add(1, Relaxed);
                 ring.recycle(b);
                 continue;
             }
@@ -85,8 +87,12 @@ impl Reader {
         span
     }
 
-    fn release(&mut self, shared: &Shared, slot: usize) {
+    /// Gives back the block being read; `lost`: its unread rest counts as dropped.
+    fn release(&mut self, shared: &Shared, slot: usize, lost: bool) {
         if let Some(b) = self.current.take() {
+            if lost {
+                shared.slots[slot].stats.drops.fetch_add(1, Relaxed);
+            }
             shared.slots[slot].ring.recycle(b);
         }
     }
@@ -100,6 +106,8 @@ struct Incoming {
     /// Timeline frame where the fade began, once it has.
     fade_start: Option<u64>,
     failover: bool,
+    /// The switch frame (a commit's; a failover starts at once).
+    at: u64,
 }
 
 /// The process handler's state; everything is preallocated in `new`.
@@ -154,16 +162,16 @@ impl Callback {
     /// (when the client is torn down, e.g. to reconnect).
     pub fn into_parts(mut self) -> (Vec<jack::Port<jack::AudioOut>>, u64, usize) {
         for s in 0..2 {
-            self.readers[s].release(&self.shared, s);
+            self.readers[s].release(&self.shared, s, true);
         }
         (std::mem::take(&mut self.ports), self.t, self.active)
     }
 
     fn commands(&mut self) {
         while let Some(cmd) = self.shared.callback_cmds.pop() {
-            let (to, version, failover) = match cmd {
-                CallbackCmd::Switch { to, version, .. } => (to, version, false),
-                CallbackCmd::Failover { to, version } => (to, version, true),
+            let (to, version, failover, at) = match cmd {
+                CallbackCmd::Switch { to, version, at } => (to, version, false, at),
+                CallbackCmd::Failover { to, version } => (to, version, true, 0),
             };
             if to == self.active && !failover {
                 continue;
@@ -173,6 +181,7 @@ impl Callback {
                 version,
                 fade_start: None,
                 failover,
+                at,
             });
         }
     }
@@ -225,7 +234,11 @@ impl Callback {
             let span_b = self.readers[b].read(&sh, b, t, n, &mut self.scratch[b]);
             sh.slots[b].consumed.fetch_max(t + n as u64, Release);
             if span_b.to > span_b.from && inc.fade_start.is_none() {
-                inc.fade_start = Some(t + span_b.from as u64);
+                let fs = t + span_b.from as u64;
+                inc.fade_start = Some(fs);
+                if !inc.failover && fs > inc.at {
+                    sh.stats.late_switches.fetch_add(1, Relaxed);
+                }
             }
             if let Some(fs) = inc.fade_start {
                 let fade = sh.fade_frames.load(Relaxed).max(1) as f32;
@@ -282,7 +295,8 @@ impl Callback {
     fn finish_switch(&mut self, inc: Incoming) {
         let sh = &self.shared;
         let old = self.active;
-        self.readers[old].release(sh, old);
+        // After a failover the failed slot's rest was meant to play.
+        self.readers[old].release(sh, old, inc.failover);
         self.active = inc.slot;
         sh.stats.switch_seq.fetch_add(1, AcqRel);
         sh.stats.active_slot.store(inc.slot as u32, Release);
@@ -315,7 +329,7 @@ impl Drop for Callback {
     /// shrink the ring for good.
     fn drop(&mut self) {
         for s in 0..2 {
-            self.readers[s].release(&self.shared, s);
+            self.readers[s].release(&self.shared, s, true);
         }
     }
 }

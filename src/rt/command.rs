@@ -124,5 +124,7 @@ pub enum EngineEvent {
     Died {
         /// Its slot.
         slot: usize,
+        /// Type of the module that was processing ("" if none was).
+        module: &'static str,
     },
 }

@@ -2,9 +2,9 @@
 //!
 //! Two lock-free queues hold every buffer: `free` (ready to render into) and
 //! `filled` (rendered, waiting for the callback). A worker can only render
-//! after taking a buffer from `free`, so it can never write into a full ring
-//! and nothing is ever dropped; buffers are recycled, never allocated while
-//! running.
+//! after taking a buffer from `free`, so it can never write into a full ring;
+//! buffers are recycled, never allocated while running. Audio that was
+//! rendered and is thrown away unplayed is counted (see [`super::shared::Slot::discard`]).
 
 use crossbeam_queue::ArrayQueue;
 
@@ -96,10 +96,14 @@ impl Ring {
         }
     }
 
-    /// Moves every filled block back to free (stale audio after a stop).
-    pub fn drain(&self) {
+    /// Moves every filled block back to free (stale audio after a stop);
+    /// returns how many there were.
+    pub fn drain(&self) -> u64 {
+        let mut n = 0;
         while let Some(b) = self.filled.pop() {
             self.recycle(b);
+            n += 1;
         }
+        n
     }
 }

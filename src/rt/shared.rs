@@ -57,6 +57,14 @@ impl Slot {
         self.thread.set(Rc::new(handle, Some(t)));
     }
 
+    /// Throws away every rendered block not yet played, counting them as
+    /// `drops` (audio rendered and never heard: a worker replaced or
+    /// restarted, a reconnect).
+    pub fn discard(&self) {
+        let n = self.ring.drain();
+        self.stats.drops.fetch_add(n, Relaxed);
+    }
+
     /// Ring occupancy in frames.
     pub fn buffered(&self) -> u64 {
         self.produced

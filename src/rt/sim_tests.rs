@@ -189,7 +189,7 @@ fn steady_playback_equals_offline_render_with_no_drops() {
 }
 
 #[test]
-fn stall_refills_at_most_lead_and_never_drops() {
+fn stall_refills_at_most_lead_and_drops_only_the_late_block() {
     let p = patch("create osc1 sine freq=440 gain=0.5\ncreate st stall\n");
     let lead = 3;
     let mut sim = Sim::new(lead, 256);
@@ -229,7 +229,8 @@ fn stall_refills_at_most_lead_and_never_drops() {
         "catch-up burst {} exceeds lead {lead}",
         s.burst_max.load(Relaxed)
     );
-    assert_eq!(s.drops.load(Relaxed), 0);
+    // The block rendered during the stall came too late to be played: counted, once.
+    assert_eq!(s.drops.load(Relaxed), 1);
     assert_eq!(sim.shared.slots[0].buffered(), lead as u64 * 256);
     // After an underrun the output fades to silence, then resumes: no NaN, no jump above the signal.
     assert!(sim.out[0]

@@ -10,7 +10,11 @@ pub struct SlotStats {
     pub frames: AtomicU64,
     /// Times the worker found itself behind the callback and re-anchored.
     pub late: AtomicU64,
-    /// Blocks that could not be queued (must stay 0: impossible by construction).
+    /// Blocks rendered and never played: found already past by the callback,
+    /// thrown away when a worker was replaced or restarted (failover,
+    /// reconnect, recovery), or held by the callback when its client closed.
+    /// The outgoing slot's audio past a completed switch is replaced by design
+    /// and not counted.
     pub drops: AtomicU64,
     /// Largest number of blocks rendered in one wake-up since the last reset.
     pub burst_max: AtomicU64,
@@ -36,6 +40,14 @@ pub struct SlotStats {
     pub lost_events: AtomicU64,
     /// Modules reset after producing NaN or infinity.
     pub nan_resets: AtomicU64,
+    /// Instrument voices held or sounding (last block, every instrument).
+    pub voices_busy: AtomicU64,
+    /// Voice copies rendered in the last block.
+    pub voices_rendered: AtomicU64,
+    /// Held voices stolen by a new note (since the graph's instruments were built).
+    pub voice_steals: AtomicU64,
+    /// Notes dropped by `steal=none` instruments.
+    pub notes_dropped: AtomicU64,
     /// Heartbeat: incremented every loop of the worker.
     pub heartbeat: AtomicU64,
     /// Callback cycles from the last re-anchor until the ring was back at lead.
@@ -96,6 +108,9 @@ pub struct EngineStats {
     pub callback_ns_sum: AtomicU64,
     /// MIDI channel messages received on `midi_in`.
     pub midi_events: AtomicU64,
+    /// Switches whose new graph delivered its first frame after the switch
+    /// frame (a starved worker): the old graph played the frames between.
+    pub late_switches: AtomicU64,
 }
 
 impl EngineStats {

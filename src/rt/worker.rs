@@ -145,7 +145,9 @@ impl Worker {
                 }
                 self.version = version;
                 s.version.store(version, Release);
-                s.ring.drain();
+                // Normally empty (the slot was stopped); after a reconnect or a
+                // recovery it holds the old stream's unplayed audio.
+                s.discard();
                 // A new stream: a handover prepared for the old one is void
                 // (the control side sends it again if it still matters).
                 self.handover = None;
@@ -192,7 +194,13 @@ impl Worker {
                 self.handover = None;
                 self.rendering = false;
                 s.rendering.store(false, Release);
-                s.ring.drain();
+                if self.shared.stats.active_slot.load(Acquire) as usize == self.slot {
+                    // Stopped while it still plays (a recovery): lost audio.
+                    s.discard();
+                } else {
+                    // Past a completed switch: replaced by the new patch.
+                    s.ring.drain();
+                }
                 self.graph = None;
                 self.shared.post(EngineEvent::Stopped { slot: self.slot });
             }
@@ -396,6 +404,11 @@ impl Worker {
             .record_load(t0.elapsed().as_secs_f32() / (frames as f32 / sr));
         if let Some(g) = self.graph.as_ref() {
             s.stats.nan_resets.store(g.nan_resets(), Relaxed);
+            let v = g.voice_stats();
+            s.stats.voices_busy.store(v.busy, Relaxed);
+            s.stats.voices_rendered.store(v.rendered, Relaxed);
+            s.stats.voice_steals.store(v.stolen, Relaxed);
+            s.stats.notes_dropped.store(v.dropped, Relaxed);
         }
         block.start = start;
         block.frames = frames;
@@ -455,7 +468,10 @@ fn report_death() {
         if let Ok(c) = c.try_borrow() {
             if let Some((shared, slot, generation)) = c.as_ref() {
                 retire(shared, *slot, *generation);
-                shared.post(EngineEvent::Died { slot: *slot });
+                shared.post(EngineEvent::Died {
+                    slot: *slot,
+                    module: dsp::running::running(),
+                });
             }
         }
     });

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Most messages one [`MidiSender::send`] plays.
-pub const MAX_MESSAGES: usize = 16;
+pub const MAX_MESSAGES: usize = 32;
 
 /// What the test thread hands the callback: messages (3 bytes and a frame
 /// relative to the first cycle after arming), and what it sent when.
@@ -51,10 +51,16 @@ impl jack::ProcessHandler for SenderHandler {
                 break;
             }
             let bytes = [(m >> 16) as u8, (m >> 8) as u8, m as u8];
+            // Program change and channel pressure are two bytes long.
+            let len = if matches!(bytes[0] & 0xf0, 0xc0 | 0xd0) {
+                2
+            } else {
+                3
+            };
             let time = at.saturating_sub(now) as u32;
             if w.write(&jack::RawMidi {
                 time,
-                bytes: &bytes,
+                bytes: &bytes[..len],
             })
             .is_ok()
             {
@@ -108,7 +114,8 @@ impl<'s> MidiSender<'s> {
     }
 
     /// Plays `messages`, each `(frames after the first cycle from now,
-    /// bytes)` in ascending frame order; returns the JACK frame time at which
+    /// bytes)` in ascending frame order (the third byte of a two-byte
+    /// message, program change or channel pressure, is not sent); returns the JACK frame time at which
     /// each was sent (waits for the last one, up to `timeout`).
     pub fn send(&self, messages: &[(u32, [u8; 3])], timeout: Duration) -> Vec<u32> {
         assert!(messages.len() <= MAX_MESSAGES);

@@ -125,6 +125,8 @@ pub struct Allocator {
     clock: u64,
     /// Notes dropped because every voice was held and `steal=none`.
     pub dropped: u64,
+    /// Held (or pedal-sustained) voices taken by a new note (poly steals).
+    pub stolen: u64,
 }
 
 impl Allocator {
@@ -146,6 +148,7 @@ impl Allocator {
             sustain: false,
             clock: 0,
             dropped: 0,
+            stolen: 0,
         }
     }
 
@@ -181,6 +184,7 @@ impl Allocator {
         self.sustain = old.sustain;
         self.clock = old.clock;
         self.dropped = old.dropped;
+        self.stolen = old.stolen;
     }
 
     fn tick(&mut self) -> u64 {
@@ -279,6 +283,9 @@ impl Allocator {
             return;
         };
         let stolen = self.voices[v].state != State::Free;
+        if matches!(self.voices[v].state, State::Held | State::Sustained) {
+            self.stolen += 1;
+        }
         let age = self.tick();
         self.voices[v] = Voice {
             state: State::Held,

@@ -82,6 +82,8 @@ pub const TYPE: ModuleType = ModuleType {
 
 const NONE: u32 = u32::MAX;
 
+mod play;
+
 /// One compiled copy of the template.
 pub struct VoiceGraph {
     /// The voice's graph (one channel).
@@ -126,6 +128,8 @@ pub struct Instrument {
     detune: f32,
     bend_range: f32,
     bend: f32,
+    /// The last note started (poly glides start from it).
+    last: Option<f32>,
     gain: Smoother,
     fade_step: f32,
     buf: Block,
@@ -171,6 +175,7 @@ impl Instrument {
             detune: 0.0,
             bend_range: 2.0,
             bend: 0.0,
+            last: None,
             gain: Smoother::new(1.0, SPEC.params[param::GAIN].smoothing_ms, sr),
             fade_step: 1.0 / (STEAL_FADE_MS * 0.001 * sr).max(1.0),
             buf: [0.0; MAX_BLOCK],
@@ -208,6 +213,12 @@ impl Instrument {
     /// Notes dropped because every voice was held and `steal=none`.
     pub fn dropped(&self) -> u64 {
         self.alloc.dropped
+    }
+
+    /// Held voices taken by a new note (poly steals) since the instrument
+    /// was first built (carried over by commits).
+    pub fn stolen(&self) -> u64 {
+        self.alloc.stolen
     }
 
     fn note_mut(slot: &mut Slot) -> Option<&mut Note> {
@@ -312,11 +323,18 @@ impl Instrument {
             }
         }
         let (glide, detune, bend) = (self.glide, self.detune, self.bend);
+        // A poly voice glides from the note played before, whichever voice
+        // played it (mono and legato have one voice: its own last note).
+        let from = self.last.filter(|_| self.alloc.mode == Mode::Poly);
         self.each_note(v, |n, k| {
             n.detune = unison_offset(k, u, detune);
             n.bend = bend;
+            if let Some(p) = from {
+                n.place(p);
+            }
             n.start(note, vel, glide);
         });
+        self.last = Some(note);
         self.set_gates(v, true);
     }
 
@@ -335,10 +353,12 @@ impl Instrument {
                 let glide = self.glide;
                 self.each_note(voice, |n, _| n.start(note, vel, glide));
                 self.set_gates(voice, true);
+                self.last = Some(note);
             }
             Action::Legato { voice, note } => {
                 let glide = self.glide;
                 self.each_note(voice, |n, _| n.set_pitch(note, glide));
+                self.last = Some(note);
             }
             Action::Release { voice } => {
                 self.each_note(voice, |n, _| n.set_gate(false));
@@ -372,212 +392,4 @@ pub fn unison_offset(k: usize, u: usize, cents: f32) -> f32 {
         return 0.0;
     }
     cents / 100.0 * (k as f32 / (u - 1) as f32 - 0.5)
-}
-
-impl Module for Instrument {
-    fn params_mut(&mut self) -> &mut [Smoother] {
-        &mut self.p
-    }
-
-    fn set_param(&mut self, index: usize, value: f32) {
-        if let Some(s) = self.p.get_mut(index) {
-            s.set(value);
-        }
-        let choice = value.max(0.0) as usize;
-        match index {
-            param::MODE => self.alloc.mode = [Mode::Poly, Mode::Mono, Mode::Legato][choice.min(2)],
-            param::STEAL => {
-                self.alloc.steal =
-                    [Steal::Oldest, Steal::Quietest, Steal::Lowest, Steal::None][choice.min(3)]
-            }
-            param::PRIORITY => {
-                self.alloc.priority = [Priority::Last, Priority::Low, Priority::High][choice.min(2)]
-            }
-            param::GLIDE => self.glide = value,
-            param::DETUNE => self.detune = value,
-            param::BEND => self.bend_range = value,
-            param::GAIN => self.gain.set(value),
-            _ => {} // count and unison: structural, applied at the next commit
-        }
-    }
-
-    fn set_param_now(&mut self, index: usize, value: f32) {
-        self.set_param(index, value);
-        if let Some(s) = self.p.get_mut(index) {
-            s.jump(value);
-        }
-        if index == param::GAIN {
-            self.gain.jump(value);
-        }
-    }
-
-    fn note(&mut self, ev: &NoteEvent) {
-        // The allocator's actions go through a preallocated list, so the
-        // allocator and the voices are never borrowed at once.
-        let mut acts = std::mem::take(&mut self.actions);
-        acts.clear();
-        let mut push = |a| {
-            if acts.len() < acts.capacity() {
-                acts.push(a)
-            }
-        };
-        let alloc = &mut self.alloc;
-        match *ev {
-            NoteEvent::On { note, vel } => alloc.note_on(note, vel, &self.levels, &mut push),
-            NoteEvent::Off { note } => alloc.note_off(note, &mut push),
-            NoteEvent::Sustain(on) => alloc.sustain(on, &mut push),
-            NoteEvent::AllOff => alloc.all_off(&mut push),
-            NoteEvent::AllSoundOff => alloc.all_sound_off(&mut push),
-            NoteEvent::Bend(semitones) => self.set_bend(semitones),
-            NoteEvent::BendRange(x) => self.set_bend(x * self.bend_range),
-            NoteEvent::Pressure(p) => {
-                for s in self.slots.iter_mut() {
-                    if let Some(n) = Self::note_mut(s) {
-                        n.set_pressure(p);
-                    }
-                }
-            }
-            NoteEvent::PolyPressure { note, value } => {
-                for v in 0..self.alloc.count() {
-                    if self.alloc.state(v) != State::Free && self.alloc.note_of(v) == note {
-                        self.each_note(v, |n, _| n.set_pressure(value));
-                    }
-                }
-            }
-            NoteEvent::Param {
-                module,
-                index,
-                value,
-            } => {
-                for s in self.slots.iter_mut() {
-                    let g = &mut s.v.graph;
-                    if let Some(i) = g.find(&module) {
-                        g.module_mut(i).set_param(index as usize, value);
-                    }
-                }
-            }
-        }
-        for a in acts.drain(..) {
-            self.act(a);
-        }
-        self.actions = acts;
-    }
-
-    fn process(&mut self, io: &mut ProcessIo) {
-        let n = io.frames;
-        let out = &mut io.outputs[0][..n];
-        out.fill(0.0);
-        let norm = 1.0 / (self.unison as f32).sqrt();
-        let mut i = 0;
-        while i < self.active.len() {
-            let s = self.active[i] as usize;
-            let slot = &mut self.slots[s];
-            {
-                let mut chans = [&mut self.buf[..n]];
-                slot.v.graph.process(&mut chans, &[]);
-            }
-            let buf = &self.buf[..n];
-            let mut peak = 0.0f32;
-            if slot.fade > 0.0 {
-                for (o, x) in out.iter_mut().zip(buf) {
-                    slot.gain = (slot.gain - slot.fade).max(0.0);
-                    *o += x * slot.gain * norm;
-                    peak = peak.max(x.abs());
-                }
-            } else {
-                for (o, x) in out.iter_mut().zip(buf) {
-                    *o += x * norm;
-                    peak = peak.max(x.abs());
-                }
-            }
-            slot.level = peak;
-            let owner = slot.owner;
-            let released = owner != NONE && self.alloc.state(owner as usize) == State::Released;
-            if released && peak < SILENT_LEVEL {
-                slot.quiet += n as u32;
-            } else {
-                slot.quiet = 0;
-            }
-            let done = (slot.fade > 0.0 && slot.gain <= 0.0) || slot.quiet >= SILENT_FRAMES;
-            if !done {
-                i += 1;
-                continue;
-            }
-            slot.on = false;
-            slot.fade = 0.0;
-            self.active.swap_remove(i);
-            if owner == NONE {
-                self.free.push(s as u32);
-            } else {
-                let v = owner as usize;
-                let u = self.unison;
-                let all_off = self.owned[v * u..(v + 1) * u]
-                    .iter()
-                    .all(|&k| k == NONE || !self.slots[k as usize].on);
-                if all_off {
-                    self.alloc.silent(v);
-                }
-            }
-        }
-        for (v, l) in self.levels.iter_mut().enumerate() {
-            let u = self.unison;
-            *l = self.owned[v * u..(v + 1) * u]
-                .iter()
-                .filter(|&&k| k != NONE)
-                .map(|&k| self.slots[k as usize].level)
-                .fold(0.0, f32::max);
-        }
-        if self.gain.is_moving() || self.gain.current != 1.0 {
-            for o in out.iter_mut() {
-                *o *= self.gain.next();
-            }
-        }
-    }
-
-    fn reset(&mut self) {
-        // A voice produced NaN: silence everything and start over.
-        self.alloc.all_sound_off(&mut |_| {});
-        for &s in &self.active {
-            let slot = &mut self.slots[s as usize];
-            slot.on = false;
-            if slot.owner == NONE {
-                self.free.push(s);
-            }
-        }
-        self.active.clear();
-    }
-
-    /// Same count and unison: every voice carries over, copy by copy (the
-    /// template's modules with unchanged id and type keep their state, so a
-    /// held note goes on sounding in the new template). Otherwise only the
-    /// copies' module state carries over and the new instrument starts with
-    /// every voice free (the commit's cross-fade ends the old notes).
-    fn carry_from(&mut self, old: &dyn Module) {
-        let Some(o) = same_type::<Instrument>(old) else {
-            return;
-        };
-        for (s, os) in self.slots.iter_mut().zip(&o.slots) {
-            s.v.graph.carry_from(&os.v.graph);
-        }
-        self.gain.carry_from(&o.gain);
-        if self.slots.len() != o.slots.len() || self.unison != o.unison {
-            return;
-        }
-        for (s, os) in self.slots.iter_mut().zip(&o.slots) {
-            s.owner = os.owner;
-            s.on = os.on;
-            s.gain = os.gain;
-            s.fade = os.fade;
-            s.quiet = os.quiet;
-            s.level = os.level;
-        }
-        self.owned.copy_from_slice(&o.owned);
-        self.free.clear();
-        self.free.extend_from_slice(&o.free);
-        self.active.clear();
-        self.active.extend_from_slice(&o.active);
-        self.levels.copy_from_slice(&o.levels);
-        self.alloc.carry_from(&o.alloc);
-        self.bend = o.bend;
-    }
 }

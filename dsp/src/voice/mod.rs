@@ -21,6 +21,29 @@ use crate::registry::Registry;
 use crate::spec::ModuleSpec;
 use midi::{CcTarget, MidiMap};
 
+/// What a graph's instruments are doing, summed over them (telemetry).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VoiceStats {
+    /// Voices held, sustained or still sounding their release.
+    pub busy: u64,
+    /// Voice copies rendered in the last block (fading ones included).
+    pub rendered: u64,
+    /// Held voices taken by a new note (poly steals).
+    pub stolen: u64,
+    /// Notes dropped (every voice held and `steal=none`).
+    pub dropped: u64,
+}
+
+impl VoiceStats {
+    /// Adds one instrument's figures.
+    pub fn add(&mut self, i: &Instrument) {
+        self.busy += i.busy_voices() as u64;
+        self.rendered += i.rendered_slots() as u64;
+        self.stolen += i.stolen();
+        self.dropped += i.dropped();
+    }
+}
+
 /// The voice template of instrument `id` in `patch`.
 pub fn template_of<'a>(patch: &'a Patch, id: &str) -> Option<&'a VoiceTemplate> {
     patch.voices.iter().find(|t| t.name == id)

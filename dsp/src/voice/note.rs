@@ -96,6 +96,15 @@ impl Note {
         self.played = true;
     }
 
+    /// Puts the pitch at `note` at once, as if it had been playing it (a
+    /// poly voice's glide starts from the instrument's previous note).
+    pub fn place(&mut self, note: f32) {
+        self.pitch = note;
+        self.target = note;
+        self.glide_left = 0;
+        self.played = true;
+    }
+
     /// Starts a note: pitch (with glide), gate open, velocity, a trigger pulse.
     pub fn start(&mut self, note: f32, vel: f32, glide_ms: f32) {
         self.set_pitch(note, glide_ms);

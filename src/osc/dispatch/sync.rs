@@ -82,8 +82,14 @@ impl Dispatcher {
                         None => log::warn!("commit failed: {reason}"),
                     }
                 }
-                Notice::Failover { from, to } => {
-                    self.tell_all("/failover", vec![int(from as u64), int(to as u64)]);
+                Notice::Failover { from, to, module } => {
+                    // Why: `panic TYPE` (the module type that panicked) or `stall`.
+                    let mut args = vec![int(from as u64), int(to as u64)];
+                    match module {
+                        "" => args.push(OscType::String("stall".into())),
+                        m => args.extend(["panic", m].map(|s| OscType::String(s.into()))),
+                    }
+                    self.tell_all("/failover", args);
                 }
                 Notice::Xrun(total) => self.tell_all("/xrun", vec![int(total)]),
                 Notice::Landed { ticket, bar, beat } => self.landed = Some((ticket, bar, beat)),

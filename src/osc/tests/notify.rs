@@ -8,7 +8,16 @@ fn notify_relays_engine_notices() {
     r.send_from(other(), m("/notify", vec![OscType::Int(1)]));
     let got = r.notices(vec![
         Notice::Xrun(7),
-        Notice::Failover { from: 0, to: 1 },
+        Notice::Failover {
+            from: 0,
+            to: 1,
+            module: "",
+        },
+        Notice::Failover {
+            from: 1,
+            to: 0,
+            module: "delay",
+        },
         Notice::Committed {
             ticket: Ticket(99),
             slot: 1,
@@ -24,7 +33,12 @@ fn notify_relays_engine_notices() {
         .collect();
     assert_eq!(
         lines,
-        vec!["/xrun 7", "/failover 0 1", "/patch.switched 1 4"]
+        vec![
+            "/xrun 7",
+            "/failover 0 1 stall",
+            "/failover 1 0 panic delay",
+            "/patch.switched 1 4"
+        ]
     );
     r.send_from(other(), m("/notify", vec![OscType::Int(0)]));
     assert!(r.notices(vec![Notice::Xrun(8)]).is_empty());
