@@ -95,17 +95,6 @@ fn take(cap: &mut Capture, osc: &OscClient, seconds: f64) -> Result<(Vec<f32>, b
     Ok((x, xruns))
 }
 
-/// Amplitude of `freq` in `x`: the median over 100 ms windows (robust to
-/// the odd window an xrun disturbed).
-fn amplitude(x: &[f32], freq: f64, rate: u32) -> f64 {
-    let mut a: Vec<f64> = x
-        .chunks_exact(rate as usize / 10)
-        .map(|w| tone_amplitude(w, freq, rate))
-        .collect();
-    a.sort_by(f64::total_cmp);
-    a[a.len() / 2]
-}
-
 #[test]
 fn eg_amp_live_doubles_glides_and_keeps_its_instance_across_a_commit() {
     retry_disturbed(5, live_eg_amp);
@@ -125,7 +114,7 @@ fn live_eg_amp() -> Result<(), String> {
         .unwrap_or_else(|| panic!("silence\n{}", synth.output()));
     let rate = cap.rate();
     let (x, _) = take(&mut cap, &osc, 1.0)?;
-    let a = amplitude(&x, 440.0, rate);
+    let a = median_amplitude(&x, 440.0, rate);
     assert!(
         (a - 0.5).abs() <= 0.005,
         "live amplitude {a}, want 0.5 ± 1 %"
@@ -141,7 +130,7 @@ fn live_eg_amp() -> Result<(), String> {
         xruns || step <= 1.5 * steady,
         "step {step} vs steady {steady}"
     );
-    let a = amplitude(&y[y.len() / 2..], 440.0, rate);
+    let a = median_amplitude(&y[y.len() / 2..], 440.0, rate);
     assert!(
         (a - 0.25).abs() <= 0.0025,
         "after the change {a}, want 0.25"
@@ -201,7 +190,7 @@ fn live_eg_amp() -> Result<(), String> {
     let fail = osc.expect("/fail", Duration::from_secs(2));
     assert!(format!("{fail:?}").contains("out of range"), "{fail:?}");
     let (w, _) = take(&mut cap, &osc, 0.5)?;
-    let a = amplitude(&w, 440.0, rate);
+    let a = median_amplitude(&w, 440.0, rate);
     assert!((a - 0.25).abs() <= 0.0025, "still playing: {a}");
     assert!(synth.try_wait().is_none(), "{}", synth.output());
     Ok(())
