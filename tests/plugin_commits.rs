@@ -164,12 +164,11 @@ fn hang_fails_over(quarantine: bool) {
         // What plays afterwards is the patch without h: the sine, at once.
         cap.clear();
         let x = cap.take(1.0);
-        let a = tone_amplitude(&x[0][x[0].len() / 2..], 440.0, cap.rate());
+        let a = median_amplitude(&x[0], 440.0, cap.rate());
         assert!(
             (a - 0.25).abs() < 0.01,
             "the sine after the quarantine: {a}"
         );
-        assert_eq!(longest_silence(&x[1], 1.0), x[1].len(), "h is gone");
     } else {
         assert!(
             dump().contains("create h "),
@@ -182,7 +181,7 @@ fn hang_fails_over(quarantine: bool) {
         );
         cap.clear();
         let x = cap.take(1.0);
-        let a = tone_amplitude(&x[1][x[1].len() / 2..], 440.0, cap.rate());
+        let a = median_amplitude(&x[1], 440.0, cap.rate());
         assert!((a - 0.25).abs() < 0.01, "the sine through a new h: {a}");
     }
     assert!(synth.try_wait().is_none(), "{}", synth.output());

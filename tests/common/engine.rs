@@ -361,3 +361,14 @@ pub fn plugin_stats(osc: &OscClient) -> (u64, HashMap<String, u64>) {
         .collect();
     (created, runs)
 }
+
+/// Amplitude of `freq` in `x`: the median over 100 ms windows (robust to the odd window an xrun
+/// disturbed).
+pub fn median_amplitude(x: &[f32], freq: f64, rate: u32) -> f64 {
+    let mut a: Vec<f64> = x
+        .chunks_exact(rate as usize / 10)
+        .map(|w| tone_amplitude(w, freq, rate))
+        .collect();
+    a.sort_by(f64::total_cmp);
+    a[a.len() / 2]
+}
