@@ -38,6 +38,8 @@ pub struct Config {
     pub timebase_master: bool,
     /// Size limit of one recording in MiB.
     pub record_max_mib: u64,
+    /// Threads rendering the playing patch: the worker and `threads - 1` helpers.
+    pub threads: usize,
 }
 
 /// Why the engine could not start.
@@ -296,8 +298,11 @@ impl Engine {
         s.generation.fetch_add(1, AcqRel);
         while s.cmds.pop().is_some() {}
         s.discard();
-        let worker = Worker::new(slot, self.shared.clone());
         let prio = self.rt_priority;
+        let helpers = self.config.threads.max(1) - 1;
+        let pool =
+            crate::rt::pool::Pool::new(helpers, &format!("render-{slot}"), prio.map(|p| p - 1));
+        let worker = Worker::new(slot, self.shared.clone(), pool);
         let h = std::thread::Builder::new()
             .name(format!("worker-{slot}"))
             .spawn(move || {

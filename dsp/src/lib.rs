@@ -6,6 +6,7 @@
 
 #[macro_use]
 pub mod declare;
+pub mod budget;
 pub mod denormal;
 pub mod error;
 pub mod event;
