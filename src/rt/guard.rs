@@ -18,10 +18,13 @@ pub fn rt_guard<T>(f: impl FnOnce() -> T) -> T {
 /// on a thread that is panicking. The panic machinery allocates (the message,
 /// the payload box, the backtrace); under the checker that turned a panic
 /// inside a module into an abort, where release builds fail over.
+/// Debug builds only (`assert_no_alloc` has no checker in release builds).
+#[cfg(debug_assertions)]
 pub struct RtAlloc;
 
 // SAFETY: every call goes to `System`, directly or through `AllocDisabler`,
 // so memory from either is freed by the same allocator.
+#[cfg(debug_assertions)]
 unsafe impl std::alloc::GlobalAlloc for RtAlloc {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         if std::thread::panicking() {
