@@ -84,6 +84,7 @@ pub fn run(args: RunArgs) -> i32 {
         bpm: args.bpm,
         timebase_master: args.timebase_master,
         record_max_mib: args.record_max_mib,
+        threads: args.threads.map_or(1, |n| n as usize),
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,
@@ -107,11 +108,9 @@ pub fn run(args: RunArgs) -> i32 {
         engine.shared.lead_frames(),
         args.channels
     );
-    let mut control = Control::new(
-        &mut engine,
-        crate::registry(),
-        Duration::from_millis(args.failover_ms),
-    );
+    let mut reg = crate::registry();
+    reg.set_memory_budget(args.max_graph_mib << 20);
+    let mut control = Control::new(&mut engine, reg, Duration::from_millis(args.failover_ms));
     control.plugins.quarantine = args.quarantine_plugins;
     control.quant_now = args.quant_when_stopped == crate::cli::QuantWhenStopped::Now;
     if let Some(path) = &args.patch {
@@ -166,6 +165,7 @@ pub fn run(args: RunArgs) -> i32 {
         osc.serve(&mut control, &mut engine, Duration::from_millis(2));
         control.poll(&mut engine);
         osc.deliver(&mut control, &engine);
+        osc.observe(&mut control);
         if let Some(q) = &mut oscquery {
             q.publish(&control);
         }

@@ -38,6 +38,8 @@ pub struct Config {
     pub timebase_master: bool,
     /// Size limit of one recording in MiB.
     pub record_max_mib: u64,
+    /// Threads rendering the playing patch: the worker and `threads - 1` helpers.
+    pub threads: usize,
 }
 
 /// Why the engine could not start.
@@ -296,8 +298,11 @@ impl Engine {
         s.generation.fetch_add(1, AcqRel);
         while s.cmds.pop().is_some() {}
         s.discard();
-        let worker = Worker::new(slot, self.shared.clone());
         let prio = self.rt_priority;
+        let helpers = self.config.threads.max(1) - 1;
+        let pool =
+            crate::rt::pool::Pool::new(helpers, &format!("render-{slot}"), prio.map(|p| p - 1));
+        let worker = Worker::new(slot, self.shared.clone(), pool);
         let h = std::thread::Builder::new()
             .name(format!("worker-{slot}"))
             .spawn(move || {
@@ -447,7 +452,7 @@ impl Engine {
             let _ = self.shared.slots[slot].cmds.push(WorkerCmd::Quit);
             self.shared.slots[slot].wake();
             if let Some(h) = self.workers[slot].take() {
-                let _ = h.join();
+                join_within(h, QUIT_BOUND, "worker");
             }
         }
         if let Some((h, stop)) = self.collector.take() {
@@ -455,6 +460,23 @@ impl Engine {
             let _ = h.join();
         }
     }
+}
+
+/// Longest shutdown waits for a worker to quit.
+const QUIT_BOUND: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Joins `h` if it ends within `bound`; else leaves it (a worker stuck in a
+/// hung plugin's `run()` never ends) and says so: the process exits anyway.
+fn join_within(h: std::thread::JoinHandle<()>, bound: std::time::Duration, what: &str) {
+    let deadline = std::time::Instant::now() + bound;
+    while !h.is_finished() {
+        if std::time::Instant::now() > deadline {
+            log::error!("a {what} thread did not stop within {bound:?} (a hung plugin?); exiting without it");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = h.join();
 }
 
 fn client_rt_priority(client: &jack::Client) -> Option<i32> {

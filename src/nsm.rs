@@ -2,7 +2,8 @@
 //! synth-jack announces itself, waits for `/nsm/client/open` before it
 //! registers with JACK, takes the session's `client_id` as its JACK client
 //! name and the session path as its directory (`patches/`, `recordings/`,
-//! the committed patch in `session.patch`), saves on `/nsm/client/save` and
+//! the committed patch in `session.patch`, its plugins' LV2 states in
+//! `session.lv2state/`), saves on `/nsm/client/save` and
 //! reports `/nsm/client/is_dirty` / `is_clean` as the playing patch changes.
 //! The session manager stops clients with SIGTERM (see `signals`).
 
@@ -261,7 +262,11 @@ impl Nsm {
             .map_err(|e| format!("cannot create {}: {e}", self.session.path.display()))?;
         let text = control.committed().to_text(control.registry());
         let name = SESSION_PATCH.trim_end_matches(".patch");
-        crate::osc::dispatch::save_atomically(&self.session.path, name, &text)
+        let path = crate::osc::dispatch::save_atomically(&self.session.path, name, &text)?;
+        // Plugin states beside it (`session.lv2state/`), restored when the
+        // session opens again (`--patch` stages them).
+        crate::plugin::state::save_beside(&path, control.committed())?;
+        Ok(path)
     }
 
     fn reply(&self, to: &str, text: &str) {

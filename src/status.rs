@@ -180,6 +180,10 @@ pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
             st.callback_ns_max.load(Relaxed) as f64,
         ),
         ("midi_events".into(), st.midi_events.load(Relaxed) as f64),
+        (
+            "late_switches".into(),
+            st.late_switches.load(Relaxed) as f64,
+        ),
     ];
     for (i, s) in sh.slots.iter().enumerate() {
         let t = &s.stats;

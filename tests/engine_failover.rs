@@ -12,15 +12,26 @@
 mod common;
 
 use common::engine::*;
-use common::osc::OscClient;
+use common::osc::{OscClient, Status};
 use common::*;
 use std::time::Duration;
 
 const RATE: u32 = 48_000;
 const PERIOD: usize = 256;
 
-/// The whole scenario; `backtrace` is the synth's RUST_BACKTRACE.
-fn panic_fails_over(backtrace: &str) {
+/// Why a measurement is void: the synth underran or saw an xrun, or the capture client missed
+/// cycles (a loaded, non-real-time test machine starved someone), since `before`.
+fn disturbance(osc: &OscClient, capture: &Capture, before: &Status) -> Option<String> {
+    let st = osc.status();
+    let (u, x) = (st.underruns - before.underruns, st.xruns - before.xruns);
+    let missed = capture.dropped_cycles();
+    (u > 0 || x > 0 || missed > 0)
+        .then(|| format!("{u} underruns, {x} xruns, {missed} missed capture cycles"))
+}
+
+/// The whole scenario; `backtrace` is the synth's RUST_BACKTRACE. `Err` when the machine
+/// disturbed a measurement (it is then redone from the start).
+fn panic_fails_over(backtrace: &str) -> Result<(), String> {
     let server = JackServer::start_with(RATE, DEFAULT_PERIOD, &["-S"]);
     let (mut synth, osc) = start_synth_env(&server, &[("RUST_BACKTRACE", backtrace)], &[]);
     create(&osc, "osc1", "sine", &[("freq", 440.0), ("gain", 0.5)]);
@@ -31,6 +42,7 @@ fn panic_fails_over(backtrace: &str) {
     let mut capture = Capture::start(&server, &OUTS);
     std::thread::sleep(Duration::from_millis(300));
     let before = osc.telemetry();
+    let before_st = osc.status();
     assert_eq!(stat(&before, "failovers"), 0.0);
     let watcher = OscClient::for_synth(&synth);
     watcher.ok("/notify", vec![rosc::OscType::Int(1)]);
@@ -84,15 +96,19 @@ fn panic_fails_over(backtrace: &str) {
         gap as f64 / PERIOD as f64,
         x.len()
     );
+    let tail = &x[x.len() - RATE as usize / 4..];
+    let f = dominant_frequency(tail, RATE);
+    let a = tone_amplitude(tail, 440.0, RATE);
+    let clean = gap <= 3 * PERIOD && (f - 440.0).abs() < 0.5 && (a - 0.5).abs() < 0.05;
+    if let Some(why) = disturbance(&osc, &capture, &before_st).filter(|_| !clean) {
+        return Err(format!("{why}; gap {gap}, tail {f:.2} Hz at {a:.3}"));
+    }
     assert!(
         gap <= 3 * PERIOD,
         "{gap} frames of silence at the failover (limit 3 periods = {})",
         3 * PERIOD
     );
     // It did play before and plays after.
-    let tail = &x[x.len() - RATE as usize / 4..];
-    let f = dominant_frequency(tail, RATE);
-    let a = tone_amplitude(tail, 440.0, RATE);
     assert!((f - 440.0).abs() < 0.5, "after the failover: {f} Hz");
     assert!((a - 0.5).abs() < 0.05, "after the failover: amplitude {a}");
     let head = &x[..RATE as usize / 10];
@@ -120,26 +136,34 @@ fn panic_fails_over(backtrace: &str) {
     create(&osc, "osc2", "sine", &[("freq", 660.0), ("gain", 0.25)]);
     let (slot2, v2) = osc.commit();
     assert_eq!((slot2 as usize, v2), (slot, v + 1));
+    let before_st = osc.status();
     let rec = capture.record_for(Duration::from_millis(500));
     let a440 = tone_amplitude(&rec[0], 440.0, RATE);
     let a660 = tone_amplitude(&rec[0], 660.0, RATE);
+    let clean = (a440 - 0.5).abs() < 0.05 && (a660 - 0.25).abs() < 0.025;
+    if let Some(why) = disturbance(&osc, &capture, &before_st).filter(|_| !clean) {
+        return Err(format!(
+            "{why}; after the commit 440 Hz {a440:.3}, 660 Hz {a660:.3}"
+        ));
+    }
     eprintln!("after the commit: 440 Hz {a440:.4}, 660 Hz {a660:.4}");
     assert!((a440 - 0.5).abs() < 0.05, "440 Hz at {a440}");
     assert!((a660 - 0.25).abs() < 0.025, "660 Hz at {a660}");
     let st = osc.status();
     assert_eq!((st.failovers, st.switches), (1, 2), "{st:?}");
     drop(capture);
+    Ok(())
 }
 
 /// The failover mechanism itself, with the panic hook printing no backtrace.
 #[test]
 fn a_panicking_worker_fails_over_within_three_periods() {
-    panic_fails_over("0");
+    retry_disturbed(3, || panic_fails_over("0"));
 }
 
 /// The same with RUST_BACKTRACE=1 (the harness default for every synth process, and common on
 /// development machines): the dying worker's panic hook must not delay the failover.
 #[test]
 fn failover_does_not_wait_for_the_panic_hook() {
-    panic_fails_over("1");
+    retry_disturbed(3, || panic_fails_over("1"));
 }

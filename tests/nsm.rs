@@ -134,6 +134,12 @@ fn announce_open_save_dirty_clean_and_sigterm() {
         "/patch/create",
         vec![s("osc1"), s("sine"), s("freq"), f(330.0)],
     );
+    // An LV2 plugin with the state extension: its state is saved too.
+    let sampler = "http://lv2plug.in/plugins/eg-sampler";
+    osc.ok(
+        "/patch/create",
+        vec![s("smp"), s("lv2"), s("uri"), s(sampler)],
+    );
     osc.commit();
     nsm.expect("/nsm/client/is_dirty");
     // ...a save writes session.patch and makes it clean.
@@ -143,6 +149,9 @@ fn announce_open_save_dirty_clean_and_sigterm() {
     nsm.expect("/nsm/client/is_clean");
     let saved = std::fs::read_to_string(session.join("session.patch")).unwrap();
     assert_eq!(saved, dump_active(&osc));
+    let state = std::fs::read_to_string(session.join("session.lv2state/smp.ttl"))
+        .expect("the sampler's state saved with the session");
+    assert!(state.contains("sample"), "{state}");
     // Recordings go into the session.
     let r = osc.ok("/record/start", vec![s("take")]);
     assert_eq!(
@@ -176,6 +185,11 @@ fn announce_open_save_dirty_clean_and_sigterm() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(dump_active(&osc), saved);
+    assert!(
+        synth.stderr().contains("smp: plugin state restored"),
+        "{}",
+        synth.output()
+    );
     assert!(
         nsm.recv(Duration::from_millis(500)).is_none(),
         "a reopened session is clean"

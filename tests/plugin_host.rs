@@ -2,7 +2,9 @@
 //! installed by `make test`): discovery, `sine -> eg-amp (+6 dB) -> output`
 //! offline and live on a JACK dummy server (debug build: the allocation guard
 //! is armed around the render path), smoothed live changes, commits that keep
-//! the instance, and the errors that get `/fail`.
+//! the instance, the errors that get `/fail`, and an LV2 instrument played
+//! through `synth-jack:midi_in` (by `jack_midiseq` and at known frames) and
+//! by `/note/on`.
 
 mod common;
 
@@ -71,17 +73,10 @@ fn render_plays_sine_through_eg_amp_at_twice_the_amplitude() {
 
 /// The runs counted for the playing instance of `id` (`/plugin/stats`).
 fn runs(osc: &OscClient, id: &str) -> u64 {
-    let r = osc.request("/plugin/stats", vec![]);
-    let i = r
-        .args
-        .iter()
-        .position(|a| *a == s(id))
-        .unwrap_or_else(|| panic!("{id} not in {r:?}"));
-    match &r.args[i + 1] {
-        OscType::Long(n) => *n as u64,
-        OscType::Int(n) => *n as u64,
-        other => panic!("runs {other:?}"),
-    }
+    let (_, runs) = plugin_stats(osc);
+    *runs
+        .get(id)
+        .unwrap_or_else(|| panic!("{id} not in {runs:?}"))
 }
 
 /// `seconds` of the first output, or `Err` when the engine counted an
@@ -100,17 +95,6 @@ fn take(cap: &mut Capture, osc: &OscClient, seconds: f64) -> Result<(Vec<f32>, b
         eprintln!("[test] xruns while recording: steps not judged");
     }
     Ok((x, xruns))
-}
-
-/// Amplitude of `freq` in `x`: the median over 100 ms windows (robust to
-/// the odd window an xrun disturbed).
-fn amplitude(x: &[f32], freq: f64, rate: u32) -> f64 {
-    let mut a: Vec<f64> = x
-        .chunks_exact(rate as usize / 10)
-        .map(|w| tone_amplitude(w, freq, rate))
-        .collect();
-    a.sort_by(f64::total_cmp);
-    a[a.len() / 2]
 }
 
 #[test]
@@ -132,7 +116,7 @@ fn live_eg_amp() -> Result<(), String> {
         .unwrap_or_else(|| panic!("silence\n{}", synth.output()));
     let rate = cap.rate();
     let (x, _) = take(&mut cap, &osc, 1.0)?;
-    let a = amplitude(&x, 440.0, rate);
+    let a = median_amplitude(&x, 440.0, rate);
     assert!(
         (a - 0.5).abs() <= 0.005,
         "live amplitude {a}, want 0.5 ± 1 %"
@@ -148,7 +132,7 @@ fn live_eg_amp() -> Result<(), String> {
         xruns || step <= 1.5 * steady,
         "step {step} vs steady {steady}"
     );
-    let a = amplitude(&y[y.len() / 2..], 440.0, rate);
+    let a = median_amplitude(&y[y.len() / 2..], 440.0, rate);
     assert!(
         (a - 0.25).abs() <= 0.0025,
         "after the change {a}, want 0.25"
@@ -156,9 +140,13 @@ fn live_eg_amp() -> Result<(), String> {
 
     // A commit that adds a module elsewhere keeps the running instance.
     let before = runs(&osc, "amp");
+    let late = stat(&osc.telemetry(), "late_switches");
     create(&osc, "lfo", "sine", &[("freq", 3.0), ("gain", 0.0)]);
     osc.commit();
     let (z, xruns) = take(&mut cap, &osc, 1.0)?;
+    // A starved new worker leaves the first frames to the old graph, whose
+    // plugin has moved out: a gap no engine could avoid, so not judged.
+    let xruns = xruns || stat(&osc.telemetry(), "late_switches") > late;
     assert!(runs(&osc, "amp") > before, "the instance restarted");
     let step = max_step(&z);
     assert!(
@@ -204,7 +192,7 @@ fn live_eg_amp() -> Result<(), String> {
     let fail = osc.expect("/fail", Duration::from_secs(2));
     assert!(format!("{fail:?}").contains("out of range"), "{fail:?}");
     let (w, _) = take(&mut cap, &osc, 0.5)?;
-    let a = amplitude(&w, 440.0, rate);
+    let a = median_amplitude(&w, 440.0, rate);
     assert!((a - 0.25).abs() <= 0.0025, "still playing: {a}");
     assert!(synth.try_wait().is_none(), "{}", synth.output());
     Ok(())
@@ -300,6 +288,73 @@ fn live_instrument() -> Result<(), String> {
     let y = &y[1][o..];
     let f3 = dominant_frequency(&y[2000..y.len().min(8000)], rate);
     assert!((f3 - 659.26).abs() < 659.26 * 0.02, "/note/on at {f3} Hz");
+    assert!(synth.try_wait().is_none(), "{}", synth.output());
+    Ok(())
+}
+
+/// Onsets in `x`: frames where sound starts after at least `gap` silent frames.
+fn onsets(x: &[f32], gap: usize) -> Vec<usize> {
+    let mut silent = gap;
+    let mut v = Vec::new();
+    for (i, s) in x.iter().enumerate() {
+        if *s == 0.0 {
+            silent += 1;
+        } else {
+            if silent >= gap {
+                v.push(i);
+            }
+            silent = 0;
+        }
+    }
+    v
+}
+
+#[test]
+fn jack_midiseq_plays_an_lv2_instrument_at_its_notes_pitches_and_frames() {
+    retry_disturbed(5, midiseq);
+}
+
+fn midiseq() -> Result<(), String> {
+    let server = JackServer::start();
+    let patch = server.write_file(
+        "piano.patch",
+        &format!(
+            "create piano lv2 uri={EPIANO} env_release=0\ncreate out output\n\
+             connect piano.left_out out.in1\nmidi 1 piano\n"
+        ),
+    );
+    let (mut synth, osc) = start_synth(&server, &["--patch", patch.to_str().unwrap()]);
+    let mut cap = Capture::start(&server, &OUTS[..1]);
+    wait_for(Duration::from_secs(10), "the piano to play", || {
+        (runs(&osc, "piano") > 0).then_some(())
+    });
+    // A4 for 6000 frames at the start of every 24000-frame loop.
+    let env = [
+        ("JACK_DEFAULT_SERVER", server.name()),
+        ("JACK_NO_START_SERVER", "1"),
+    ];
+    let _seq =
+        SynthProcess::spawn_program("jack_midiseq", &env, &["seq", "24000", "0", "69", "6000"]);
+    server.wait_for_ports(&["seq:out"], Duration::from_secs(10))?;
+    // Its port exists before the client is active, when it cannot be connected yet.
+    wait_for(Duration::from_secs(10), "jack_midiseq to connect", || {
+        server.connect("seq:out", "synth-jack:midi_in").ok()
+    });
+    cap.wait_for_signal(f32::MIN_POSITIVE, Duration::from_secs(10))
+        .ok_or("jack_midiseq was not heard")?;
+    let (a, d) = (osc.status(), cap.discontinuities());
+    let x = cap.take_frames(60000, Duration::from_secs(20)).remove(0);
+    let b = osc.status();
+    let found = onsets(&x, 1000);
+    eprintln!("[test] jack_midiseq onsets at {found:?}");
+    if found != [0, 24000, 48000]
+        && (b.underruns > a.underruns || b.xruns > a.xruns || cap.discontinuities() > d)
+    {
+        return Err("xruns or underruns while playing".into());
+    }
+    assert_eq!(found, [0, 24000, 48000], "one onset per loop, at its frame");
+    let f = dominant_frequency(&x[2000..5000], cap.rate());
+    assert!((f - 440.0).abs() < 440.0 * 0.02, "pitch {f} Hz, want 440");
     assert!(synth.try_wait().is_none(), "{}", synth.output());
     Ok(())
 }

@@ -184,6 +184,19 @@ mod theirs {
             })),
             "phaser" => Box::new(phaser(0.4, |t| sin_hz(0.4, t) * 0.5 + 0.5)),
             "limiter" => Box::new(limiter_stereo(0.005, 0.1)),
+            // FunDSP modulates frequency, not phase: the same cost.
+            "fm" => Box::new((pass() * 100.0 + 440.0) >> fundsp::prelude32::sine()),
+            "supersaw" => Box::new(
+                saw_hz(431.0)
+                    + saw_hz(434.0)
+                    + saw_hz(437.5)
+                    + saw_hz(440.0)
+                    + saw_hz(442.0)
+                    + saw_hz(446.0)
+                    + saw_hz(449.0),
+            ),
+            // Its input is the excitation; ours makes its own on a trigger.
+            "pluck" => Box::new(pluck(220.0, 0.5, 0.5)),
             _ => return None,
         })
     }

@@ -66,6 +66,13 @@ pub enum PatchError {
         /// The limit.
         limit: usize,
     },
+    /// The patch would take more memory than the budget allows.
+    OverBudget {
+        /// Estimated size of the patch, MiB.
+        needed_mib: u64,
+        /// The budget, MiB (`--max-graph-mib`).
+        budget_mib: u64,
+    },
     /// A line of a patch or events file could not be read.
     Parse {
         /// 1-based line number.
@@ -117,6 +124,14 @@ impl fmt::Display for PatchError {
             OverCapacity { what, limit } => {
                 write!(f, "over capacity: at most {limit} {what}")
             }
+            OverBudget {
+                needed_mib,
+                budget_mib,
+            } => write!(
+                f,
+                "over the memory budget: the patch needs about {needed_mib} MiB, \
+                 the budget is {budget_mib} MiB (--max-graph-mib)"
+            ),
             Parse { line, message } => write!(f, "line {line}: {message}"),
             Instrument { name, message } => write!(f, "instrument '{name}': {message}"),
         }

@@ -6,14 +6,19 @@
 use crate::denormal::FlushDenormals;
 use crate::error::PatchError;
 use crate::event::{Event, EventKind};
-use crate::module::{Block, Module, ProcessIo, MAX_BLOCK};
+use crate::module::{Block, Module, MAX_BLOCK};
 use crate::name::Name;
-use crate::patch::{Patch, Target, MAX_CONNECTIONS, MAX_MODULES};
+use crate::patch::{Patch, Target};
 use crate::registry::Registry;
 use crate::spec::ModuleSpec;
 use crate::time::Time;
 use crate::voice::midi::{MidiMap, Routed};
 use std::collections::HashMap;
+
+mod parts;
+mod run;
+pub use parts::{arrange, Layout, MAX_BUNDLES};
+pub use run::{Runner, Serial};
 
 /// Most output channels a graph renders.
 pub const MAX_CHANNELS: usize = 8;
@@ -74,6 +79,8 @@ pub struct Graph {
     modulation: Vec<Block>,
     modulated: Vec<bool>,
     sink: Sink,
+    /// Bundles that render concurrently, then the tail.
+    layout: Layout,
     /// MIDI channel and controller routes.
     midi: MidiMap,
     /// Nodes that are instruments (for [`Graph::voice_stats`]).
@@ -91,7 +98,7 @@ impl Graph {
     /// Compiles `patch` for `sample_rate` and `channels` output channels
     /// (1..=[`MAX_CHANNELS`]). Errors name what is wrong: an unknown type,
     /// module or port, a cycle (with the modules on it), a duplicate or bad
-    /// id, or too many modules or connections. O(modules + connections);
+    /// id, or a patch over the memory budget. O(modules + connections);
     /// all allocation of the graph's life happens here.
     pub fn compile(
         patch: &Patch,
@@ -99,21 +106,10 @@ impl Graph {
         sample_rate: f32,
         channels: usize,
     ) -> Result<Graph, PatchError> {
-        if patch.modules.len() > MAX_MODULES {
-            return Err(PatchError::OverCapacity {
-                what: "modules",
-                limit: MAX_MODULES,
-            });
-        }
-        if patch.connections.len() > MAX_CONNECTIONS {
-            return Err(PatchError::OverCapacity {
-                what: "connections",
-                limit: MAX_CONNECTIONS,
-            });
-        }
+        reg.check_budget(crate::budget::patch_bytes(patch, reg))?;
         // Shared tables are built here, never on the audio thread.
         crate::table::init();
-        let order = patch.topological_order()?;
+        let (order, layout) = parts::arrange(patch, reg, &patch.topological_order()?);
         let channels = channels.clamp(1, MAX_CHANNELS);
         let mut slot_of = vec![0usize; patch.modules.len()];
         for (pos, &mi) in order.iter().enumerate() {
@@ -276,6 +272,7 @@ impl Graph {
             modulation: vec![[0.0; MAX_BLOCK]; n_mod],
             modulated,
             sink,
+            layout,
             midi,
             channels,
             sample_rate,
@@ -349,6 +346,21 @@ impl Graph {
     /// Type of the module at node `index`.
     pub fn spec_of(&self, index: usize) -> &'static ModuleSpec {
         self.nodes[index].spec
+    }
+
+    /// Every observer's tap, with the observer's id and type (control
+    /// thread: allocates).
+    pub fn taps(
+        &self,
+    ) -> Vec<(
+        Name,
+        &'static ModuleSpec,
+        std::sync::Arc<crate::tap::SignalTap>,
+    )> {
+        self.nodes
+            .iter()
+            .filter_map(|n| n.module.tap().map(|t| (n.id, n.spec, t)))
+            .collect()
     }
 
     /// Takes over the running state of every module whose id and type are the
@@ -425,6 +437,22 @@ impl Graph {
     /// length, any length). `events` must be sorted by offset; each takes
     /// effect exactly at its offset. Events past the end apply at the end.
     pub fn process(&mut self, out: &mut [&mut [f32]], events: &[Event]) {
+        self.process_with(out, events, &mut Serial);
+    }
+
+    /// How the nodes are split into bundles that render concurrently.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// [`Graph::process`] with the bundles run by `runner` (on several
+    /// threads): the output is bit-identical to [`Graph::process`].
+    pub fn process_with(
+        &mut self,
+        out: &mut [&mut [f32]],
+        events: &[Event],
+        runner: &mut dyn Runner,
+    ) {
         let _ftz = FlushDenormals::new();
         let frames = out.iter().map(|c| c.len()).min().unwrap_or(0);
         let mut pos = 0;
@@ -439,7 +467,7 @@ impl Graph {
                 .map(|ev| (ev.offset as usize).min(frames))
                 .unwrap_or(frames);
             let n = (next - pos).min(MAX_BLOCK);
-            self.run(n, self.time.advanced(pos));
+            self.run(n, self.time.advanced(pos), runner);
             self.write_out(out, pos, n);
             pos += n;
         }
@@ -448,65 +476,6 @@ impl Graph {
         }
         self.frames += frames as u64;
         self.time = self.time.advanced(frames);
-    }
-
-    /// Processes every node for `n` frames.
-    fn run(&mut self, n: usize, time: Time) {
-        for node in self.nodes.iter_mut() {
-            let ni = node.spec.inputs.len();
-            let no = node.spec.outputs.len();
-            let np = node.spec.params.len();
-            let (ib, ob, mb) = (node.in_base, node.out_base, node.mod_base);
-            // Gather: the first wire into a buffer copies, later ones add;
-            // a lone wire into an input is read in place instead.
-            for w in &self.wires[node.wires.clone()] {
-                if w.direct {
-                    continue;
-                }
-                let src = &self.outputs[w.from as usize][..n];
-                let dst = if w.to_param {
-                    &mut self.modulation[w.to as usize][..n]
-                } else {
-                    &mut self.inputs[w.to as usize][..n]
-                };
-                if w.first {
-                    dst.copy_from_slice(src);
-                } else {
-                    for (d, s) in dst.iter_mut().zip(src) {
-                        *d += *s;
-                    }
-                }
-            }
-            // Sources come earlier in topological order, so their outputs
-            // lie below this node's: split there to borrow both.
-            let (earlier, mine) = self.outputs.split_at_mut(ob);
-            let mut inputs: [&Block; MAX_INPUTS] = [&SILENCE; MAX_INPUTS];
-            for (k, slot) in inputs.iter_mut().enumerate().take(ni) {
-                *slot = match self.direct[ib + k] {
-                    Some(f) => &earlier[f as usize],
-                    None => &self.inputs[ib + k],
-                };
-            }
-            let mut io = ProcessIo {
-                frames: n,
-                inputs: &inputs[..ni],
-                input_connected: &self.input_connected[ib..ib + ni],
-                outputs: &mut mine[..no],
-                modulation: &self.modulation[mb..mb + np],
-                modulated: &self.modulated[mb..mb + np],
-                time: &time,
-            };
-            let outer = crate::running::enter(node.spec.name);
-            node.module.process(&mut io);
-            crate::running::leave(outer);
-            if !io.outputs.iter().all(|o| all_finite(&o[..n])) {
-                node.module.reset();
-                for o in io.outputs.iter_mut() {
-                    o[..n].fill(0.0);
-                }
-                self.nan_resets += 1;
-            }
-        }
     }
 
     /// Copies the sink's `n` frames to `out[..][pos..pos + n]`.

@@ -6,6 +6,7 @@
 
 #[macro_use]
 pub mod declare;
+pub mod budget;
 pub mod denormal;
 pub mod error;
 pub mod event;
@@ -19,6 +20,7 @@ pub mod render;
 pub mod running;
 pub mod spec;
 pub mod table;
+pub mod tap;
 pub mod time;
 pub mod voice;
 

@@ -107,6 +107,13 @@ pub trait Module: AsAny + Send + 'static {
         None
     }
 
+    /// The window this module publishes its input through, for observers
+    /// (`scope`, `meter`; see [`crate::tap`]); `None` for everything else.
+    /// Called on the control thread when a graph is built.
+    fn tap(&self) -> Option<std::sync::Arc<crate::tap::SignalTap>> {
+        None
+    }
+
     /// Produces `io.frames` frames.
     fn process(&mut self, io: &mut ProcessIo);
 

@@ -55,6 +55,8 @@ pub type PlaysNotes = fn(spec: &ModuleSpec) -> bool;
 pub struct Registry {
     types: Vec<ModuleType>,
     dynamic: Option<(Resolver, DynConstructor, PlaysNotes)>,
+    /// Most bytes one compiled patch may take (None: the default).
+    budget: Option<u64>,
 }
 
 impl Registry {
@@ -72,6 +74,29 @@ impl Registry {
         r.register(crate::voice::instrument::TYPE);
         r.register(crate::voice::note::TYPE);
         r
+    }
+
+    /// Sets the memory budget of one compiled patch, in bytes (see
+    /// [`crate::budget`]); edits and compiles beyond it are refused.
+    pub fn set_memory_budget(&mut self, bytes: u64) {
+        self.budget = Some(bytes);
+    }
+
+    /// The memory budget of one compiled patch, in bytes.
+    pub fn memory_budget(&self) -> u64 {
+        self.budget.unwrap_or(crate::budget::DEFAULT_BUDGET)
+    }
+
+    /// Refuses `bytes` when it exceeds the memory budget.
+    pub fn check_budget(&self, bytes: u64) -> Result<(), PatchError> {
+        let budget = self.memory_budget();
+        if bytes > budget {
+            return Err(PatchError::OverBudget {
+                needed_mib: crate::budget::mib(bytes),
+                budget_mib: crate::budget::mib(budget),
+            });
+        }
+        Ok(())
     }
 
     /// Adds a type (the engine adds `fault` this way); replaces one of the same name.

@@ -214,6 +214,18 @@ pub fn render_graph(
     frames: usize,
     block: usize,
 ) -> Vec<Vec<f32>> {
+    render_graph_with(graph, events, frames, block, &mut crate::graph::Serial)
+}
+
+/// [`render_graph`] with the graph's bundles run by `runner` (the output is
+/// bit-identical whatever the runner).
+pub fn render_graph_with(
+    graph: &mut Graph,
+    events: &[(u64, Event)],
+    frames: usize,
+    block: usize,
+    runner: &mut dyn crate::graph::Runner,
+) -> Vec<Vec<f32>> {
     let block = block.max(1);
     let mut out = vec![vec![0.0f32; frames]; graph.channels()];
     let mut block_events: Vec<Event> = Vec::new();
@@ -231,7 +243,7 @@ pub fn render_graph(
         }
         let mut chans: Vec<&mut [f32]> =
             out.iter_mut().map(|c| &mut c[start..start + len]).collect();
-        graph.process(&mut chans, &block_events);
+        graph.process_with(&mut chans, &block_events, runner);
         start += len;
     }
     out

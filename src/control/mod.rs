@@ -6,6 +6,7 @@ pub mod clock;
 mod commits;
 mod notes;
 mod recover;
+pub mod taps;
 pub mod transport;
 
 use crate::engine::Engine;
@@ -130,6 +131,8 @@ pub struct Control {
     pub quant_now: bool,
     /// Transport changes seen so far (`rt::transport` counts them).
     transport_changes: u64,
+    /// The observers' taps of every graph built, for `/scope` and `/meter`.
+    pub taps: taps::Taps,
 }
 
 impl Control {
@@ -154,6 +157,7 @@ impl Control {
             plugins: Default::default(),
             quant_now: false,
             transport_changes: engine.shared.transport.changes.load(Relaxed),
+            taps: Default::default(),
         };
         let sh = engine.shared.clone();
         if let Ok(g) = c.build(engine, &Patch::new()) {
@@ -211,6 +215,7 @@ impl Control {
             engine.sample_rate(),
             engine.config.channels,
         )?;
+        self.taps.register(&g);
         Ok(Owned::new(&engine.handle, g))
     }
 

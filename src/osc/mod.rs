@@ -317,6 +317,19 @@ impl Surface {
         flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
     }
 
+    /// Sends the observers' readings (`/scope`, `/meter`) to `/notify`
+    /// clients, at most 30 times a second; nothing is read without clients.
+    pub fn observe(&mut self, control: &mut Control) {
+        if self.dispatcher.notified().is_empty() {
+            return;
+        }
+        let readings = control.taps.poll(Instant::now());
+        if !readings.is_empty() {
+            self.dispatcher.observed(readings);
+            flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
+        }
+    }
+
     /// Where `/patch/load`, `/patch/save` and `/record/start` work from now on.
     pub fn set_dirs(&mut self, patch_dir: PathBuf, record_dir: PathBuf) {
         self.dispatcher.set_dirs(patch_dir, record_dir);

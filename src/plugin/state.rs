@@ -159,6 +159,7 @@ pub(crate) fn restore_staged(w: &super::world::World, inst: &Instance) {
     if text.is_none() && !inst.info.required.iter().any(|r| r == default_state) {
         return;
     }
+    let from_file = text.is_some();
     let (raw, features) = inst.raw();
     let map = super::features::map_ptr();
     let _g = instantiation();
@@ -181,5 +182,8 @@ pub(crate) fn restore_staged(w: &super::world::World, inst: &Instance) {
             features,
         );
         lilv_state_free(st);
+    }
+    if from_file {
+        log::info!("{}: plugin state restored", inst.shared.id);
     }
 }

@@ -106,6 +106,8 @@ struct Incoming {
     /// Timeline frame where the fade began, once it has.
     fade_start: Option<u64>,
     failover: bool,
+    /// The switch frame (a commit's; a failover starts at once).
+    at: u64,
 }
 
 /// The process handler's state; everything is preallocated in `new`.
@@ -167,9 +169,9 @@ impl Callback {
 
     fn commands(&mut self) {
         while let Some(cmd) = self.shared.callback_cmds.pop() {
-            let (to, version, failover) = match cmd {
-                CallbackCmd::Switch { to, version, .. } => (to, version, false),
-                CallbackCmd::Failover { to, version } => (to, version, true),
+            let (to, version, failover, at) = match cmd {
+                CallbackCmd::Switch { to, version, at } => (to, version, false, at),
+                CallbackCmd::Failover { to, version } => (to, version, true, 0),
             };
             if to == self.active && !failover {
                 continue;
@@ -179,6 +181,7 @@ impl Callback {
                 version,
                 fade_start: None,
                 failover,
+                at,
             });
         }
     }
@@ -231,7 +234,11 @@ impl Callback {
             let span_b = self.readers[b].read(&sh, b, t, n, &mut self.scratch[b]);
             sh.slots[b].consumed.fetch_max(t + n as u64, Release);
             if span_b.to > span_b.from && inc.fade_start.is_none() {
-                inc.fade_start = Some(t + span_b.from as u64);
+                let fs = t + span_b.from as u64;
+                inc.fade_start = Some(fs);
+                if !inc.failover && fs > inc.at {
+                    sh.stats.late_switches.fetch_add(1, Relaxed);
+                }
             }
             if let Some(fs) = inc.fade_start {
                 let fade = sh.fade_frames.load(Relaxed).max(1) as f32;

@@ -6,6 +6,7 @@ pub mod callback;
 pub mod command;
 pub mod guard;
 pub mod midi;
+pub mod pool;
 pub mod record_tap;
 pub mod ring;
 pub mod shared;

@@ -76,7 +76,11 @@ impl Sim {
         let cb = Callback::new(shared.clone(), Vec::new(), 0, 0, tap);
         let mut workers = Vec::new();
         for slot in 0..2 {
-            let w = Worker::new(slot, shared.clone());
+            let w = Worker::new(
+                slot,
+                shared.clone(),
+                crate::rt::pool::Pool::new(0, "sim", None),
+            );
             let h = std::thread::spawn(move || w.run());
             shared.slots[slot].set_thread(&handle, h.thread().clone());
             workers.push(h);

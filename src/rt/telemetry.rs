@@ -108,6 +108,9 @@ pub struct EngineStats {
     pub callback_ns_sum: AtomicU64,
     /// MIDI channel messages received on `midi_in`.
     pub midi_events: AtomicU64,
+    /// Switches whose new graph delivered its first frame after the switch
+    /// frame (a starved worker): the old graph played the frames between.
+    pub late_switches: AtomicU64,
 }
 
 impl EngineStats {

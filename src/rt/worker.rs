@@ -52,11 +52,14 @@ pub struct Worker {
     fresh: bool,
     /// Callback cycle count when the worker last found itself behind.
     behind_since: Option<u64>,
+    /// Render helpers (none: the worker renders alone).
+    pool: super::pool::Pool,
 }
 
 impl Worker {
-    /// A worker for `slot`. Allocates its event lists here, never later.
-    pub fn new(slot: usize, shared: Arc<Shared>) -> Worker {
+    /// A worker for `slot`, rendering with `pool`'s helpers. Allocates its
+    /// event lists here, never later.
+    pub fn new(slot: usize, shared: Arc<Shared>, pool: super::pool::Pool) -> Worker {
         Worker {
             slot,
             epoch: shared.epoch.load(Relaxed),
@@ -70,6 +73,7 @@ impl Worker {
             handover: None,
             fresh: false,
             behind_since: None,
+            pool,
         }
     }
 
@@ -394,7 +398,7 @@ impl Worker {
             match self.graph.as_mut() {
                 Some(g) => {
                     g.set_time(shared.transport.time_at(start));
-                    g.process(&mut outs[..ch], &self.block_events)
+                    g.process_with(&mut outs[..ch], &self.block_events, &mut self.pool)
                 }
                 None => outs[..ch].iter_mut().for_each(|c| c.fill(0.0)),
             }

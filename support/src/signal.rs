@@ -124,15 +124,7 @@ pub fn dominant_frequency(samples: &[f32], rate: u32) -> f64 {
     );
     let rate = rate as f64;
     let n = samples.len();
-    let mean = samples.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
-    let x: Vec<f64> = samples
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let w = 0.5 - 0.5 * (std::f64::consts::TAU * (i as f64 + 0.5) / n as f64).cos();
-            (v as f64 - mean) * w
-        })
-        .collect();
+    let x = hann_centered(samples);
     if x.iter().all(|&v| v == 0.0) {
         return 0.0;
     }
@@ -182,4 +174,58 @@ pub fn dominant_frequency(samples: &[f32], rate: u32) -> f64 {
         }
     }
     (lo + hi) / 2.0
+}
+
+/// Hann-windowed copy of `samples` with the mean removed, for [`dtft_power`].
+fn hann_centered(samples: &[f32]) -> Vec<f64> {
+    let n = samples.len();
+    let mean = samples.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
+    samples
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let w = 0.5 - 0.5 * (std::f64::consts::TAU * (i as f64 + 0.5) / n as f64).cos();
+            (v as f64 - mean) * w
+        })
+        .collect()
+}
+
+/// Frequency (Hz) of the strongest component within ±`cents` of `near`: for
+/// the fundamental of a signal whose overtones may be louder (a plucked
+/// string). Scans the Hann-windowed DTFT on a grid of 1/8 bin, then refines
+/// by golden-section search; as exact as [`dominant_frequency`].
+pub fn peak_frequency_near(samples: &[f32], rate: u32, near: f64, cents: f64) -> f64 {
+    let rate = rate as f64;
+    let x = hann_centered(samples);
+    let step = rate / x.len() as f64 / 8.0;
+    let (lo, hi) = (
+        near * (-cents / 1200.0).exp2(),
+        near * (cents / 1200.0).exp2(),
+    );
+    let mut best = (f64::MIN, near);
+    let mut f = lo;
+    while f <= hi {
+        let p = dtft_power(&x, f, rate);
+        if p > best.0 {
+            best = (p, f);
+        }
+        f += step;
+    }
+    let (mut lo, mut hi) = (best.1 - step, best.1 + step);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..40 {
+        let (x1, x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
+        if dtft_power(&x, x1, rate) < dtft_power(&x, x2, rate) {
+            lo = x1;
+        } else {
+            hi = x2;
+        }
+    }
+    (lo + hi) / 2.0
+}
+
+/// Power of the component at `freq` Hz in `samples` (Hann-windowed, mean
+/// removed), for following one partial's level over time.
+pub fn power_at(samples: &[f32], rate: u32, freq: f64) -> f64 {
+    dtft_power(&hann_centered(samples), freq, rate as f64)
 }

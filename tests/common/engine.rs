@@ -341,3 +341,34 @@ pub fn thread_cpu_fraction(pid: u32, prefix: &str, window: Duration) -> Vec<(Str
         })
         .collect()
 }
+
+/// `/plugin/stats`: the plugin instances created since start, and the
+/// `run()` calls of each playing plugin module by id.
+pub fn plugin_stats(osc: &OscClient) -> (u64, HashMap<String, u64>) {
+    let r = osc.request("/plugin/stats", vec![]);
+    let n = |a: &OscType| match a {
+        OscType::Int(v) => *v as u64,
+        OscType::Long(v) => *v as u64,
+        other => panic!("not a count: {other:?} in {r:?}"),
+    };
+    let created = n(&r.args[0]);
+    let runs = r.args[1..]
+        .chunks_exact(4)
+        .map(|c| match &c[0] {
+            OscType::String(id) => (id.clone(), n(&c[1])),
+            other => panic!("not an id: {other:?} in {r:?}"),
+        })
+        .collect();
+    (created, runs)
+}
+
+/// Amplitude of `freq` in `x`: the median over 100 ms windows (robust to the odd window an xrun
+/// disturbed).
+pub fn median_amplitude(x: &[f32], freq: f64, rate: u32) -> f64 {
+    let mut a: Vec<f64> = x
+        .chunks_exact(rate as usize / 10)
+        .map(|w| tone_amplitude(w, freq, rate))
+        .collect();
+    a.sort_by(f64::total_cmp);
+    a[a.len() / 2]
+}

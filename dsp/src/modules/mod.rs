@@ -12,6 +12,7 @@ use crate::registry::ModuleType;
 pub mod knobs;
 pub mod line;
 pub mod osc;
+pub mod probe;
 pub mod shared;
 pub mod steps;
 pub mod wavetable;
@@ -74,4 +75,9 @@ types! {
     limiter,
     stereo,
     pingpong,
+    fm,
+    supersaw,
+    pluck,
+    scope,
+    meter,
 }

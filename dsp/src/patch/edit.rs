@@ -2,7 +2,7 @@
 //! connecting and disconnecting, each checked against the module types.
 
 use super::index::NONE;
-use super::{Connection, ModuleDecl, ParamArg, Patch, MAX_CONNECTIONS, MAX_MODULES};
+use super::{Connection, ModuleDecl, ParamArg, Patch};
 use crate::error::PatchError;
 use crate::name::is_valid_name;
 use crate::registry::Registry;
@@ -43,12 +43,8 @@ impl Patch {
         if self.module_index(id).is_some() {
             return Err(PatchError::DuplicateId(id.to_string()));
         }
-        if self.modules.len() >= MAX_MODULES {
-            return Err(PatchError::OverCapacity {
-                what: "modules",
-                limit: MAX_MODULES,
-            });
-        }
+        let bytes = self.estimated_bytes(reg) + crate::budget::module_bytes(t.spec);
+        reg.check_budget(bytes)?;
         let mut decl = ModuleDecl {
             id: id.to_string(),
             kind: t.spec.name.to_string(),
@@ -70,6 +66,7 @@ impl Patch {
         ix.mark.push(0);
         ix.parent.push(NONE);
         ix.built_for.0 += 1;
+        self.estimate = Some((bytes, (self.modules.len(), self.connections.len())));
         if t.spec.name == crate::voice::instrument::SPEC.name && self.template(id).is_none() {
             self.voices.push(crate::voice::VoiceTemplate::new(id));
         }
@@ -164,12 +161,8 @@ impl Patch {
         if self.index.conns.contains(&c) {
             return Err(PatchError::DuplicateConnection(c.describe()));
         }
-        if self.connections.len() >= MAX_CONNECTIONS {
-            return Err(PatchError::OverCapacity {
-                what: "connections",
-                limit: MAX_CONNECTIONS,
-            });
-        }
+        let bytes = self.estimated_bytes(reg) + crate::budget::CONNECTION_BYTES;
+        reg.check_budget(bytes)?;
         let a = self.module_index(&c.from).expect("resolved") as u32;
         let b = self.module_index(&c.to).expect("resolved") as u32;
         if let Err(cycle) = self.index.add_edge(a, b) {
@@ -183,6 +176,7 @@ impl Patch {
         self.index.conns.insert(c.clone());
         self.connections.push(c);
         self.index.built_for.1 += 1;
+        self.estimate = Some((bytes, (self.modules.len(), self.connections.len())));
         Ok(())
     }
 

@@ -17,11 +17,6 @@ use crate::spec::ModuleSpec;
 use index::Index;
 use std::fmt;
 
-/// Most modules a patch may hold (a thousand-voice patch fits).
-pub const MAX_MODULES: usize = 4096;
-/// Most connections a patch may hold.
-pub const MAX_CONNECTIONS: usize = 16384;
-
 /// One module of a patch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModuleDecl {
@@ -95,6 +90,9 @@ pub struct Patch {
     /// MIDI controller routes (`cc 74 lead.filt.cutoff 200 8000`).
     pub ccs: Vec<crate::voice::midi::CcRoute>,
     index: Index,
+    /// Estimated compiled size in bytes and the (modules, connections)
+    /// lengths it was computed for (see [`crate::budget`]).
+    estimate: Option<(u64, (usize, usize))>,
 }
 
 impl PartialEq for Patch {
@@ -151,6 +149,20 @@ impl Patch {
     fn ensure_index(&mut self) {
         if !self.fresh() {
             self.reindex();
+        }
+    }
+
+    /// Estimated compiled size in bytes (see [`crate::budget`]); O(1) while
+    /// the patch only grows through `create` and `connect`.
+    pub fn estimated_bytes(&mut self, reg: &Registry) -> u64 {
+        let lens = (self.modules.len(), self.connections.len());
+        match self.estimate {
+            Some((b, built)) if built == lens => b,
+            _ => {
+                let b = crate::budget::patch_bytes(self, reg);
+                self.estimate = Some((b, lens));
+                b
+            }
         }
     }
 

@@ -126,24 +126,18 @@ fn compile_errors_name_what_is_wrong() {
         )),
         Cycle(ref ms) if ms == &["a", "b", "a"]
     ));
-    let many: Vec<ModuleDecl> = (0..=MAX_MODULES)
-        .map(|i| decl(&format!("m{i}"), "sine"))
-        .collect();
-    assert_eq!(
-        compile_err(Patch::from_parts(many, vec![])),
-        OverCapacity {
-            what: "modules",
-            limit: MAX_MODULES
-        }
-    );
-    let conns = vec![conn("a", "out", "b", "freq"); MAX_CONNECTIONS + 1];
-    assert_eq!(
-        compile_err(Patch::from_parts(ok(), conns)),
-        OverCapacity {
-            what: "connections",
-            limit: MAX_CONNECTIONS
-        }
-    );
+    // Past the memory budget: refused with both sizes named.
+    let many: Vec<ModuleDecl> = (0..3000).map(|i| decl(&format!("m{i}"), "sine")).collect();
+    let mut small = test_registry();
+    small.set_memory_budget(1 << 20);
+    match Graph::compile(&Patch::from_parts(many, vec![]), &small, SR, 2) {
+        Err(OverBudget {
+            needed_mib,
+            budget_mib: 1,
+        }) => assert!(needed_mib > 1),
+        Err(e) => panic!("wrong error {e:?}"),
+        Ok(_) => panic!("compiled over the budget"),
+    }
     // Out-of-range values in a directly built patch are clamped, not refused.
     let mut loud = ok();
     loud[0].params.push(("gain".into(), 100.0));

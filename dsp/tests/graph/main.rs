@@ -8,11 +8,12 @@ mod carry;
 mod errors;
 mod events;
 mod no_alloc;
+mod parallel;
 mod routing;
 
 use assert_no_alloc::assert_no_alloc;
 use dsp::module::{same_type, Module, ProcessIo, Smoother};
-use dsp::patch::{Connection, ModuleDecl, MAX_CONNECTIONS, MAX_MODULES};
+use dsp::patch::{Connection, ModuleDecl};
 use dsp::registry::ModuleType;
 use dsp::render::render_graph;
 use dsp::spec::{ModuleSpec, ParamSpec, PortSpec};

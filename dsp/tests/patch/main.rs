@@ -9,7 +9,7 @@ mod cycles;
 mod errors;
 mod text;
 
-use dsp::patch::{Connection, ModuleDecl, MAX_CONNECTIONS, MAX_MODULES};
+use dsp::patch::{Connection, ModuleDecl};
 use dsp::{ParamArg, Patch, PatchError, Registry};
 use std::time::Instant;
 

@@ -3,6 +3,7 @@
 //! `/telemetry.reply` and `/modules.reply`.
 
 use super::{Backend, Dispatcher, MAX_NOTIFY};
+use crate::control::taps::Reading;
 use crate::osc::peer::Peer;
 use crate::osc::StatusReply;
 use dsp::Registry;
@@ -100,6 +101,24 @@ impl Dispatcher {
         for i in 0..self.notify.len() {
             let to = self.notify[i];
             self.reply(to, addr, args.clone());
+        }
+    }
+
+    /// Sends the observers' readings (`/scope`, `/meter`) to every
+    /// `/notify` client.
+    pub fn observed(&mut self, readings: Vec<Reading>) {
+        for r in readings {
+            match r {
+                Reading::Scope(id, xs) => {
+                    let mut args = vec![s(id)];
+                    args.extend(xs.into_iter().map(OscType::Float));
+                    self.tell_all("/scope", args);
+                }
+                Reading::Meter(id, rms, peak) => self.tell_all(
+                    "/meter",
+                    vec![s(id), OscType::Float(rms), OscType::Float(peak)],
+                ),
+            }
         }
     }
 
