@@ -8,7 +8,8 @@
 #   BENCH_STRICT_XRUNS=1   every xrun fails a voice trial (default: overruns only)
 #   BENCH_PERIODS=256      periods of the per-period measurements (default 256,128)
 #   BENCH_KEEP=1           keep the scratch directory with every server's log
-# Arguments select engine sections: runtime commit osc stall voices scsynth.
+# Arguments select engine sections: runtime commit osc stall voices scsynth
+# plugins instruments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}

@@ -69,6 +69,7 @@ fn graph(args: &crate::cli::GraphArgs) -> i32 {
 /// Plays until Ctrl-C, `/quit`, or (with `--no-reconnect`) server loss.
 pub fn run(args: RunArgs) -> i32 {
     crate::signals::install();
+    crate::rt::alloc::lock_memory();
     let (args, mut nsm) = match crate::nsm::from_env(args) {
         Ok(a) => a,
         Err(code) => return code,

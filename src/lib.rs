@@ -8,7 +8,7 @@
 // Unit tests abort on any allocation inside `assert_no_alloc`.
 #[cfg(all(test, debug_assertions))]
 #[global_allocator]
-static ALLOC: rt::guard::RtAlloc = rt::guard::RtAlloc;
+static ALLOC: rt::alloc::RtAlloc = rt::alloc::RtAlloc;
 
 pub mod app;
 pub mod cli;

@@ -257,6 +257,11 @@ impl Nsm {
         ));
     }
 
+    /// Writes `session.patch`: the committed patch's text, which holds all
+    /// the session's state: modules, connections, instruments, MIDI channel
+    /// maps and CC routes. State kept outside the patch (the plugins' states
+    /// below; a buffer list, once `/buffer/*` exists) is written here too,
+    /// beside it in `self.session.path`, and read back where the session opens.
     fn save(&self, control: &Control) -> Result<PathBuf, String> {
         std::fs::create_dir_all(&self.session.path)
             .map_err(|e| format!("cannot create {}: {e}", self.session.path.display()))?;

@@ -1,7 +1,7 @@
 //! synth-jack under a session manager: an in-test NSM server speaking the published NSM API
 //! (announce, open, save, dirty/clean, SIGTERM) drives it. The client announces before it
 //! touches JACK, takes the client id as its JACK name, keeps its files in the session path, saves
-//! a `session.patch` that reproduces the playing patch, reports dirty/clean, quits cleanly on
+//! a `session.patch` that reproduces the playing patch (with its MIDI routes), reports dirty/clean, quits cleanly on
 //! SIGTERM, and a second run in the same session plays the saved patch again.
 
 mod common;
@@ -134,6 +134,24 @@ fn announce_open_save_dirty_clean_and_sigterm() {
         "/patch/create",
         vec![s("osc1"), s("sine"), s("freq"), f(330.0)],
     );
+    // An instrument played from MIDI channel 2, its release on CC 74.
+    osc.ok("/voice/create", vec![s("lead"), i(2)]);
+    osc.ok("/patch/create", vec![s("lead.osc"), s("saw")]);
+    osc.ok("/patch/create", vec![s("lead.env"), s("adsr")]);
+    osc.ok("/patch/create", vec![s("out"), s("output")]);
+    for (a, b) in [
+        ("lead.note.freq", "lead.osc.freq"),
+        ("lead.note.gate", "lead.env.gate"),
+        ("lead.osc", "lead.env"),
+        ("lead", "out"),
+    ] {
+        osc.ok("/patch/connect", vec![s(a), s(b)]);
+    }
+    osc.ok("/midi/map", vec![i(2), s("lead")]);
+    osc.ok(
+        "/midi/cc",
+        vec![i(0), i(74), s("lead.env.release"), i(10), i(1000), s("exp")],
+    );
     // An LV2 plugin with the state extension: its state is saved too.
     let sampler = "http://lv2plug.in/plugins/eg-sampler";
     osc.ok(
@@ -149,6 +167,9 @@ fn announce_open_save_dirty_clean_and_sigterm() {
     nsm.expect("/nsm/client/is_clean");
     let saved = std::fs::read_to_string(session.join("session.patch")).unwrap();
     assert_eq!(saved, dump_active(&osc));
+    for line in ["midi 2 lead\n", "cc 74 lead.env.release 10 1000 exp\n"] {
+        assert!(saved.contains(line), "the MIDI routes are saved: {saved}");
+    }
     let state = std::fs::read_to_string(session.join("session.lv2state/smp.ttl"))
         .expect("the sampler's state saved with the session");
     assert!(state.contains("sample"), "{state}");

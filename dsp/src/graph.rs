@@ -15,6 +15,7 @@ use crate::time::Time;
 use crate::voice::midi::{MidiMap, Routed};
 use std::collections::HashMap;
 
+mod carry;
 mod parts;
 mod run;
 pub use parts::{arrange, Layout, MAX_BUNDLES};
@@ -364,26 +365,6 @@ impl Graph {
             .iter()
             .filter_map(|n| n.module.tap().map(|t| (n.id, n.spec, t)))
             .collect()
-    }
-
-    /// Takes over the running state of every module whose id and type are the
-    /// same in `old`: phase, filter memory, envelopes, delay lines, and the
-    /// glide position of smoothed parameters (so a changed value glides from
-    /// where the old graph was). Also takes over the frame and fault counters.
-    /// Allocates nothing, so it can run on a worker at an exact frame.
-    pub fn carry_from(&mut self, old: &Graph) {
-        for node in &mut self.nodes {
-            if let Some(j) = old.find(&node.id) {
-                let o = &old.nodes[j];
-                if o.spec.name == node.spec.name {
-                    node.module.carry_from(&*o.module);
-                }
-            }
-        }
-        self.frames = old.frames;
-        self.time = old.time;
-        self.nan_resets = old.nan_resets;
-        self.missed_events = old.missed_events;
     }
 
     /// The instruments' voices, summed over every instrument (allocation-free).

@@ -49,10 +49,15 @@ impl<'a> ProcessIo<'a> {
 pub trait AsAny {
     /// `self` as `&dyn Any`.
     fn as_any(&self) -> &dyn Any;
+    /// `self` as `&mut dyn Any` (for [`Module::take_from`]).
+    fn any_mut(&mut self) -> &mut dyn Any;
 }
 
 impl<T: Any> AsAny for T {
     fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn any_mut(&mut self) -> &mut dyn Any {
         self
     }
 }
@@ -129,11 +134,24 @@ pub trait Module: AsAny + Send + 'static {
     /// Copies running state (and smoothed parameter positions) from `old`, a
     /// module of the same type in the graph being replaced. Must not allocate.
     fn carry_from(&mut self, old: &dyn Module);
+
+    /// Like [`Module::carry_from`], for a switch: `old` is being retired and
+    /// is never heard again, so large memory (delay and reverb lines) is
+    /// swapped with it instead of copied, which costs the same for any size.
+    /// Copies by default (right for modules with small state).
+    fn take_from(&mut self, old: &mut dyn Module) {
+        self.carry_from(old);
+    }
 }
 
 /// Downcasts `old` to the concrete type of a module, for `carry_from`.
 pub fn same_type<T: Module>(old: &dyn Module) -> Option<&T> {
     old.as_any().downcast_ref::<T>()
+}
+
+/// Mutable [`same_type`], for `take_from`.
+pub fn same_type_mut<T: Module>(old: &mut dyn Module) -> Option<&mut T> {
+    old.any_mut().downcast_mut::<T>()
 }
 
 /// The parameter values of a module with `N` parameters, built from its

@@ -11,6 +11,7 @@
 //! sender's [`peer::Peer`]: from the UDP socket, or queued on its TCP
 //! connection. [`send`] is `synth-jack send`.
 
+pub mod addresses;
 pub mod decode;
 pub mod dispatch;
 pub mod musical;

@@ -7,20 +7,13 @@ use dsp::voice::midi::{split_target, CcRoute};
 use dsp::{NoteEvent, ParamArg};
 use rosc::OscType;
 
-/// The request for an instrument address, `None` for any other address.
-pub fn parse(addr: &str, args: &[OscType]) -> Option<Result<Request, String>> {
-    let usage = match addr {
-        "/note/on" => "/note/on INSTRUMENT NOTE VELOCITY(0-127)",
-        "/note/off" => "/note/off INSTRUMENT NOTE",
-        "/note" => "/note INSTRUMENT NOTE VELOCITY(0-127) DURATION_MS",
-        "/note/bend" => "/note/bend INSTRUMENT SEMITONES",
-        "/note/pressure" => "/note/pressure INSTRUMENT VALUE(0-1)",
-        "/note/alloff" => "/note/alloff INSTRUMENT",
-        "/voice/create" => "/voice/create NAME [COUNT] [KEY VALUE | KEY=VALUE]...",
-        "/midi/map" => "/midi/map CHANNEL(1-16) INSTRUMENT",
-        "/midi/cc" => "/midi/cc CHANNEL(0-16, 0 = any) CC TARGET MIN MAX [lin|exp]",
-        _ => return None,
-    };
+/// The request for an instrument address, `None` for any other address;
+/// `usage` is its row's in [`super::addresses::ADDRESSES`].
+pub fn parse(addr: &str, args: &[OscType], usage: &str) -> Option<Result<Request, String>> {
+    let mine = ["/note", "/voice/", "/midi/"];
+    if !mine.iter().any(|p| addr.starts_with(p)) {
+        return None;
+    }
     Some(parse_with(addr, args, usage))
 }
 
@@ -130,7 +123,7 @@ fn parse_with(addr: &str, args: &[OscType], usage: &str) -> Result<Request, Stri
                 exp,
             }))
         }
-        _ => unreachable!("addresses are checked by parse"),
+        _ => Err(format!("'{}' is not an instrument address", clip(addr))),
     }
 }
 

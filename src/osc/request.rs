@@ -180,7 +180,7 @@ impl Request {
 /// Argument reader with messages that name the argument at fault.
 struct Args<'a> {
     args: &'a [OscType],
-    usage: &'static str,
+    usage: &'a str,
 }
 
 impl<'a> Args<'a> {
@@ -275,13 +275,21 @@ fn endpoint(a: &Args, i: usize) -> Result<String, String> {
 pub fn parse(msg: &OscMessage) -> Result<Request, String> {
     let addr = msg.addr.as_str();
     let args = msg.args.as_slice();
-    let a = |usage: &'static str| Args { args, usage };
+    let Some(row) = super::addresses::lookup(addr) else {
+        return Err(unknown(addr));
+    };
+    let a = Args {
+        args,
+        usage: row.usage,
+    };
     if let Some(r) = super::musical::parse(msg) {
         return r.map(Request::Musical);
     }
+    if let Some(r) = super::notes::parse(addr, args, row.usage) {
+        return r;
+    }
     match addr {
         "/patch/create" => {
-            let a = a("/patch/create ID TYPE [PARAM VALUE | PARAM=VALUE]...");
             a.count(2, usize::MAX)?;
             let id = a.id(0)?;
             let kind = a.text(1, "a module type (string)")?.to_string();
@@ -295,11 +303,6 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
         }
         "/patch/connect" | "/patch/disconnect" => {
             let connect = addr == "/patch/connect";
-            let a = a(if connect {
-                "/patch/connect SRC[.OUTPUT] DST[.INPUT|.PARAM]"
-            } else {
-                "/patch/disconnect SRC[.OUTPUT] DST[.INPUT|.PARAM]"
-            });
             a.count(2, 2)?;
             let src = endpoint(&a, 0)?;
             let dst = endpoint(&a, 1)?;
@@ -310,12 +313,10 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             })
         }
         "/patch/delete" => {
-            let a = a("/patch/delete ID");
             a.count(1, 1)?;
             Ok(Request::Delete { id: a.id(0)? })
         }
         "/patch/set" => {
-            let a = a("/patch/set ID PARAM VALUE");
             a.count(3, 3)?;
             Ok(Request::Set {
                 id: a.id(0)?,
@@ -323,12 +324,11 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
                 value: a.value(2)?,
             })
         }
-        "/patch/commit" => a("/patch/commit").count(0, 0).map(|_| Request::Commit),
-        "/patch/abort" => a("/patch/abort").count(0, 0).map(|_| Request::Abort),
-        "/patch/cancel" => a("/patch/cancel").count(0, 0).map(|_| Request::Cancel),
-        "/patch/clear" => a("/patch/clear").count(0, 0).map(|_| Request::Clear),
+        "/patch/commit" => a.count(0, 0).map(|_| Request::Commit),
+        "/patch/abort" => a.count(0, 0).map(|_| Request::Abort),
+        "/patch/cancel" => a.count(0, 0).map(|_| Request::Cancel),
+        "/patch/clear" => a.count(0, 0).map(|_| Request::Clear),
         "/patch/dump" => {
-            let a = a("/patch/dump [pending|active]");
             a.count(0, 1)?;
             if args.is_empty() {
                 return Ok(Request::Dump { pending: false });
@@ -344,11 +344,6 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
         }
         "/patch/load" | "/patch/save" => {
             let load = addr == "/patch/load";
-            let a = a(if load {
-                "/patch/load NAME"
-            } else {
-                "/patch/save NAME"
-            });
             a.count(1, 1)?;
             let name = a.file_name(0)?;
             Ok(if load {
@@ -358,21 +353,18 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             })
         }
         "/patch/graph" => {
-            let a = a("/patch/graph NAME");
             a.count(1, 1)?;
             a.file_name(0).map(|name| Request::Graph { name })
         }
-        "/status" => a("/status").count(0, 0).map(|_| Request::Status),
-        "/telemetry" => a("/telemetry").count(0, 0).map(|_| Request::Telemetry),
+        "/status" => a.count(0, 0).map(|_| Request::Status),
+        "/telemetry" => a.count(0, 0).map(|_| Request::Telemetry),
         "/notify" => {
-            let a = a("/notify 1|0");
             a.count(1, 1)?;
             switch(&args[0])
                 .map(Request::Notify)
                 .ok_or_else(|| a.wrong(0, "1 or 0"))
         }
         "/sync" => {
-            let a = a("/sync ID");
             a.count(1, 1)?;
             match &args[0] {
                 id @ (OscType::Int(_)
@@ -384,7 +376,6 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             }
         }
         "/record/start" => {
-            let a = a("/record/start [NAME [overwrite]]");
             a.count(0, 2)?;
             if args.is_empty() {
                 return Ok(Request::RecordStart(None, false));
@@ -396,9 +387,8 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             };
             Ok(Request::RecordStart(Some(a.file_name(0)?), overwrite))
         }
-        "/record/stop" => a("/record/stop").count(0, 0).map(|_| Request::RecordStop),
+        "/record/stop" => a.count(0, 0).map(|_| Request::RecordStop),
         "/buffer/load" => {
-            let a = a("/buffer/load NAME FILE");
             a.count(2, 2)?;
             Ok(Request::BufferLoad {
                 name: a.file_name(0)?,
@@ -406,39 +396,33 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
             })
         }
         "/buffer/free" => {
-            let a = a("/buffer/free NAME");
             a.count(1, 1)?;
             a.file_name(0).map(|name| Request::BufferFree { name })
         }
-        "/buffer/list" => a("/buffer/list").count(0, 0).map(|_| Request::BufferList),
-        "/modules" => a("/modules").count(0, 0).map(|_| Request::Modules),
-        "/plugins" => a("/plugins").count(0, 0).map(|_| Request::Plugins),
+        "/buffer/list" => a.count(0, 0).map(|_| Request::BufferList),
+        "/modules" => a.count(0, 0).map(|_| Request::Modules),
+        "/plugins" => a.count(0, 0).map(|_| Request::Plugins),
         "/plugin/info" => {
-            let a = a("/plugin/info URI");
             a.count(1, 1)?;
             Ok(Request::PluginInfo {
                 uri: a.text(0, "a plugin URI (string)")?.to_string(),
             })
         }
         "/plugin/get" => {
-            let a = a("/plugin/get ID SYMBOL");
             a.count(2, 2)?;
             Ok(Request::PluginGet {
                 id: a.id(0)?,
                 symbol: a.text(1, "a port symbol (string)")?.to_string(),
             })
         }
-        "/plugin/stats" => a("/plugin/stats").count(0, 0).map(|_| Request::PluginStats),
-        "/quit" => a("/quit").count(0, 0).map(|_| Request::Quit),
+        "/plugin/stats" => a.count(0, 0).map(|_| Request::PluginStats),
+        "/quit" => a.count(0, 0).map(|_| Request::Quit),
         _ => {
-            if let Some(r) = super::notes::parse(addr, args) {
-                r
-            } else if let Some(rest) = addr.strip_prefix("/mod/") {
-                let a = a("/mod/ID/PARAM VALUE");
+            if let Some(rest) = addr.strip_prefix("/mod/") {
                 let (id, p) = rest
                     .split_once('/')
                     .filter(|(_, p)| !p.is_empty() && !p.contains('/'))
-                    .ok_or_else(|| format!("bad address '{}': use /mod/ID/PARAM", clip(addr)))?;
+                    .ok_or_else(|| unknown(addr))?;
                 check_id(id)?;
                 a.count(1, 1)?;
                 Ok(Request::Mod {
@@ -447,7 +431,6 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
                     value: a.value(0)?,
                 })
             } else if let Some(id) = addr.strip_prefix("/gate/") {
-                let a = a("/gate/ID 1|0|on|off");
                 check_name(id, "module id")?;
                 a.count(1, 1)?;
                 let on = switch(&args[0])
@@ -457,12 +440,26 @@ pub fn parse(msg: &OscMessage) -> Result<Request, String> {
                     on,
                 })
             } else {
-                Err(format!(
-                    "unknown address '{}' (see docs/osc.md for the addresses synth-jack answers)",
-                    clip(addr)
-                ))
+                Err(unknown(addr))
             }
         }
+    }
+}
+
+/// Why an address is refused: a malformed `/mod/` or `/gate/` one gets its
+/// usage, any other the pointer to the reference.
+fn unknown(addr: &str) -> String {
+    if addr.starts_with("/mod/") {
+        format!("bad address '{}': use /mod/ID/PARAM", clip(addr))
+    } else if let Some(id) = addr.strip_prefix("/gate/") {
+        check_name(id, "module id")
+            .err()
+            .unwrap_or_else(|| format!("bad address '{}': use /gate/ID", clip(addr)))
+    } else {
+        format!(
+            "unknown address '{}' (see docs/osc.md for the addresses synth-jack answers)",
+            clip(addr)
+        )
     }
 }
 

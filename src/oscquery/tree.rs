@@ -3,6 +3,7 @@
 //! ACCESS from the module type's parameter table) and `/gate/<id>`.
 
 use super::json::Json;
+use crate::osc::addresses::ADDRESSES;
 use dsp::spec::{ParamKind, ParamSpec};
 use dsp::{Patch, Registry};
 
@@ -13,86 +14,6 @@ pub const WRITE_ONLY: i64 = 2;
 /// ACCESS: read here (VALUE), written over OSC.
 pub const READ_WRITE: i64 = 3;
 
-/// The fixed commands: address, OSC type tags of their arguments (empty:
-/// none, or optional ones the description names), description.
-pub const COMMANDS: &[(&str, &str, &str)] = &[
-    (
-        "/patch/create",
-        "ss",
-        "create a module in the pending patch: id type [param value]...",
-    ),
-    (
-        "/patch/connect",
-        "ss",
-        "connect src[.output] to dst[.input|.param] in the pending patch",
-    ),
-    (
-        "/patch/disconnect",
-        "ss",
-        "remove a connection from the pending patch",
-    ),
-    (
-        "/patch/delete",
-        "s",
-        "delete a module from the pending patch: id",
-    ),
-    (
-        "/patch/set",
-        "ssf",
-        "set a parameter in the pending patch: id param value",
-    ),
-    (
-        "/patch/commit",
-        "",
-        "switch to the pending patch (answered once it plays)",
-    ),
-    ("/patch/abort", "", "discard pending edits"),
-    ("/patch/clear", "", "empty the pending patch"),
-    (
-        "/patch/dump",
-        "",
-        "the playing patch as text ([pending|active])",
-    ),
-    (
-        "/patch/load",
-        "s",
-        "load a saved patch into the pending patch: name",
-    ),
-    ("/patch/save", "s", "save the playing patch: name"),
-    (
-        "/patch/graph",
-        "s",
-        "draw the playing patch as Graphviz DOT (and SVG): name",
-    ),
-    ("/status", "", "engine counters"),
-    ("/telemetry", "", "every engine counter by name"),
-    (
-        "/notify",
-        "i",
-        "1: also send this client notifications (switches, xruns, late bundles)",
-    ),
-    (
-        "/sync",
-        "i",
-        "answered with /synced id once everything sent before it took effect",
-    ),
-    (
-        "/record/start",
-        "",
-        "record the output to a WAV file ([name])",
-    ),
-    ("/record/stop", "", "stop recording"),
-    (
-        "/buffer/load",
-        "ss",
-        "load a WAV file of the sample directory into a sample buffer: name file",
-    ),
-    ("/buffer/free", "s", "forget a sample buffer: name"),
-    ("/buffer/list", "", "the loaded sample buffers"),
-    ("/modules", "", "the module types and their parameters"),
-    ("/quit", "", "stop synth-jack"),
-];
-
 /// The containers above the commands, with what they hold.
 const CONTAINERS: &[(&str, &str)] = &[
     (
@@ -100,9 +21,11 @@ const CONTAINERS: &[(&str, &str)] = &[
         "editing the pending patch, committing it, patch files",
     ),
     ("/record", "recording the output to WAV files"),
-    ("/buffer", "sample buffers loaded from WAV files"),
     ("/mod", "live parameters of the playing patch"),
     ("/gate", "gates of the playing patch's envelopes"),
+    ("/plugin", "LV2 plugins: descriptions, values, statistics"),
+    ("/voice", "instruments made of voice templates"),
+    ("/midi", "MIDI channel and controller routing"),
 ];
 
 /// An f32 as the JSON number it prints as (0.6, not 0.6000000238418579).
@@ -126,7 +49,8 @@ fn node(
 }
 
 /// Inserts `leaf` at `path` under `root` (an object with CONTENTS),
-/// creating containers on the way.
+/// creating containers on the way; a node already there (`/note`, the
+/// container of `/note/on`, is also an address) takes the leaf's attributes.
 fn insert(root: &mut Vec<(String, Json)>, path: &str, leaf: Vec<(String, Json)>) {
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let mut here = root;
@@ -144,10 +68,21 @@ fn insert(root: &mut Vec<(String, Json)>, path: &str, leaf: Vec<(String, Json)>)
         let Json::Obj(children) = &mut here[contents].1 else {
             unreachable!("CONTENTS is always an object")
         };
+        let last = k + 1 == parts.len();
         let i = match children.iter().position(|(name, _)| name == part) {
-            Some(i) => i,
+            Some(i) => {
+                if let (true, Json::Obj(there)) = (last, &mut children[i].1) {
+                    for (key, v) in &leaf {
+                        match there.iter_mut().find(|(k, _)| k == key) {
+                            Some(slot) => slot.1 = v.clone(),
+                            None => there.push((key.clone(), v.clone())),
+                        }
+                    }
+                }
+                i
+            }
             None => {
-                let fresh = if k + 1 == parts.len() {
+                let fresh = if last {
                     leaf.clone()
                 } else {
                     node(&full, "", NO_VALUE, vec![])
@@ -202,11 +137,12 @@ pub fn namespace(name: &str, patch: &Patch, reg: &Registry) -> Json {
         c.push(("CONTENTS".into(), Json::Obj(Vec::new())));
         insert(&mut root, addr, c);
     }
-    for (addr, types, what) in COMMANDS {
+    for row in ADDRESSES.iter().filter(|a| !a.path.contains('*')) {
+        let (addr, types, what) = (row.path, row.types, row.description);
         let extra = if types.is_empty() {
             vec![]
         } else {
-            vec![("TYPE", Json::str(*types))]
+            vec![("TYPE", Json::str(types))]
         };
         let access = if types.is_empty() {
             NO_VALUE
@@ -318,5 +254,42 @@ mod tests {
             Some(&Json::str("/patch/commit"))
         );
         assert!(find(&ns, "/nosuch").is_none());
+    }
+
+    /// Every address the server accepts is in the tree with its type, so
+    /// the namespace cannot drift from the parser (both read one table).
+    #[test]
+    fn lists_every_accepted_address() {
+        let reg = crate::registry();
+        let (p, _) = Patch::parse(&reg, "create o sine\ncreate e adsr\n").unwrap();
+        let ns = namespace("sj", &p, &reg);
+        for row in ADDRESSES {
+            let path = row
+                .path
+                .replace("/mod/*/*", "/mod/o/freq")
+                .replace("/gate/*", "/gate/e");
+            let n = find(&ns, &path).unwrap_or_else(|| panic!("{path} is not listed"));
+            assert_eq!(n.get("FULL_PATH"), Some(&Json::str(path.as_str())));
+            if !row.path.contains('*') {
+                assert_eq!(
+                    n.get("DESCRIPTION"),
+                    Some(&Json::str(row.description)),
+                    "{path}"
+                );
+            }
+        }
+        for path in [
+            "/note",
+            "/note/on",
+            "/midi/map",
+            "/at",
+            "/tempo",
+            "/plugin/get",
+        ] {
+            assert!(find(&ns, path).is_some(), "{path}");
+        }
+        assert!(
+            find(&ns, "/note/on").is_some() && find(&ns, "/note").unwrap().get("TYPE").is_some()
+        );
     }
 }

@@ -13,29 +13,3 @@ pub fn rt_guard<T>(f: impl FnOnce() -> T) -> T {
         f()
     }
 }
-
-/// The global allocator of debug builds: `assert_no_alloc`'s checker, except
-/// on a thread that is panicking. The panic machinery allocates (the message,
-/// the payload box, the backtrace); under the checker that turned a panic
-/// inside a module into an abort, where release builds fail over.
-pub struct RtAlloc;
-
-// SAFETY: every call goes to `System`, directly or through `AllocDisabler`,
-// so memory from either is freed by the same allocator.
-unsafe impl std::alloc::GlobalAlloc for RtAlloc {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if std::thread::panicking() {
-            std::alloc::System.alloc(layout)
-        } else {
-            assert_no_alloc::AllocDisabler.alloc(layout)
-        }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        if std::thread::panicking() {
-            std::alloc::System.dealloc(ptr, layout)
-        } else {
-            assert_no_alloc::AllocDisabler.dealloc(ptr, layout)
-        }
-    }
-}

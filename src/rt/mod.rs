@@ -2,6 +2,7 @@
 //! on the worker threads: it never allocates, locks a mutex, does I/O or logs
 //! on its render path (debug builds abort on any allocation there).
 
+pub mod alloc;
 pub mod callback;
 pub mod command;
 pub mod guard;

@@ -329,8 +329,10 @@ impl Worker {
         let Some(mut h) = self.handover.take() else {
             return false;
         };
-        if let Some(old) = self.graph.as_ref() {
-            h.graph.carry_from(old);
+        if let Some(old) = self.graph.as_mut() {
+            // Moves delay and reverb memory; the old graph only renders audio
+            // that is thrown away from here on.
+            h.graph.take_from(old);
         }
         let start = self.produced;
         let target = &self.shared.slots[h.to];

@@ -3,6 +3,7 @@
 //! One file per section; this one holds what several share.
 
 mod commit;
+mod instruments;
 mod plugins;
 mod runtime;
 mod scsynth;
@@ -12,6 +13,7 @@ mod throughput;
 mod voices;
 
 pub use commit::commit_to_switch;
+pub use instruments::instruments;
 pub use plugins::plugins;
 pub use runtime::runtime;
 pub use scsynth::voices_scsynth;

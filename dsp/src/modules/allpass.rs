@@ -65,6 +65,10 @@ impl Allpass {
     fn carry(&mut self, o: &Self) {
         self.line.carry_from(&o.line);
     }
+
+    fn take(&mut self, o: &mut Self) {
+        self.line.take_from(&mut o.line);
+    }
 }
 
-knob_module!(Allpass);
+knob_module!(Allpass, take = take);

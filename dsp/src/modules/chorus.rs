@@ -101,6 +101,11 @@ impl Chorus {
         self.line.carry_from(&o.line);
         self.phase = o.phase;
     }
+
+    fn take(&mut self, o: &mut Self) {
+        self.line.take_from(&mut o.line);
+        self.phase = o.phase;
+    }
 }
 
-knob_module!(Chorus);
+knob_module!(Chorus, take = take);

@@ -78,6 +78,11 @@ impl Comb {
         self.line.carry_from(&o.line);
         self.lp = o.lp;
     }
+
+    fn take(&mut self, o: &mut Self) {
+        self.line.take_from(&mut o.line);
+        self.lp = o.lp;
+    }
 }
 
-knob_module!(Comb);
+knob_module!(Comb, take = take);

@@ -1,7 +1,7 @@
 //! `delay`: feedback delay line with an interpolated read, up to 2 seconds.
 
 use super::shared;
-use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::module::{same_type, same_type_mut, Module, Params, ProcessIo, Smoother};
 use crate::spec::ParamSpec;
 
 crate::module_type! {
@@ -167,6 +167,17 @@ impl Module for Delay {
             self.synced = true;
             if o.buf.len() == self.buf.len() {
                 self.buf.copy_from_slice(&o.buf);
+                self.w = o.w;
+            }
+        }
+    }
+
+    fn take_from(&mut self, old: &mut dyn Module) {
+        if let Some(o) = same_type_mut::<Delay>(old) {
+            self.p.carry_from(&o.p);
+            self.synced = true;
+            if o.buf.len() == self.buf.len() {
+                std::mem::swap(&mut self.buf, &mut o.buf);
                 self.w = o.w;
             }
         }

@@ -74,6 +74,11 @@ impl Flanger {
         self.line.carry_from(&o.line);
         self.phase = o.phase;
     }
+
+    fn take(&mut self, o: &mut Self) {
+        self.line.take_from(&mut o.line);
+        self.phase = o.phase;
+    }
 }
 
-knob_module!(Flanger);
+knob_module!(Flanger, take = take);

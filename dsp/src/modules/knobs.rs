@@ -123,11 +123,13 @@ pub fn ms_to_samples(ms: f32, sr: f32, min: f32) -> f32 {
 /// and the methods `run(&mut self, io)`, `clear(&mut self)` and
 /// `carry(&mut self, old: &Self)` (running state only; knobs are carried
 /// here). Optional extras: `gate = method` (gate events), `seed = method`,
-/// `buffer = field` (an `Option<SampleRef>` field set by `set_buffer`).
+/// `take = method` (`fn(&mut self, old: &mut Self)`: [`crate::Module::take_from`],
+/// swapping delay lines instead of copying them), `buffer = field` (an
+/// `Option<SampleRef>` field set by `set_buffer`).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! knob_module {
-    ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)? $(, buffer = $buf:ident)?) => {
+    ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)? $(, take = $take:ident)? $(, buffer = $buf:ident)?) => {
         impl $crate::module::Module for $t {
             fn params_mut(&mut self) -> &mut [$crate::module::Smoother] {
                 &mut self.knobs.0
@@ -153,6 +155,12 @@ macro_rules! knob_module {
                     self.carry(o);
                 }
             }
+            $(fn take_from(&mut self, old: &mut dyn $crate::module::Module) {
+                if let Some(o) = $crate::module::same_type_mut::<$t>(old) {
+                    self.knobs.carry_from(&o.knobs);
+                    self.$take(o);
+                }
+            })?
         }
     };
 }

@@ -93,4 +93,13 @@ impl DelayLine {
             self.w = old.w;
         }
     }
+
+    /// [`DelayLine::carry_from`] by swapping buffers with `old` (retired):
+    /// constant time for any length.
+    pub fn take_from(&mut self, old: &mut DelayLine) {
+        if old.buf.len() == self.buf.len() {
+            std::mem::swap(&mut self.buf, &mut old.buf);
+            self.w = old.w;
+        }
+    }
 }

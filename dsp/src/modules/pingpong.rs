@@ -83,6 +83,11 @@ impl PingPong {
         self.left.carry_from(&o.left);
         self.right.carry_from(&o.right);
     }
+
+    fn take(&mut self, o: &mut Self) {
+        self.left.take_from(&mut o.left);
+        self.right.take_from(&mut o.right);
+    }
 }
 
-knob_module!(PingPong);
+knob_module!(PingPong, take = take);

@@ -4,7 +4,7 @@
 //! Line lengths scale with the sample rate; memory is allocated once.
 
 use super::shared;
-use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
+use crate::module::{same_type, same_type_mut, Module, Params, ProcessIo, Smoother};
 use crate::spec::ParamSpec;
 
 crate::module_type! {
@@ -157,6 +157,18 @@ impl Module for Reverb {
             self.p.carry_from(&o.p);
             if o.buf.len() == self.buf.len() {
                 self.buf.copy_from_slice(&o.buf);
+                self.combs = o.combs;
+                self.allpasses = o.allpasses;
+                self.stores = o.stores;
+            }
+        }
+    }
+
+    fn take_from(&mut self, old: &mut dyn Module) {
+        if let Some(o) = same_type_mut::<Reverb>(old) {
+            self.p.carry_from(&o.p);
+            if o.buf.len() == self.buf.len() {
+                std::mem::swap(&mut self.buf, &mut o.buf);
                 self.combs = o.combs;
                 self.allpasses = o.allpasses;
                 self.stores = o.stores;

@@ -86,3 +86,35 @@ fn carry_over_skips_modules_whose_type_changed() {
     let out = render_graph(&mut new, &[], 64, 64);
     assert!(out[0].iter().all(|x| x.is_finite()));
 }
+
+/// At a switch the new graph takes the old one's delay and reverb memory by swapping buffers:
+/// it then plays exactly what a copying carry-over plays, and the retired graph no longer has
+/// that history (it was moved, not copied).
+#[test]
+fn take_from_moves_delay_and_reverb_memory() {
+    let reg = test_registry();
+    let text = "create s sine freq=330 gain=0.5\ncreate d delay time=20 feedback=0.5 mix=0.5\n\
+                create c chorus\ncreate k comb\ncreate r reverb mix=0.5\ncreate out output\n\
+                connect s d\nconnect d c\nconnect c k\nconnect k r\nconnect r out\n";
+    let p = parse(&reg, text);
+    let (f1, f2) = (4000usize, 4000usize);
+    let mut old = compile(&reg, &p, 1);
+    let mut twin = compile(&reg, &p, 1);
+    render_graph(&mut old, &[], f1, 64);
+    render_graph(&mut twin, &[], f1, 64);
+
+    let mut copied = compile(&reg, &p, 1);
+    copied.carry_from(&old);
+    let mut moved = compile(&reg, &p, 1);
+    moved.take_from(&mut old);
+    let a = render_graph(&mut copied, &[], f2, 64)[0].clone();
+    let b = render_graph(&mut moved, &[], f2, 64)[0].clone();
+    assert_eq!(a, b, "moving plays what copying plays");
+
+    let lost = render_graph(&mut old, &[], 2000, 64)[0].clone();
+    let kept = render_graph(&mut twin, &[], 2000, 64)[0].clone();
+    assert_ne!(
+        lost, kept,
+        "the retired graph still has the history: it was copied"
+    );
+}

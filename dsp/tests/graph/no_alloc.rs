@@ -105,8 +105,10 @@ fn no_allocation_in_carry_from_and_apply() {
         },
     );
     let missing = ev(0, "nobody", EventKind::Gate(true));
+    let mut taker = compile(&reg, &pb, 2);
     assert_no_alloc(|| {
         new.carry_from(&old);
+        taker.take_from(&mut old);
         new.apply(&e);
         new.apply(&missing);
         let _ = new.find(&e.module);
