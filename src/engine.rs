@@ -372,6 +372,7 @@ impl Engine {
     pub fn reconnect(&mut self, quit: &AtomicBool) -> Result<(), StartError> {
         let (active, t) = match self.client.take() {
             Some(c) => {
+                let _watchdog = CloseWatchdog::arm(Duration::from_secs(5));
                 // After a shutdown deactivation may fail; the handler comes back either way.
                 match c.deactivate() {
                     Ok((_, _, cb)) => {
@@ -443,6 +444,7 @@ impl Engine {
             }
         }
         if let Some(c) = self.client.take() {
+            let _watchdog = CloseWatchdog::arm(Duration::from_secs(5));
             if let Err(e) = c.deactivate() {
                 log::warn!("deactivate: {e:?}");
             }
@@ -477,6 +479,35 @@ fn join_within(h: std::thread::JoinHandle<()>, bound: std::time::Duration, what:
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let _ = h.join();
+}
+
+/// Ends the process if closing a dead client hangs: libjack can deadlock
+/// there when one of its threads died holding a lock (seen once in 30
+/// restarts under load). A supervisor or session manager can restart a
+/// process; nobody can revive a hung one. Disarmed when dropped.
+struct CloseWatchdog(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
+
+impl CloseWatchdog {
+    fn arm(limit: Duration) -> CloseWatchdog {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name("close-watchdog".into())
+            .spawn(move || {
+                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+                    log::error!(
+                        "closing the JACK client after the server loss hung for {limit:?} \
+                         (a libjack deadlock); exiting with code 4 so it can be restarted"
+                    );
+                    // _exit: libjack's exit handlers would wait on the same lock.
+                    // SAFETY: ends the process; nothing runs after it.
+                    unsafe { libc::_exit(4) };
+                }
+            });
+        if let Err(e) = spawned {
+            log::warn!("no watchdog for closing the JACK client: {e}");
+        }
+        CloseWatchdog(tx)
+    }
 }
 
 fn client_rt_priority(client: &jack::Client) -> Option<i32> {
