@@ -156,8 +156,18 @@ pub const ADDRESSES: &[Address] = &[
         "/buffer/load NAME FILE",
         "load a WAV file of the sample directory into a sample buffer: name file",
     ),
-    a("/buffer/free", "s", "/buffer/free NAME", "forget a sample buffer: name"),
-    a("/buffer/list", "", "/buffer/list", "the loaded sample buffers"),
+    a(
+        "/buffer/free",
+        "s",
+        "/buffer/free NAME",
+        "forget a sample buffer: name",
+    ),
+    a(
+        "/buffer/list",
+        "",
+        "/buffer/list",
+        "the loaded sample buffers",
+    ),
     a(
         "/modules",
         "",
