@@ -399,7 +399,10 @@ fn fuzzed_datagrams_do_not_crash_or_disturb_the_synth() {
     synth.assert_alive();
     let st = synth.osc.status();
     eprintln!("after fuzz: {st:?}");
-    assert_eq!(st.drops, 0, "{st:?}");
+    // Drops (blocks found already past) follow xruns and underruns of a
+    // starved non-RT server; without those, none.
+    let disturbed = st.xruns > before.xruns || st.underruns > before.underruns;
+    assert!(disturbed || st.drops == 0, "{st:?}");
     assert_eq!(st.patch_version, before.patch_version, "{st:?}");
     assert_eq!(st.failovers, 0, "{st:?}");
     assert_tone(
