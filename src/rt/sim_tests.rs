@@ -293,9 +293,18 @@ fn a_graph_slower_than_real_time_still_lands_blocks() {
         .filter(|c| c.iter().any(|x| x.abs() > 0.1))
         .count();
     let s = &sim.shared.slots[0].stats;
-    eprintln!("late {} drops {} load_avg {} frames {}", s.late.load(Relaxed), s.drops.load(Relaxed), s.load_avg.load(Relaxed), s.frames.load(Relaxed));
+    eprintln!(
+        "late {} drops {} load_avg {} frames {}",
+        s.late.load(Relaxed),
+        s.drops.load(Relaxed),
+        s.load_avg.load(Relaxed),
+        s.frames.load(Relaxed)
+    );
     assert!(s.late.load(Relaxed) > 0, "the worker never fell behind");
-    assert!(played > 0, "no block of the slow graph landed in the last 0.75 s");
+    assert!(
+        played > 0,
+        "no block of the slow graph landed in the last 0.75 s"
+    );
 }
 
 #[test]
