@@ -3,6 +3,7 @@
 use crate::cli::{Cli, Command, RunArgs};
 use crate::control::Control;
 use crate::engine::{Config, Engine, StartError};
+use crate::live::{Live, View};
 use crate::status::{self, Snapshot};
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
@@ -172,10 +173,23 @@ pub fn run(args: RunArgs) -> i32 {
         if crate::signals::QUIT.load(Acquire) || osc.quit_requested() {
             break;
         }
-        osc.serve(&mut control, &mut engine, Duration::from_millis(2));
+        osc.serve(
+            &mut Live {
+                control: &mut control,
+                engine: &mut engine,
+            },
+            Duration::from_millis(2),
+        );
         control.poll(&mut engine);
-        osc.deliver(&mut control, &engine);
-        osc.observe(&mut control);
+        let notices = control.take_notices();
+        osc.deliver(
+            notices,
+            &View {
+                control: &control,
+                engine: &engine,
+            },
+        );
+        osc.observe(&mut control.taps);
         if let Some(q) = &mut oscquery {
             q.publish(&control);
         }

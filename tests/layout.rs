@@ -1,5 +1,6 @@
 //! The code's layout rules, checked so they stay true: the real-time boundary is exactly
-//! src/rt/ (nothing there reaches into control, OSC or the engine), and no source file grows
+//! src/rt/ (nothing there reaches into control, OSC or the engine), OSC reaches the engine only
+//! through its `Backend` trait (implemented in src/live.rs), and no source file grows
 //! past 600 lines (the architecture issue's limit; aim for 500).
 
 use std::fs;
@@ -78,6 +79,27 @@ fn the_real_time_boundary_imports_nothing_from_control_osc_or_engine() {
     assert!(
         bad.is_empty(),
         "src/rt/ reaches outside itself:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn the_osc_surface_knows_only_its_traits_not_the_engine() {
+    let mut files = Vec::new();
+    rust_files(&Path::new(ROOT).join("src/osc"), &mut files);
+    assert!(files.len() > 5, "src/osc/ not found under {ROOT}");
+    let bad: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            crate_paths(&fs::read_to_string(f).unwrap())
+                .into_iter()
+                .filter(|n| n == "engine" || n == "app" || n == "live")
+                .map(move |n| format!("{}: crate::{n}", f.display()))
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "src/osc/ reaches the engine:\n{}",
         bad.join("\n")
     );
 }
