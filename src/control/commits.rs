@@ -78,6 +78,7 @@ impl Control {
                 last.at = at;
                 last.quant = quant;
                 last.graph = None;
+                last.timeouts = 0;
             }
             _ => self.queue.push_back(Queued {
                 ticket,
@@ -86,6 +87,7 @@ impl Control {
                 at,
                 quant,
                 graph: Some((graph, engine.sample_rate())),
+                timeouts: 0,
             }),
         }
         self.cancel_scheduled(engine, "superseded by a later commit");
@@ -285,6 +287,7 @@ impl Control {
             landed,
             at,
             cancel: None,
+            timeouts: q.timeouts,
         };
     }
 }
