@@ -70,12 +70,16 @@ impl Control {
         );
     }
 
-    /// Puts a commit that was switching back at the head of the queue.
+    /// Puts a commit that was switching back at the head of the queue. One
+    /// scheduled for a timeline frame keeps it: the timeline stands still
+    /// while the server is away, so a frame still ahead switches then, not
+    /// at once (one already past switches at once).
     pub(super) fn requeue_switching(&mut self) {
         if let Phase::Switching {
             ticket,
             also,
             patch,
+            at,
             timeouts,
             ..
         } = std::mem::replace(&mut self.phase, Phase::Idle)
@@ -84,7 +88,7 @@ impl Control {
                 ticket,
                 also,
                 patch: *patch,
-                at: None,
+                at,
                 quant: None,
                 graph: None,
                 timeouts,
