@@ -98,7 +98,7 @@ impl Backend for Live<'_> {
     }
 
     fn status(&mut self) -> Status {
-        let sh = self.engine.shared.clone();
+        let sh = self.engine.shared().clone();
         // One consistent picture: take in what the callback reported, and
         // again if it switched while we looked.
         let mut snap;
@@ -134,9 +134,9 @@ impl Backend for Live<'_> {
     }
 
     fn telemetry(&self) -> Vec<(String, f64)> {
-        let mut t = crate::status::telemetry(&self.engine.shared);
+        let mut t = crate::status::telemetry(self.engine.shared());
         let pending = self.control.pending_commits();
-        let sh = &self.engine.shared;
+        let sh = self.engine.shared();
         let scheduled_in = pending.at.map_or(-1.0, |f| {
             f.saturating_sub(sh.next_frame.load(Relaxed)) as f64
                 / self.engine.sample_rate().max(1.0) as f64
@@ -147,11 +147,11 @@ impl Backend for Live<'_> {
     }
 
     fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), String> {
-        self.engine.recorder.start(path, overwrite)
+        self.engine.recorder().start(path, overwrite)
     }
 
     fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
-        self.engine.recorder.stop()
+        self.engine.recorder().stop()
     }
 
     fn transport(&self) -> Option<transport::TransportInfo> {
@@ -199,7 +199,7 @@ impl Progress for View<'_> {
 
 /// Timeline frame the playing worker has rendered up to.
 fn rendered(engine: &Engine) -> u64 {
-    let sh = &engine.shared;
+    let sh = engine.shared();
     let a = sh.stats.active_slot.load(Acquire) as usize & 1;
     sh.slots[a].produced.load(Acquire)
 }
