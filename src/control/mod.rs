@@ -256,8 +256,7 @@ impl Control {
         let pi = spec
             .param_index(param)
             .ok_or_else(|| PatchError::unknown_param(id, spec, param))?;
-        let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
-        Ok((name, pi, &spec.params[pi]))
+        Ok((module_name(id)?, pi, &spec.params[pi]))
     }
 
     /// Live parameter change on what plays (smoothed), at `frame` or at once;
@@ -275,24 +274,16 @@ impl Control {
             return self.set_voice_live(engine, (inst, inner), param, value, frame);
         }
         let (name, pi, _) = self.resolve(id, param)?;
-        room_for_event(engine)?;
-        self.reserve(engine, frame)?;
+        self.make_room(engine, frame)?;
         let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
         if self.pending.module_index(id).is_some() {
             let _ = self.pending.set(&self.registry, id, param, value);
         }
-        self.send_event(
-            engine,
-            frame,
-            Event {
-                offset: 0,
-                module: name,
-                kind: EventKind::Param {
-                    index: pi as u16,
-                    value: v,
-                },
-            },
-        );
+        let kind = EventKind::Param {
+            index: pi as u16,
+            value: v,
+        };
+        self.send_event(engine, frame, name, kind);
         Ok((v, warnings))
     }
 
@@ -308,19 +299,17 @@ impl Control {
         if !gated {
             return Err(PatchError::NoGate(id.to_string()));
         }
-        let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
-        room_for_event(engine)?;
-        self.reserve(engine, frame)?;
-        self.send_event(
-            engine,
-            frame,
-            Event {
-                offset: 0,
-                module: name,
-                kind: EventKind::Gate(on),
-            },
-        );
+        let name = module_name(id)?;
+        self.make_room(engine, frame)?;
+        self.send_event(engine, frame, name, EventKind::Gate(on));
         Ok(())
+    }
+
+    /// Refuses a live event when the workers' queues, or (timed) their event
+    /// lists, have no room for it. Checked before anything is changed.
+    fn make_room(&mut self, engine: &Engine, frame: Option<u64>) -> Result<(), PatchError> {
+        room_for_event(engine)?;
+        self.reserve(engine, frame)
     }
 
     /// Refuses a timed event when the workers' event lists would overflow.
@@ -350,7 +339,12 @@ impl Control {
     }
 
     /// Queues an event on both slots (frame 0 = at once).
-    fn send_event(&self, engine: &Engine, frame: Option<u64>, event: Event) {
+    fn send_event(&self, engine: &Engine, frame: Option<u64>, module: Name, kind: EventKind) {
+        let event = Event {
+            offset: 0,
+            module,
+            kind,
+        };
         for s in &engine.shared().slots {
             if s.cmds
                 .push(WorkerCmd::Event {
@@ -530,6 +524,11 @@ impl Control {
 /// Refuses a live change when a worker's queue has no room left outside the
 /// part kept for control commands, so `/mod` traffic can never keep a
 /// handover, a stop or a reload from reaching a worker.
+/// A module id as the workers name it, or why it cannot be one.
+fn module_name(id: &str) -> Result<Name, PatchError> {
+    Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))
+}
+
 fn room_for_event(engine: &Engine) -> Result<(), PatchError> {
     let limit = WORKER_QUEUE - CONTROL_RESERVE;
     if engine.shared().slots.iter().any(|s| s.cmds.len() >= limit) {
