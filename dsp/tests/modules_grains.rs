@@ -121,7 +121,11 @@ fn spray_scatters_grains_reproducibly_and_trig_starts_them() {
     let a = render(&mut grains(&reg, &params), 24_000, 64);
     let b = render(&mut grains(&reg, &params), 24_000, 64);
     assert_eq!(a, b, "the same patch renders the same grains");
-    let still = render(&mut grains(&reg, &[("spray", "0"), params[1], params[2]]), 24_000, 64);
+    let still = render(
+        &mut grains(&reg, &[("spray", "0"), params[1], params[2]]),
+        24_000,
+        64,
+    );
     assert_ne!(a, still, "spray moves the grains");
     // A trig input replaces the internal clock: one grain per rising edge.
     let text = "create clk square freq=7 gain=1\n\

@@ -82,4 +82,5 @@ types! {
     meter,
     sampler,
     grains,
+    wavetable,
 }
