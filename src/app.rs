@@ -85,7 +85,7 @@ pub fn run(args: RunArgs) -> i32 {
         bpm: args.bpm,
         timebase_master: args.timebase_master,
         record_max_mib: args.record_max_mib,
-        threads: args.threads.map_or(1, |n| n as usize),
+        threads: args.threads.map_or_else(default_threads, |n| n as usize),
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,
@@ -276,4 +276,10 @@ pub fn load_patch_file(control: &mut Control, path: &std::path::Path) -> Result<
     crate::plugin::state::load_beside(path, &patch);
     control.pending = patch;
     Ok(())
+}
+
+/// `--threads` when not given: one render thread per core (the pool's
+/// output is bit-identical whatever the count), capped at the option's 64.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(64))
 }

@@ -188,6 +188,10 @@ impl Engine {
             ),
             None => log::info!("JACK is not real-time; workers run at normal priority"),
         }
+        log::info!(
+            "{} render thread(s) per slot (--threads)",
+            engine.config.threads.max(1)
+        );
         Ok(engine)
     }
 

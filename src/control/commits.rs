@@ -76,6 +76,7 @@ impl Control {
                 last.at = at;
                 last.quant = quant;
                 last.graph = None;
+                last.timeouts = 0;
             }
             _ => self.queue.push_back(Queued {
                 ticket,
@@ -84,6 +85,7 @@ impl Control {
                 at,
                 quant,
                 graph: Some((graph, engine.sample_rate())),
+                timeouts: 0,
             }),
         }
         self.cancel_scheduled(engine, "superseded by a later commit");
@@ -262,6 +264,7 @@ impl Control {
             landed,
             at,
             cancel: None,
+            timeouts: q.timeouts,
         };
     }
 }

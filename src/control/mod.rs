@@ -79,6 +79,8 @@ struct Queued {
     at: Option<u64>,
     /// Switch on the next such boundary of the transport instead.
     quant: Option<transport::Quantum>,
+    /// Times its switch was abandoned because the new slot never started.
+    timeouts: u8,
     /// The graph `commit` compiled (at this rate), kept only while it goes out at once.
     graph: Option<(Owned<Graph>, f32)>,
 }
@@ -99,6 +101,8 @@ enum Phase {
         at: Option<u64>,
         /// Why it is being cancelled, once a cancel was sent to the worker.
         cancel: Option<&'static str>,
+        /// Earlier tries of this switch that timed out.
+        timeouts: u8,
     },
     /// Switched; waiting for the old slot to stop so it can be reloaded.
     Reloading { slot: usize, since: Instant },

@@ -2,7 +2,7 @@
 //! to a (restarted, maybe different) JACK server rebuilds what plays. Nothing
 //! here waits for an event that may never come.
 
-use super::{Control, Phase, Queued};
+use super::{Control, Notice, Phase, Queued};
 use crate::engine::Engine;
 use crate::rt::command::WorkerCmd;
 use crate::rt::shared::other_slot;
@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 /// Longest a switch may take after its frame has come, and a reload after
 /// its worker was told to stop, before control stops waiting for them.
 pub const PHASE_BOUND: Duration = Duration::from_secs(2);
+
+/// Tries a commit gets when its switch times out before it is refused.
+const SWITCH_TRIES: u8 = 2;
 
 impl Control {
     /// After a reconnect: the playing slot restarts with the committed patch
@@ -73,6 +76,7 @@ impl Control {
             ticket,
             also,
             patch,
+            timeouts,
             ..
         } = std::mem::replace(&mut self.phase, Phase::Idle)
         {
@@ -83,6 +87,33 @@ impl Control {
                 at: None,
                 quant: None,
                 graph: None,
+                timeouts,
+            });
+        }
+    }
+
+    /// Fails the switching commit: its new slot never started playing.
+    fn give_up_switch(&mut self, load: f32) {
+        let Phase::Switching { ticket, also, .. } = std::mem::replace(&mut self.phase, Phase::Idle)
+        else {
+            return;
+        };
+        let reason = if load >= 1.0 {
+            format!(
+                "the patch is too heavy for this machine: it renders at {load:.1}x real time \
+                 (try --threads, a longer period, or fewer modules); the previous patch plays on"
+            )
+        } else {
+            format!(
+                "the patch did not start playing within {PHASE_BOUND:?}, {SWITCH_TRIES} times; \
+                 the previous patch plays on"
+            )
+        };
+        log::error!("commit refused: {reason}");
+        for ticket in also.into_iter().chain([ticket]) {
+            self.notices.push(Notice::CommitFailed {
+                ticket,
+                reason: reason.clone(),
             });
         }
     }
@@ -122,7 +153,12 @@ impl Control {
             PHASE_BOUND
         );
         sh.stats.recoveries.fetch_add(1, Relaxed);
-        if matches!(self.phase, Phase::Switching { .. }) {
+        if let Phase::Switching { timeouts, .. } = &mut self.phase {
+            *timeouts += 1;
+            if *timeouts >= SWITCH_TRIES {
+                let load = sh.slots[slot].stats.load_avg.load(Relaxed) as f32 / 1e6;
+                self.give_up_switch(load);
+            }
             // The playing worker may still hold the handover: void it by
             // restarting what plays from where the callback is.
             self.after_reconnect(engine);
