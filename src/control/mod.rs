@@ -162,10 +162,10 @@ impl Control {
             scheduled: BinaryHeap::new(),
             plugins: Default::default(),
             quant_now: false,
-            transport_changes: engine.shared.transport.changes.load(Relaxed),
+            transport_changes: engine.shared().transport.changes.load(Relaxed),
             taps: Default::default(),
         };
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         if let Ok(g) = c.build(engine, &Patch::new()) {
             let _ = sh.slots[0].cmds.push(WorkerCmd::Start {
                 graph: Some(g),
@@ -226,16 +226,16 @@ impl Control {
             patch,
             &self.registry,
             engine.sample_rate(),
-            engine.config.channels,
+            engine.config().channels,
         )?;
         self.taps.register(&g);
-        Ok(Owned::new(&engine.handle, g))
+        Ok(Owned::new(engine.handle(), g))
     }
 
     fn load_standby(&mut self, engine: &mut Engine, slot: usize) {
         match crate::plugin::build_standby(|| self.build(engine, &self.committed)) {
             Ok(graph) => {
-                let s = &engine.shared.slots[slot];
+                let s = &engine.shared().slots[slot];
                 let _ = s.cmds.push(WorkerCmd::Load {
                     graph,
                     version: self.version,
@@ -329,7 +329,7 @@ impl Control {
         let Some(frame) = frame else {
             return Ok(());
         };
-        let sh = &engine.shared;
+        let sh = engine.shared();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         let rendered = sh.slots[active].produced.load(Acquire);
         while self
@@ -351,7 +351,7 @@ impl Control {
 
     /// Queues an event on both slots (frame 0 = at once).
     fn send_event(&self, engine: &Engine, frame: Option<u64>, event: Event) {
-        for s in &engine.shared.slots {
+        for s in &engine.shared().slots {
             if s.cmds
                 .push(WorkerCmd::Event {
                     frame: frame.unwrap_or(0),
@@ -366,7 +366,7 @@ impl Control {
 
     /// Handles what the real-time side reported; supervises the active worker.
     pub fn poll(&mut self, engine: &mut Engine) {
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         self.take_events(engine);
         self.supervise(engine);
         self.bound_phases(engine);
@@ -387,7 +387,7 @@ impl Control {
 
     /// Handles the events the real-time side posted.
     fn take_events(&mut self, engine: &mut Engine) {
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         while let Some(e) = sh.events.pop() {
             match e {
                 EngineEvent::Switched {
@@ -464,7 +464,7 @@ impl Control {
         if self.failover_in_flight {
             return;
         }
-        let sh = &engine.shared;
+        let sh = engine.shared();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         let s = &sh.slots[active];
         if !s.rendering.load(Acquire) {
@@ -487,7 +487,7 @@ impl Control {
 
     /// Moves playback off slot `dead` (a worker that panicked or stalls).
     fn fail_over(&mut self, engine: &mut Engine, dead: usize) {
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         // A commit that was waiting on either worker is sent again later.
         self.requeue_switching();
@@ -532,7 +532,7 @@ impl Control {
 /// handover, a stop or a reload from reaching a worker.
 fn room_for_event(engine: &Engine) -> Result<(), PatchError> {
     let limit = WORKER_QUEUE - CONTROL_RESERVE;
-    if engine.shared.slots.iter().any(|s| s.cmds.len() >= limit) {
+    if engine.shared().slots.iter().any(|s| s.cmds.len() >= limit) {
         return Err(PatchError::OverCapacity {
             what: "live changes waiting for the workers",
             limit,

@@ -23,7 +23,7 @@ impl Control {
     /// commit that was switching is sent again; dead workers are replaced.
     pub fn after_reconnect(&mut self, engine: &mut Engine) {
         self.take_events(engine);
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         for slot in 0..2 {
             if !sh.slots[slot].alive.load(Acquire) {
                 engine.spawn_worker(slot);
@@ -70,12 +70,16 @@ impl Control {
         );
     }
 
-    /// Puts a commit that was switching back at the head of the queue.
+    /// Puts a commit that was switching back at the head of the queue. One
+    /// scheduled for a timeline frame keeps it: the timeline stands still
+    /// while the server is away, so a frame still ahead switches then, not
+    /// at once (one already past switches at once).
     pub(super) fn requeue_switching(&mut self) {
         if let Phase::Switching {
             ticket,
             also,
             patch,
+            at,
             timeouts,
             ..
         } = std::mem::replace(&mut self.phase, Phase::Idle)
@@ -84,7 +88,7 @@ impl Control {
                 ticket,
                 also,
                 patch: *patch,
-                at: None,
+                at,
                 quant: None,
                 graph: None,
                 timeouts,
@@ -122,7 +126,7 @@ impl Control {
     /// (a lost event, a worker that died or hangs): the slot being waited for
     /// gets a fresh worker, and a commit that was switching is sent again.
     pub(super) fn bound_phases(&mut self, engine: &mut Engine) {
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         let now_frame = sh.next_frame.load(Acquire);
         let bound_frames = (PHASE_BOUND.as_secs_f64() * engine.sample_rate() as f64) as u64;
         let stuck = match &self.phase {
