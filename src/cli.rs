@@ -166,6 +166,9 @@ pub struct RenderArgs {
     /// Transport position of the first frame, in beats (0 = bar 1, beat 1).
     #[arg(long, default_value_t = 0.0)]
     pub start_beat: f64,
+    /// Directory the patch's `buffer` lines read WAV files from.
+    #[arg(long, default_value = "samples")]
+    pub sample_dir: PathBuf,
     /// Output WAV file.
     pub out: PathBuf,
 }
