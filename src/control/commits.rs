@@ -101,7 +101,7 @@ impl Control {
     /// put back in the queue by a reconnect or a recovery): a later commit
     /// supersedes them, as it does the one switching.
     fn supersede_waiting(&mut self, engine: &Engine) {
-        let sh = &engine.shared;
+        let sh = engine.shared();
         let active = sh.stats.active_slot.load(Acquire) as usize & 1;
         let rendered = sh.slots[active].produced.load(Acquire);
         let (scheduled, waiting): (VecDeque<Queued>, _) = std::mem::take(&mut self.queue)
@@ -141,7 +141,7 @@ impl Control {
     /// reached yet. True if asked; the answer comes as `Cancelled` (or, if
     /// the frame came first, as the switch).
     fn cancel_scheduled(&mut self, engine: &Engine, why: &'static str) -> bool {
-        let sh = &engine.shared;
+        let sh = engine.shared();
         let active = sh.stats.active_slot.load(Acquire) as usize & 1;
         let rendered = sh.slots[active].produced.load(Acquire);
         let Phase::Switching {
@@ -255,7 +255,7 @@ impl Control {
                 return self.pump(engine);
             }
         };
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         let version = self.next_version;
         self.next_version += 1;

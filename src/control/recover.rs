@@ -23,7 +23,7 @@ impl Control {
     /// commit that was switching is sent again; dead workers are replaced.
     pub fn after_reconnect(&mut self, engine: &mut Engine) {
         self.take_events(engine);
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         for slot in 0..2 {
             if !sh.slots[slot].alive.load(Acquire) {
                 engine.spawn_worker(slot);
@@ -126,7 +126,7 @@ impl Control {
     /// (a lost event, a worker that died or hangs): the slot being waited for
     /// gets a fresh worker, and a commit that was switching is sent again.
     pub(super) fn bound_phases(&mut self, engine: &mut Engine) {
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         let now_frame = sh.next_frame.load(Acquire);
         let bound_frames = (PHASE_BOUND.as_secs_f64() * engine.sample_rate() as f64) as u64;
         let stuck = match &self.phase {
@@ -177,7 +177,7 @@ impl Control {
     /// to, with the committed patch from where the callback is.
     pub(super) fn restart_failover_target(&mut self, engine: &mut Engine, slot: usize) {
         engine.spawn_worker(slot);
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         let graph = self.build(engine, &self.committed).ok();
         let _ = sh.slots[slot].cmds.push(WorkerCmd::Start {
             graph,

@@ -241,6 +241,9 @@ impl Callback {
                 }
             }
             if let Some(fs) = inc.fade_start {
+                if span_b.to < n {
+                    sh.stats.fade_gaps.fetch_add(1, Relaxed);
+                }
                 let fade = sh.fade_frames.load(Relaxed).max(1) as f32;
                 for (c, out) in outs.iter_mut().enumerate().take(ch) {
                     let src = &self.scratch[b][c * MAX_PERIOD..c * MAX_PERIOD + n];
