@@ -3,6 +3,7 @@
 use crate::cli::{Cli, Command, RunArgs};
 use crate::control::Control;
 use crate::engine::{Config, Engine, StartError};
+use crate::live::{Live, View};
 use crate::status::{self, Snapshot};
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
@@ -85,7 +86,7 @@ pub fn run(args: RunArgs) -> i32 {
         bpm: args.bpm,
         timebase_master: args.timebase_master,
         record_max_mib: args.record_max_mib,
-        threads: args.threads.map_or(1, |n| n as usize),
+        threads: args.threads.map_or_else(default_threads, |n| n as usize),
     };
     let mut engine = match Engine::start(cfg) {
         Ok(e) => e,
@@ -104,13 +105,13 @@ pub fn run(args: RunArgs) -> i32 {
         "client '{}' active: {} Hz, {} frames/period, lead {} periods ({} frames), {} outputs",
         args.name,
         engine.sample_rate(),
-        engine.shared.period.load(Relaxed),
+        engine.shared().period.load(Relaxed),
         args.lead,
-        engine.shared.lead_frames(),
+        engine.shared().lead_frames(),
         args.channels
     );
     let mut buffers = crate::control::buffers::BufferStore::new(
-        engine.handle.clone(),
+        engine.handle().clone(),
         args.sample_dir.clone(),
         args.buffer_budget_mib,
     );
@@ -166,16 +167,29 @@ pub fn run(args: RunArgs) -> i32 {
     let mut last_status = Instant::now();
     let mut last_remember = Instant::now();
     let mut last_counts = (0u64, 0u64, 0u64);
-    let mut last_period = engine.shared.period.load(Relaxed);
+    let mut last_period = engine.shared().period.load(Relaxed);
     let mut code = 0;
     loop {
         if crate::signals::QUIT.load(Acquire) || osc.quit_requested() {
             break;
         }
-        osc.serve(&mut control, &mut engine, Duration::from_millis(2));
+        osc.serve(
+            &mut Live {
+                control: &mut control,
+                engine: &mut engine,
+            },
+            Duration::from_millis(2),
+        );
         control.poll(&mut engine);
-        osc.deliver(&mut control, &engine);
-        osc.observe(&mut control);
+        let notices = control.take_notices();
+        osc.deliver(
+            notices,
+            &View {
+                control: &control,
+                engine: &engine,
+            },
+        );
+        osc.observe(&mut control.taps);
         if let Some(q) = &mut oscquery {
             q.publish(&control);
         }
@@ -200,7 +214,7 @@ pub fn run(args: RunArgs) -> i32 {
                 Err(_) => break,
             }
         }
-        let period = engine.shared.period.load(Relaxed);
+        let period = engine.shared().period.load(Relaxed);
         if period != last_period {
             log::info!("JACK buffer size is now {period} frames");
             last_period = period;
@@ -210,7 +224,7 @@ pub fn run(args: RunArgs) -> i32 {
             engine.restore_connections();
             engine.remember_connections();
             last_remember = Instant::now();
-            let sh = &engine.shared;
+            let sh = engine.shared();
             let counts = (
                 sh.stats.underruns.load(Relaxed),
                 sh.stats.xruns.load(Relaxed),
@@ -227,7 +241,7 @@ pub fn run(args: RunArgs) -> i32 {
             }
         }
         if tty && last_status.elapsed() > Duration::from_millis(500) {
-            status::print(&Snapshot::take(&engine.shared).line());
+            status::print(&Snapshot::take(engine.shared()).line());
             last_status = Instant::now();
         }
     }
@@ -276,4 +290,10 @@ pub fn load_patch_file(control: &mut Control, path: &std::path::Path) -> Result<
     crate::plugin::state::load_beside(path, &patch);
     control.pending = patch;
     Ok(())
+}
+
+/// `--threads` when not given: one render thread per core (the pool's
+/// output is bit-identical whatever the count), capped at the option's 64.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(64))
 }

@@ -100,7 +100,8 @@ pub struct RunArgs {
     /// Memory budget of one compiled patch, in MiB: edits and commits beyond it are refused.
     #[arg(long, default_value_t = dsp::budget::DEFAULT_BUDGET >> 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_graph_mib: u64,
-    /// Render threads of the playing patch: the worker and N - 1 helpers (default 1: the worker alone).
+    /// Render threads of the playing patch: the worker and N - 1 helpers (default: the number of
+    /// cores; 1 renders on the worker alone).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub threads: Option<u32>,
     /// Timed bundles further ahead than this many seconds are refused.
@@ -165,6 +166,9 @@ pub struct RenderArgs {
     /// Transport position of the first frame, in beats (0 = bar 1, beat 1).
     #[arg(long, default_value_t = 0.0)]
     pub start_beat: f64,
+    /// Directory the patch's `buffer` lines read WAV files from.
+    #[arg(long, default_value = "samples")]
+    pub sample_dir: PathBuf,
     /// Output WAV file.
     pub out: PathBuf,
 }

@@ -80,14 +80,10 @@ pub const MAX_UNRESTORED: usize = 256;
 
 /// The running engine.
 pub struct Engine {
-    /// State shared with the real-time threads.
-    pub shared: Arc<Shared>,
-    /// For wrapping graphs in `basedrop::Owned`.
-    pub handle: Handle,
-    /// Output recorder.
-    pub recorder: Recorder,
-    /// Configuration it was started with.
-    pub config: Config,
+    shared: Arc<Shared>,
+    handle: Handle,
+    recorder: Recorder,
+    config: Config,
     client: Option<Client>,
     workers: [Option<JoinHandle<()>>; 2],
     collector: Option<(JoinHandle<()>, Arc<AtomicBool>)>,
@@ -129,6 +125,27 @@ fn open_client(cfg: &Config) -> Result<jack::Client, StartError> {
 }
 
 impl Engine {
+    /// The state shared with the real-time threads: commands, rings, counters.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The collector handle graphs are wrapped with (`basedrop::Owned`), so
+    /// old graphs are freed off the real-time threads.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// The output recorder (`/record/start`, `/record/stop`).
+    pub fn recorder(&mut self) -> &mut Recorder {
+        &mut self.recorder
+    }
+
+    /// The configuration it was started with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Connects to JACK, starts the workers and activates the callback.
     pub fn start(cfg: Config) -> Result<Engine, StartError> {
         let client = open_client(&cfg)?;
@@ -188,6 +205,10 @@ impl Engine {
             ),
             None => log::info!("JACK is not real-time; workers run at normal priority"),
         }
+        log::info!(
+            "{} render thread(s) per slot (--threads)",
+            engine.config.threads.max(1)
+        );
         Ok(engine)
     }
 

@@ -6,15 +6,17 @@ use dsp::{Module, ParamSpec, ProcessIo, Smoother};
 
 dsp::module_type! {
     name: "fault",
-    description: "test only: a live change of stall_ms stalls the worker once; panic=1 panics it",
+    description: "test only: a live change of stall_ms stalls the worker once; panic=1 panics it; \
+                  load=N makes every block take N times its duration (a patch too heavy for the CPU)",
     inputs: [IN = "in"],
     outputs: [OUT = "out"],
     params: [
         STALL_MS = ParamSpec::new("stall_ms", 0.0, 10000.0, 0.0, "ms", 0.0),
         PANIC = ParamSpec::new("panic", 0.0, 1.0, 0.0, "", 0.0),
+        LOAD = ParamSpec::new("load", 0.0, 100.0, 0.0, "x", 0.0),
     ],
     gate: false,
-    build: |_| Box::new(Fault::default()),
+    build: |cx| Box::new(Fault { sample_rate: cx.sample_rate, ..Fault::default() }),
 }
 
 /// Passes its input through; misbehaves when a live change arms it.
@@ -22,6 +24,9 @@ dsp::module_type! {
 pub struct Fault {
     stall_ms: f32,
     panic: bool,
+    /// Real time each block takes, in multiples of its duration.
+    load: f32,
+    sample_rate: f32,
 }
 
 impl Module for Fault {
@@ -34,17 +39,27 @@ impl Module for Fault {
         match index {
             param::STALL_MS => self.stall_ms = value,
             param::PANIC => self.panic = value >= 0.5,
+            param::LOAD => self.load = value,
             _ => {}
         }
     }
 
-    /// Initial values never arm it, so a rebuilt standby does not misbehave.
-    fn set_param_now(&mut self, _index: usize, _value: f32) {}
+    /// Initial values never arm a stall or a panic, so a rebuilt standby does
+    /// not misbehave; `load` is what the patch costs, so it holds from the start.
+    fn set_param_now(&mut self, index: usize, value: f32) {
+        if index == param::LOAD {
+            self.load = value;
+        }
+    }
 
     fn process(&mut self, io: &mut ProcessIo) {
         if self.stall_ms > 0.0 {
             let ms = std::mem::take(&mut self.stall_ms);
             std::thread::sleep(std::time::Duration::from_secs_f32(ms / 1000.0));
+        }
+        if self.load > 0.0 {
+            let block = io.frames as f32 / self.sample_rate.max(1.0);
+            std::thread::sleep(std::time::Duration::from_secs_f32(block * self.load));
         }
         if std::mem::take(&mut self.panic) {
             // A real panic, formatted message and all: the engine's allocator lets a

@@ -19,6 +19,7 @@ pub mod fault;
 pub mod graph_dot;
 pub mod jack_log;
 pub mod latency;
+pub mod live;
 pub mod nsm;
 pub mod osc;
 pub mod oscquery;

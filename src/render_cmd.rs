@@ -4,7 +4,7 @@ use crate::cli::RenderArgs;
 
 /// Renders as asked; returns a message on failure.
 pub fn run(args: &RenderArgs) -> Result<(), String> {
-    let reg = crate::registry();
+    let mut reg = crate::registry();
     let text = std::fs::read_to_string(&args.patch)
         .map_err(|e| format!("cannot read {}: {e}", args.patch.display()))?;
     let (patch, warnings) =
@@ -44,6 +44,16 @@ pub fn run(args: &RenderArgs) -> Result<(), String> {
     }
     // The transport rolls from --start-beat at --bpm, like a JACK transport
     // located there and started with the first frame.
+    // The patch's buffers, loaded at the render rate; kept (never collected)
+    // until the process ends.
+    let collector = basedrop::Collector::new();
+    let mut buffers = crate::control::buffers::BufferStore::new(
+        collector.handle(),
+        args.sample_dir.clone(),
+        crate::control::buffers::DEFAULT_BUDGET_MIB,
+    );
+    crate::control::buffers::load_lines_now(&mut buffers, &patch.buffers, args.rate as f32);
+    reg.set_samples(buffers.lookup());
     let mut time = dsp::Time::new(args.rate as f64, args.bpm, args.beats_per_bar);
     time.frame = time.frame_of(args.start_beat).round() as u64;
     let out = dsp::render::render_from(&patch, &reg, &events, time, channels, frames, 256)

@@ -121,7 +121,9 @@ fn every_example_patch_renders() {
             p.file_stem().and_then(|s| s.to_str()).unwrap_or("x")
         ));
         let st = bin()
-            .args(["render", "--seconds", "0.5", "--patch"])
+            .args(["render", "--seconds", "0.5", "--sample-dir"])
+            .arg(p.with_file_name("samples"))
+            .arg("--patch")
             .arg(&p)
             .arg(&out)
             .status()
@@ -130,4 +132,53 @@ fn every_example_patch_renders() {
         n += 1;
     }
     assert!(n >= 5, "examples found: {n}");
+}
+
+/// Renders `examples/NAME.patch` with the example samples: each channel, `secs` seconds at 48 kHz.
+fn render_example(name: &str, secs: f64) -> Vec<Vec<f32>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let out = tmp(&format!("{name}-with-samples.wav"));
+    let st = bin()
+        .args(["render", "--seconds", &secs.to_string(), "--sample-dir"])
+        .arg(root.join("samples"))
+        .arg("--patch")
+        .arg(root.join(format!("{name}.patch")))
+        .arg(&out)
+        .status()
+        .expect("run");
+    assert!(st.success(), "{name}");
+    let mut r = hound::WavReader::open(&out).expect("wav");
+    let xs: Vec<f32> = r.samples::<f32>().map(|s| s.expect("sample")).collect();
+    (0..2)
+        .map(|c| xs.iter().skip(c).step_by(2).copied().collect())
+        .collect()
+}
+
+fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|&v| v as f64 * v as f64).sum::<f64>() / x.len() as f64).sqrt()
+}
+
+#[test]
+fn the_sampled_examples_play_their_samples() {
+    // The drum loop keeps looping (every quarter second of the bar sounds;
+    // the bar repeats every 2 s) and the limiter after the compressor holds -1 dB.
+    let drums = render_example("drum-loop", 4.5);
+    let ceiling = 10f32.powf(-1.0 / 20.0);
+    for ch in &drums {
+        assert!(ch.iter().all(|v| v.is_finite() && v.abs() <= ceiling));
+        for k in 0..18 {
+            let r = rms(&ch[k * 12_000..(k + 1) * 12_000]);
+            assert!(r > 0.02, "drum-loop: quarter {k} is silent ({r})");
+        }
+        let (a, b) = (&ch[24_000..120_000], &ch[120_000..216_000]);
+        let diff: Vec<f32> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+        assert!(rms(&diff) < 0.1 * rms(a), "drum-loop: bars differ");
+    }
+    // The granular pad sounds on both sides, never clips.
+    let pad = render_example("granular-pad", 3.0);
+    for ch in &pad {
+        assert!(ch.iter().all(|v| v.is_finite() && v.abs() < 1.0));
+        let r = rms(&ch[48_000..]);
+        assert!(r > 0.03, "granular-pad too quiet: {r}");
+    }
 }

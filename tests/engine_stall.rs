@@ -198,3 +198,38 @@ fn repeated_stalls_do_not_spiral() {
     drop(capture);
     drop(synth);
 }
+
+/// A commit whose patch renders slower than real time (a `fault` with `load=4`: every block
+/// takes four periods) can never start playing: after its switch timed out twice it is refused
+/// with a `/fail` naming the load, the previous patch plays on, and the next commit is accepted.
+#[test]
+fn a_patch_too_heavy_for_the_cpu_is_refused_while_the_old_one_plays_on() {
+    let server = JackServer::start_with(RATE, DEFAULT_PERIOD, &["-S"]);
+    let (mut synth, osc) = start_synth(&server, &[]);
+    play_sine_through_fault(&osc);
+    let version = osc.status().patch_version;
+    create(&osc, "heavy", "fault", &[("load", 4.0)]);
+    connect(&osc, "f1", "heavy");
+    osc.send("/patch/commit", vec![]);
+    let r = osc.expect("/fail", Duration::from_secs(60));
+    let why = format!("{:?}", r.args);
+    eprintln!("refused: {why}");
+    assert!(why.contains("too heavy"), "{why}");
+    assert_eq!(
+        osc.status().patch_version,
+        version,
+        "the heavy patch was switched to"
+    );
+
+    let mut capture = Capture::start(&server, &OUTS);
+    std::thread::sleep(Duration::from_millis(300));
+    capture.clear();
+    std::thread::sleep(Duration::from_secs(1));
+    let rec = &capture.samples()[0];
+    let a = tone_amplitude(&rec[rec.len() / 2..], 440.0, RATE);
+    assert!((a - 0.5).abs() < 0.05, "the old patch: amplitude {a}");
+
+    osc.ok("/patch/delete", vec![common::osc::s("heavy")]);
+    osc.commit();
+    assert!(synth.try_wait().is_none(), "synth-jack exited");
+}

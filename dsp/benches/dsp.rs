@@ -197,6 +197,13 @@ mod theirs {
             ),
             // Its input is the excitation; ours makes its own on a trigger.
             "pluck" => Box::new(pluck(220.0, 0.5, 0.5)),
+            // Integer steps through the buffer, no interpolation (ours: cubic).
+            "sampler" => {
+                let wave = Wave::from_samples(48000.0, &[0.5f32; 48000]);
+                Box::new(playwave(&std::sync::Arc::new(wave), 0, Some(0)))
+            }
+            // FunDSP's band-limited wavetable saw: one table, no morph.
+            "wavetable" => Box::new(saw_hz(440.0)),
             _ => return None,
         })
     }
@@ -224,6 +231,25 @@ mod theirs {
     }
 }
 
+/// The standard registry with one buffer, `bench`: a second of a mono tone
+/// at 48 kHz (a few harmonics of 110 Hz), for the types that read a buffer.
+fn bench_registry() -> Registry {
+    let tone: Vec<f32> = (0..SR as usize)
+        .map(|i| {
+            let t = std::f32::consts::TAU * 110.0 * i as f32 / SR;
+            0.5 * t.sin() + 0.25 * (2.0 * t).sin() + 0.125 * (3.0 * t).sin()
+        })
+        .collect();
+    // The benchmark never frees it: the collector is never run.
+    let handle = Box::leak(Box::new(basedrop::Collector::new())).handle();
+    let bench = basedrop::Shared::new(&handle, dsp::Sample::new(1, SR, tone));
+    let mut reg = Registry::standard();
+    reg.set_samples(std::sync::Arc::new(move |n: &str| {
+        (n == "bench").then(|| bench.clone())
+    }));
+    reg
+}
+
 /// Our patch of one module `m` of `kind`, fed by a sine on every input.
 fn single(reg: &Registry, kind: &str) -> (String, bool) {
     let spec = reg.find(kind).unwrap().spec;
@@ -231,7 +257,15 @@ fn single(reg: &Registry, kind: &str) -> (String, bool) {
     if !spec.inputs.is_empty() {
         t += "create src sine freq=220 gain=0.8\n";
     }
-    t += &format!("create m {kind}\n");
+    t += &format!("create m {kind}");
+    if spec.buffer {
+        // Reads the `bench` buffer (see `bench_registry`); the sampler loops it.
+        t += " buffer=bench";
+        if kind == "sampler" {
+            t += " mode=loop";
+        }
+    }
+    t += "\n";
     for input in spec.inputs {
         t += &format!("connect src m.{}\n", input.name);
     }
@@ -329,7 +363,7 @@ fn main() {
         None => true,
         Some(f) => name.contains(f.as_str()),
     };
-    let reg = Registry::standard();
+    let reg = bench_registry();
     let mut items = Vec::new();
 
     // What a sine and the graph around it cost: subtracted from processors.

@@ -32,12 +32,12 @@ impl Clock {
     /// The timeline frame now.
     pub fn frame_now(engine: &Engine) -> u64 {
         let us = engine.client().map(|c| c.time()).unwrap_or(0);
-        engine.shared.frame_now(us)
+        engine.shared().frame_now(us)
     }
 
     /// Timeline frame for Unix time `t` (seconds).
     pub fn frame_at(&mut self, engine: &Engine, t: f64) -> u64 {
-        let shared: &Shared = &engine.shared;
+        let shared: &Shared = engine.shared();
         let sr = shared
             .sample_rate
             .load(std::sync::atomic::Ordering::Relaxed) as f64;

@@ -7,6 +7,7 @@ use crate::engine::Engine;
 use crate::rt::command::WorkerCmd;
 use crate::rt::shared::other_slot;
 use dsp::PatchError;
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering::*;
 use std::time::Instant;
 
@@ -60,6 +61,7 @@ impl Control {
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         let patch = self.pending.clone();
+        self.supersede_waiting(engine);
         let full = self.queue.len() >= MAX_QUEUED;
         match self.queue.back_mut() {
             Some(last) if full => {
@@ -76,6 +78,7 @@ impl Control {
                 last.at = at;
                 last.quant = quant;
                 last.graph = None;
+                last.timeouts = 0;
             }
             _ => self.queue.push_back(Queued {
                 ticket,
@@ -84,6 +87,7 @@ impl Control {
                 at,
                 quant,
                 graph: Some((graph, engine.sample_rate())),
+                timeouts: 0,
             }),
         }
         self.cancel_scheduled(engine, "superseded by a later commit");
@@ -91,6 +95,27 @@ impl Control {
         // A commit left waiting keeps its patch only (bounded memory).
         self.queue.iter_mut().for_each(|q| q.graph = None);
         Ok(ticket)
+    }
+
+    /// Fails the waiting commits scheduled for a frame not rendered yet (one
+    /// put back in the queue by a reconnect or a recovery): a later commit
+    /// supersedes them, as it does the one switching.
+    fn supersede_waiting(&mut self, engine: &Engine) {
+        let sh = engine.shared();
+        let active = sh.stats.active_slot.load(Acquire) as usize & 1;
+        let rendered = sh.slots[active].produced.load(Acquire);
+        let (scheduled, waiting): (VecDeque<Queued>, _) = std::mem::take(&mut self.queue)
+            .into_iter()
+            .partition(|q| q.at.is_some_and(|f| f > rendered));
+        self.queue = waiting;
+        for q in scheduled {
+            for ticket in q.also.into_iter().chain([q.ticket]) {
+                self.notices.push(Notice::CommitFailed {
+                    ticket,
+                    reason: "superseded by a later commit".into(),
+                });
+            }
+        }
     }
 
     /// Cancels every commit that has not switched yet: the waiting ones at
@@ -116,7 +141,7 @@ impl Control {
     /// reached yet. True if asked; the answer comes as `Cancelled` (or, if
     /// the frame came first, as the switch).
     fn cancel_scheduled(&mut self, engine: &Engine, why: &'static str) -> bool {
-        let sh = &engine.shared;
+        let sh = engine.shared();
         let active = sh.stats.active_slot.load(Acquire) as usize & 1;
         let rendered = sh.slots[active].produced.load(Acquire);
         let Phase::Switching {
@@ -230,7 +255,7 @@ impl Control {
                 return self.pump(engine);
             }
         };
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         let version = self.next_version;
         self.next_version += 1;
@@ -263,6 +288,7 @@ impl Control {
             landed,
             at,
             cancel: None,
+            timeouts: q.timeouts,
         };
     }
 }

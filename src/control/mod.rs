@@ -79,6 +79,8 @@ struct Queued {
     at: Option<u64>,
     /// Switch on the next such boundary of the transport instead.
     quant: Option<transport::Quantum>,
+    /// Times its switch was abandoned because the new slot never started.
+    timeouts: u8,
     /// The graph `commit` compiled (at this rate), kept only while it goes out at once.
     graph: Option<(Owned<Graph>, f32)>,
 }
@@ -99,6 +101,8 @@ enum Phase {
         at: Option<u64>,
         /// Why it is being cancelled, once a cancel was sent to the worker.
         cancel: Option<&'static str>,
+        /// Earlier tries of this switch that timed out.
+        timeouts: u8,
     },
     /// Switched; waiting for the old slot to stop so it can be reloaded.
     Reloading { slot: usize, since: Instant },
@@ -158,10 +162,10 @@ impl Control {
             scheduled: BinaryHeap::new(),
             plugins: Default::default(),
             quant_now: false,
-            transport_changes: engine.shared.transport.changes.load(Relaxed),
+            transport_changes: engine.shared().transport.changes.load(Relaxed),
             taps: Default::default(),
         };
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         if let Ok(g) = c.build(engine, &Patch::new()) {
             let _ = sh.slots[0].cmds.push(WorkerCmd::Start {
                 graph: Some(g),
@@ -222,16 +226,16 @@ impl Control {
             patch,
             &self.registry,
             engine.sample_rate(),
-            engine.config.channels,
+            engine.config().channels,
         )?;
         self.taps.register(&g);
-        Ok(Owned::new(&engine.handle, g))
+        Ok(Owned::new(engine.handle(), g))
     }
 
     fn load_standby(&mut self, engine: &mut Engine, slot: usize) {
         match crate::plugin::build_standby(|| self.build(engine, &self.committed)) {
             Ok(graph) => {
-                let s = &engine.shared.slots[slot];
+                let s = &engine.shared().slots[slot];
                 let _ = s.cmds.push(WorkerCmd::Load {
                     graph,
                     version: self.version,
@@ -252,8 +256,7 @@ impl Control {
         let pi = spec
             .param_index(param)
             .ok_or_else(|| PatchError::unknown_param(id, spec, param))?;
-        let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
-        Ok((name, pi, &spec.params[pi]))
+        Ok((module_name(id)?, pi, &spec.params[pi]))
     }
 
     /// Live parameter change on what plays (smoothed), at `frame` or at once;
@@ -271,24 +274,16 @@ impl Control {
             return self.set_voice_live(engine, (inst, inner), param, value, frame);
         }
         let (name, pi, _) = self.resolve(id, param)?;
-        room_for_event(engine)?;
-        self.reserve(engine, frame)?;
+        self.make_room(engine, frame)?;
         let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
         if self.pending.module_index(id).is_some() {
             let _ = self.pending.set(&self.registry, id, param, value);
         }
-        self.send_event(
-            engine,
-            frame,
-            Event {
-                offset: 0,
-                module: name,
-                kind: EventKind::Param {
-                    index: pi as u16,
-                    value: v,
-                },
-            },
-        );
+        let kind = EventKind::Param {
+            index: pi as u16,
+            value: v,
+        };
+        self.send_event(engine, frame, name, kind);
         Ok((v, warnings))
     }
 
@@ -304,19 +299,17 @@ impl Control {
         if !gated {
             return Err(PatchError::NoGate(id.to_string()));
         }
-        let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
-        room_for_event(engine)?;
-        self.reserve(engine, frame)?;
-        self.send_event(
-            engine,
-            frame,
-            Event {
-                offset: 0,
-                module: name,
-                kind: EventKind::Gate(on),
-            },
-        );
+        let name = module_name(id)?;
+        self.make_room(engine, frame)?;
+        self.send_event(engine, frame, name, EventKind::Gate(on));
         Ok(())
+    }
+
+    /// Refuses a live event when the workers' queues, or (timed) their event
+    /// lists, have no room for it. Checked before anything is changed.
+    fn make_room(&mut self, engine: &Engine, frame: Option<u64>) -> Result<(), PatchError> {
+        room_for_event(engine)?;
+        self.reserve(engine, frame)
     }
 
     /// Refuses a timed event when the workers' event lists would overflow.
@@ -325,7 +318,7 @@ impl Control {
         let Some(frame) = frame else {
             return Ok(());
         };
-        let sh = &engine.shared;
+        let sh = engine.shared();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         let rendered = sh.slots[active].produced.load(Acquire);
         while self
@@ -346,8 +339,13 @@ impl Control {
     }
 
     /// Queues an event on both slots (frame 0 = at once).
-    fn send_event(&self, engine: &Engine, frame: Option<u64>, event: Event) {
-        for s in &engine.shared.slots {
+    fn send_event(&self, engine: &Engine, frame: Option<u64>, module: Name, kind: EventKind) {
+        let event = Event {
+            offset: 0,
+            module,
+            kind,
+        };
+        for s in &engine.shared().slots {
             if s.cmds
                 .push(WorkerCmd::Event {
                     frame: frame.unwrap_or(0),
@@ -362,7 +360,7 @@ impl Control {
 
     /// Handles what the real-time side reported; supervises the active worker.
     pub fn poll(&mut self, engine: &mut Engine) {
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         self.take_events(engine);
         self.supervise(engine);
         self.bound_phases(engine);
@@ -383,7 +381,7 @@ impl Control {
 
     /// Handles the events the real-time side posted.
     fn take_events(&mut self, engine: &mut Engine) {
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         while let Some(e) = sh.events.pop() {
             match e {
                 EngineEvent::Switched {
@@ -459,7 +457,7 @@ impl Control {
         if self.failover_in_flight {
             return;
         }
-        let sh = &engine.shared;
+        let sh = engine.shared();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         let s = &sh.slots[active];
         if !s.rendering.load(Acquire) {
@@ -482,7 +480,7 @@ impl Control {
 
     /// Moves playback off slot `dead` (a worker that panicked or stalls).
     fn fail_over(&mut self, engine: &mut Engine, dead: usize) {
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         let active = sh.stats.active_slot.load(Acquire) as usize;
         // A commit that was waiting on either worker is sent again later.
         self.requeue_switching();
@@ -525,9 +523,14 @@ impl Control {
 /// Refuses a live change when a worker's queue has no room left outside the
 /// part kept for control commands, so `/mod` traffic can never keep a
 /// handover, a stop or a reload from reaching a worker.
+/// A module id as the workers name it, or why it cannot be one.
+fn module_name(id: &str) -> Result<Name, PatchError> {
+    Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))
+}
+
 fn room_for_event(engine: &Engine) -> Result<(), PatchError> {
     let limit = WORKER_QUEUE - CONTROL_RESERVE;
-    if engine.shared.slots.iter().any(|s| s.cmds.len() >= limit) {
+    if engine.shared().slots.iter().any(|s| s.cmds.len() >= limit) {
         return Err(PatchError::OverCapacity {
             what: "live changes waiting for the workers",
             limit,

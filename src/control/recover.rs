@@ -2,7 +2,7 @@
 //! to a (restarted, maybe different) JACK server rebuilds what plays. Nothing
 //! here waits for an event that may never come.
 
-use super::{Control, Phase, Queued};
+use super::{Control, Notice, Phase, Queued};
 use crate::engine::Engine;
 use crate::rt::command::WorkerCmd;
 use crate::rt::shared::other_slot;
@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 /// its worker was told to stop, before control stops waiting for them.
 pub const PHASE_BOUND: Duration = Duration::from_secs(2);
 
+/// Tries a commit gets when its switch times out before it is refused.
+const SWITCH_TRIES: u8 = 2;
+
 impl Control {
     /// After a reconnect: the playing slot restarts with the committed patch
     /// built for the server's (maybe new) sample rate, from where the new
@@ -20,7 +23,7 @@ impl Control {
     /// commit that was switching is sent again; dead workers are replaced.
     pub fn after_reconnect(&mut self, engine: &mut Engine) {
         self.take_events(engine);
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         for slot in 0..2 {
             if !sh.slots[slot].alive.load(Acquire) {
                 engine.spawn_worker(slot);
@@ -67,12 +70,17 @@ impl Control {
         );
     }
 
-    /// Puts a commit that was switching back at the head of the queue.
+    /// Puts a commit that was switching back at the head of the queue. One
+    /// scheduled for a timeline frame keeps it: the timeline stands still
+    /// while the server is away, so a frame still ahead switches then, not
+    /// at once (one already past switches at once).
     pub(super) fn requeue_switching(&mut self) {
         if let Phase::Switching {
             ticket,
             also,
             patch,
+            at,
+            timeouts,
             ..
         } = std::mem::replace(&mut self.phase, Phase::Idle)
         {
@@ -80,9 +88,36 @@ impl Control {
                 ticket,
                 also,
                 patch: *patch,
-                at: None,
+                at,
                 quant: None,
                 graph: None,
+                timeouts,
+            });
+        }
+    }
+
+    /// Fails the switching commit: its new slot never started playing.
+    fn give_up_switch(&mut self, load: f32) {
+        let Phase::Switching { ticket, also, .. } = std::mem::replace(&mut self.phase, Phase::Idle)
+        else {
+            return;
+        };
+        let reason = if load >= 1.0 {
+            format!(
+                "the patch is too heavy for this machine: it renders at {load:.1}x real time \
+                 (try --threads, a longer period, or fewer modules); the previous patch plays on"
+            )
+        } else {
+            format!(
+                "the patch did not start playing within {PHASE_BOUND:?}, {SWITCH_TRIES} times; \
+                 the previous patch plays on"
+            )
+        };
+        log::error!("commit refused: {reason}");
+        for ticket in also.into_iter().chain([ticket]) {
+            self.notices.push(Notice::CommitFailed {
+                ticket,
+                reason: reason.clone(),
             });
         }
     }
@@ -91,7 +126,7 @@ impl Control {
     /// (a lost event, a worker that died or hangs): the slot being waited for
     /// gets a fresh worker, and a commit that was switching is sent again.
     pub(super) fn bound_phases(&mut self, engine: &mut Engine) {
-        let sh = engine.shared.clone();
+        let sh = engine.shared().clone();
         let now_frame = sh.next_frame.load(Acquire);
         let bound_frames = (PHASE_BOUND.as_secs_f64() * engine.sample_rate() as f64) as u64;
         let stuck = match &self.phase {
@@ -122,7 +157,12 @@ impl Control {
             PHASE_BOUND
         );
         sh.stats.recoveries.fetch_add(1, Relaxed);
-        if matches!(self.phase, Phase::Switching { .. }) {
+        if let Phase::Switching { timeouts, .. } = &mut self.phase {
+            *timeouts += 1;
+            if *timeouts >= SWITCH_TRIES {
+                let load = sh.slots[slot].stats.load_avg.load(Relaxed) as f32 / 1e6;
+                self.give_up_switch(load);
+            }
             // The playing worker may still hold the handover: void it by
             // restarting what plays from where the callback is.
             self.after_reconnect(engine);

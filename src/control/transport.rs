@@ -82,19 +82,19 @@ pub enum Landing {
 /// Frames a boundary must lie beyond what the worker has rendered, so the
 /// handover reaches it in time (two periods).
 fn margin(engine: &Engine) -> u64 {
-    2 * engine.shared.period.load(Relaxed).max(1) as u64
+    2 * engine.shared().period.load(Relaxed).max(1) as u64
 }
 
 /// Timeline frame the playing worker has rendered up to.
 pub fn rendered(engine: &Engine) -> u64 {
-    let sh = &engine.shared;
+    let sh = engine.shared();
     let a = sh.stats.active_slot.load(Acquire) as usize & 1;
     sh.slots[a].produced.load(Acquire)
 }
 
 /// The first boundary of `q` that the engine can still switch on exactly.
 pub fn next_boundary(engine: &Engine, q: Quantum) -> Landing {
-    let sh = &engine.shared;
+    let sh = engine.shared();
     let snap = sh.transport.read();
     if !snap.time.rolling {
         return Landing::Wait;
@@ -128,7 +128,7 @@ pub fn next_boundary(engine: &Engine, q: Quantum) -> Landing {
 /// lies ahead of what is rendered (`Ok(None)`: stopped; `Err`: passed, by
 /// that many beats).
 pub fn frame_of_beat(engine: &Engine, beat: f64) -> Result<Option<u64>, f64> {
-    let sh = &engine.shared;
+    let sh = engine.shared();
     let snap = sh.transport.read();
     if !snap.time.rolling {
         return Ok(None);
@@ -144,12 +144,12 @@ pub fn frame_of_beat(engine: &Engine, beat: f64) -> Result<Option<u64>, f64> {
 
 /// The transport now.
 pub fn info(engine: &Engine) -> TransportInfo {
-    TransportInfo::of(&engine.shared.transport.read())
+    TransportInfo::of(&engine.shared().transport.read())
 }
 
 /// Beat position at what the worker has rendered (for `/at +N`).
 pub fn beat_now(engine: &Engine) -> f64 {
-    let sh = &engine.shared;
+    let sh = engine.shared();
     let snap = sh.transport.read();
     sh.transport.time_at(rendered(engine).max(snap.t)).beat()
 }
@@ -160,7 +160,7 @@ pub fn set_tempo(engine: &Engine, bpm: f64) -> Result<(), String> {
     if !crate::cli::BPM_RANGE.contains(&bpm) {
         return Err(format!("tempo {bpm} is out of range 1..999 BPM"));
     }
-    let sh = &engine.shared;
+    let sh = engine.shared();
     if sh.transport.read().master == Master::External {
         return Err(
             "another JACK client is the timebase master and sets the tempo; change it there".into(),
@@ -189,7 +189,7 @@ pub fn command(engine: &Engine, c: Command) -> Result<(), String> {
         Command::Start => t.start(),
         Command::Stop => t.stop(),
         Command::Locate(beat) => {
-            let time = engine.shared.transport.read().time;
+            let time = engine.shared().transport.read().time;
             let f = time.frame_of(beat).round();
             if !(0.0..=u32::MAX as f64).contains(&f) {
                 return Err(format!(

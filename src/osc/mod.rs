@@ -29,17 +29,15 @@ mod tests;
 pub use status_reply::StatusReply;
 
 use crate::cli::RunArgs;
-use crate::control::{clock, transport, Control, Ticket};
-use crate::engine::Engine;
-use crate::status::Snapshot;
-use dispatch::{Backend, Dispatcher, Progress, Reply, Status};
-use dsp::{ParamArg, Patch, PatchError, Registry};
+use crate::control::taps::Taps;
+use crate::control::Notice;
+pub use dispatch::{Backend, Progress, Status};
+use dispatch::{Dispatcher, Reply};
 use peer::Peer;
 use rosc::OscPacket;
 use server::Listener;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering::*;
+use std::path::PathBuf;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 use tcp::TcpServer;
@@ -56,174 +54,6 @@ pub struct Surface {
     tcp: Option<TcpServer>,
     dispatcher: Dispatcher,
     local: SocketAddr,
-}
-
-/// The real [`Backend`]: the control thread's state and the engine.
-pub struct Live<'a> {
-    /// Patch and commit state.
-    pub control: &'a mut Control,
-    /// The running engine.
-    pub engine: &'a mut Engine,
-}
-
-impl Progress for Live<'_> {
-    fn is_settled(&self) -> bool {
-        self.control.is_settled()
-    }
-
-    fn rendered(&self) -> u64 {
-        rendered(self.engine)
-    }
-}
-
-impl Backend for Live<'_> {
-    fn edit(&mut self) -> (&Registry, &mut Patch) {
-        self.control.edit_pending()
-    }
-
-    fn registry(&self) -> &Registry {
-        self.control.registry()
-    }
-
-    fn pending(&self) -> &Patch {
-        &self.control.pending
-    }
-
-    fn committed(&self) -> &Patch {
-        self.control.committed()
-    }
-
-    fn abort(&mut self) {
-        self.control.abort()
-    }
-
-    fn commit(&mut self, at: Option<u64>) -> Result<Ticket, PatchError> {
-        self.control.commit(self.engine, at)
-    }
-
-    fn cancel(&mut self) -> usize {
-        self.control.cancel(self.engine)
-    }
-
-    fn set_live(
-        &mut self,
-        id: &str,
-        param: &str,
-        value: &ParamArg,
-        frame: Option<u64>,
-    ) -> Result<(f32, Vec<String>), PatchError> {
-        self.control.set_live(self.engine, id, param, value, frame)
-    }
-
-    fn gate(&mut self, id: &str, on: bool, frame: Option<u64>) -> Result<(), PatchError> {
-        self.control.gate(self.engine, id, on, frame)
-    }
-
-    fn note(
-        &mut self,
-        inst: &str,
-        ev: dsp::NoteEvent,
-        frame: Option<u64>,
-    ) -> Result<(), PatchError> {
-        self.control.note(self.engine, inst, ev, frame)
-    }
-
-    fn unix_now(&self) -> f64 {
-        clock::unix_now()
-    }
-
-    fn frame_at(&mut self, t: f64) -> u64 {
-        self.control.clock.frame_at(self.engine, t)
-    }
-
-    fn sample_rate(&self) -> f64 {
-        self.engine.sample_rate() as f64
-    }
-
-    fn set_buffer_line(&mut self, name: &str, file: Option<&str>) {
-        self.control.set_buffer_line(name, file);
-    }
-
-    fn status(&mut self) -> Status {
-        let sh = self.engine.shared.clone();
-        // One consistent picture: take in what the callback reported, and
-        // again if it switched while we looked.
-        let mut snap;
-        let mut tries = 0;
-        loop {
-            self.control.poll(self.engine);
-            snap = Snapshot::take(&sh);
-            tries += 1;
-            // Control learns of a switch a moment after the callback made
-            // it (the Switched event follows the counters).
-            if snap.version == self.control.version() || tries == 100 {
-                break;
-            }
-            std::thread::yield_now();
-        }
-        Status {
-            active_slot: snap.active_slot,
-            version: self.control.version(),
-            modules: self.control.committed().modules.len(),
-            load_avg: snap.load_avg,
-            load_peak: snap.load_peak,
-            underruns: snap.underruns,
-            xruns: snap.xruns,
-            drops: snap.drops,
-            late: snap.late,
-            switches: snap.switches,
-            failovers: snap.failovers,
-            sample_rate: self.engine.sample_rate(),
-            buffer_size: sh.period.load(Relaxed),
-            lead: sh.lead,
-            ring: snap.ring,
-        }
-    }
-
-    fn telemetry(&self) -> Vec<(String, f64)> {
-        let mut t = crate::status::telemetry(&self.engine.shared);
-        let pending = self.control.pending_commits();
-        let sh = &self.engine.shared;
-        let scheduled_in = pending.at.map_or(-1.0, |f| {
-            f.saturating_sub(sh.next_frame.load(Relaxed)) as f64
-                / self.engine.sample_rate().max(1.0) as f64
-        });
-        t.push(("commits.pending".into(), pending.count as f64));
-        t.push(("commits.scheduled_in".into(), scheduled_in));
-        t
-    }
-
-    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), String> {
-        self.engine.recorder.start(path, overwrite)
-    }
-
-    fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
-        self.engine.recorder.stop()
-    }
-
-    fn transport(&self) -> Option<transport::TransportInfo> {
-        Some(transport::info(self.engine))
-    }
-
-    fn commit_quantized(&mut self, q: transport::Quantum) -> Result<Ticket, PatchError> {
-        self.control.commit_quantized(self.engine, q)
-    }
-
-    fn set_tempo(&mut self, bpm: f64) -> Result<(), String> {
-        transport::set_tempo(self.engine, bpm)
-    }
-
-    fn transport_command(&mut self, c: transport::Command) -> Result<(), String> {
-        transport::command(self.engine, c)
-    }
-
-    fn frame_of_beat(&self, beat: f64) -> Result<Option<u64>, f64> {
-        transport::frame_of_beat(self.engine, beat)
-    }
-
-    fn beat_now(&self) -> f64 {
-        transport::beat_now(self.engine)
-    }
 }
 
 impl Surface {
@@ -274,7 +104,7 @@ impl Surface {
 
     /// Handles the packets that arrive within `wait` (and those already
     /// queued, for at most a few ms), then sends the replies.
-    pub fn serve(&mut self, control: &mut Control, engine: &mut Engine, wait: Duration) {
+    pub fn serve(&mut self, backend: &mut dyn Backend, wait: Duration) {
         let Some(rx) = &self.listener.rx else {
             std::thread::sleep(wait);
             return;
@@ -293,10 +123,9 @@ impl Surface {
             }
         }
         let start = Instant::now();
-        let mut backend = Live { control, engine };
         let mut n = 0;
         while let Some(inc) = next {
-            self.dispatcher.handle(&mut backend, inc.from, inc.packet);
+            self.dispatcher.handle(backend, inc.from, inc.packet);
             n += 1;
             if self.dispatcher.out.len() >= 256 {
                 flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
@@ -306,30 +135,28 @@ impl Surface {
             }
             next = rx.try_recv().ok();
         }
-        self.dispatcher.poll_at(&mut backend);
-        self.dispatcher.poll_buffers(&mut backend);
+        self.dispatcher.poll_at(backend);
+        self.dispatcher.poll_buffers(backend);
         flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
     }
 
     /// Sends replies for what control reported (commit switches, failures,
     /// failovers, xruns) and answers settled `/sync`s.
-    pub fn deliver(&mut self, control: &mut Control, engine: &Engine) {
-        let notices = control.take_notices();
+    pub fn deliver(&mut self, notices: Vec<Notice>, progress: &dyn Progress) {
         if notices.is_empty() && !self.dispatcher.syncs_waiting() {
             return;
         }
-        let view = View { control, engine };
-        self.dispatcher.notices(&view, notices);
+        self.dispatcher.notices(progress, notices);
         flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
     }
 
     /// Sends the observers' readings (`/scope`, `/meter`) to `/notify`
     /// clients, at most 30 times a second; nothing is read without clients.
-    pub fn observe(&mut self, control: &mut Control) {
+    pub fn observe(&mut self, taps: &mut Taps) {
         if self.dispatcher.notified().is_empty() {
             return;
         }
-        let readings = control.taps.poll(Instant::now());
+        let readings = taps.poll(Instant::now());
         if !readings.is_empty() {
             self.dispatcher.observed(readings);
             flush(&self.socket, self.tcp.as_ref(), &mut self.dispatcher.out);
@@ -363,29 +190,6 @@ impl Surface {
         }
         self.listener.stop();
     }
-}
-
-/// What answering notices and syncs needs: a read-only view.
-struct View<'a> {
-    control: &'a Control,
-    engine: &'a Engine,
-}
-
-impl Progress for View<'_> {
-    fn is_settled(&self) -> bool {
-        self.control.is_settled()
-    }
-
-    fn rendered(&self) -> u64 {
-        rendered(self.engine)
-    }
-}
-
-/// Timeline frame the playing worker has rendered up to.
-fn rendered(engine: &Engine) -> u64 {
-    let sh = &engine.shared;
-    let a = sh.stats.active_slot.load(Acquire) as usize & 1;
-    sh.slots[a].produced.load(Acquire)
 }
 
 /// Binds the UDP socket, and a TCP listener on the same port number when

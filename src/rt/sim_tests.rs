@@ -46,11 +46,42 @@ impl Module for Stall {
     fn carry_from(&mut self, _: &dyn Module) {}
 }
 
+/// Microseconds a `slow` module sleeps per 256 frames it renders.
+const SLOW_US: u64 = 13_000;
+
+static SLOW_SPEC: ModuleSpec = ModuleSpec {
+    name: "slow",
+    description: "test: renders slower than real time",
+    ..STALL_SPEC
+};
+
+/// A sine slower than real time ([`SLOW_US`] per 256 frames): a patch too heavy for the CPU.
+struct Slow(f32);
+impl Module for Slow {
+    fn params_mut(&mut self) -> &mut [Smoother] {
+        &mut []
+    }
+    fn set_param(&mut self, _: usize, _: f32) {}
+    fn process(&mut self, io: &mut ProcessIo) {
+        std::thread::sleep(Duration::from_micros(SLOW_US * io.frames as u64 / 256));
+        for x in &mut io.outputs[0][..io.frames] {
+            self.0 += 440.0 / SR;
+            *x = (self.0 * std::f32::consts::TAU).sin() * 0.5;
+        }
+    }
+    fn reset(&mut self) {}
+    fn carry_from(&mut self, _: &dyn Module) {}
+}
+
 fn registry() -> Registry {
     let mut r = Registry::standard();
     r.register(ModuleType {
         spec: &STALL_SPEC,
         build: |_| Box::new(Stall),
+    });
+    r.register(ModuleType {
+        spec: &SLOW_SPEC,
+        build: |_| Box::new(Slow(0.0)),
     });
     r
 }
@@ -241,6 +272,39 @@ fn stall_refills_at_most_lead_and_drops_only_the_late_block() {
     assert!(sim.out[0]
         .iter()
         .all(|x| x.is_finite() && x.abs() <= 0.5001));
+}
+
+#[test]
+fn a_graph_slower_than_real_time_still_lands_blocks() {
+    // 13 ms per 256-frame block (5.3 ms): 2.4 periods. Skipping to the
+    // present would never land a block; skipping ahead by the load does.
+    let p = patch("create s slow\ncreate out output\nconnect s out\n");
+    let period = 256;
+    let mut sim = Sim::new(6, period);
+    sim.start(&p);
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(1500) {
+        sim.cycle();
+        std::thread::sleep(Duration::from_micros(5333));
+    }
+    let tail = &sim.out[0][sim.out[0].len() / 2..];
+    let played = tail
+        .chunks(period)
+        .filter(|c| c.iter().any(|x| x.abs() > 0.1))
+        .count();
+    let s = &sim.shared.slots[0].stats;
+    eprintln!(
+        "late {} drops {} load_avg {} frames {}",
+        s.late.load(Relaxed),
+        s.drops.load(Relaxed),
+        s.load_avg.load(Relaxed),
+        s.frames.load(Relaxed)
+    );
+    assert!(s.late.load(Relaxed) > 0, "the worker never fell behind");
+    assert!(
+        played > 0,
+        "no block of the slow graph landed in the last 0.75 s"
+    );
 }
 
 /// Plays `a`, commits `b` (cutting or cross-fading) after 10 cycles, plays

@@ -261,7 +261,7 @@ impl Worker {
                 s.stats.late.fetch_add(1, Relaxed);
                 self.behind_since = Some(shared.stats.cycles.load(Relaxed));
             }
-            self.produced = consumed;
+            self.produced = consumed + skip_ahead(s.stats.load_avg.load(Relaxed), period, lead);
         }
         self.fresh = false;
         let mut burst = 0;
@@ -437,6 +437,19 @@ impl Worker {
         s.stats.frames.fetch_add(frames as u64, Relaxed);
         true
     }
+}
+
+/// Frames past the present a worker that fell behind resumes at: none while
+/// its blocks render within a period on average (a one-off stall is not a
+/// slow graph), else the periods a block takes, rounded up, within the lead,
+/// so a graph slower than real time plays with gaps instead of never landing
+/// a block.
+fn skip_ahead(load_avg_millionths: u32, period: u64, lead: u64) -> u64 {
+    let periods = match load_avg_millionths / 1_000_000 {
+        0 => 0,
+        whole => whole as u64 + 1,
+    };
+    (periods * period).min(lead.saturating_sub(period))
 }
 
 /// Holds a block taken from a ring; returns it to the free queue if dropped

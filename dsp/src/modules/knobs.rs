@@ -125,11 +125,12 @@ pub fn ms_to_samples(ms: f32, sr: f32, min: f32) -> f32 {
 /// here). Optional extras: `gate = method` (gate events), `seed = method`,
 /// `take = method` (`fn(&mut self, old: &mut Self)`: [`crate::Module::take_from`],
 /// swapping delay lines instead of copying them), `buffer = field` (an
-/// `Option<SampleRef>` field set by `set_buffer`).
+/// `Option<SampleRef>` field set by `set_buffer`) or `load = method`
+/// (`fn(&mut self, Option<SampleRef>)`, called by `set_buffer`).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! knob_module {
-    ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)? $(, take = $take:ident)? $(, buffer = $buf:ident)?) => {
+    ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)? $(, take = $take:ident)? $(, buffer = $buf:ident)? $(, load = $load:ident)?) => {
         impl $crate::module::Module for $t {
             fn params_mut(&mut self) -> &mut [$crate::module::Smoother] {
                 &mut self.knobs.0
@@ -142,6 +143,9 @@ macro_rules! knob_module {
             })?
             $(fn set_buffer(&mut self, b: Option<$crate::sample::SampleRef>) {
                 self.$buf = b;
+            })?
+            $(fn set_buffer(&mut self, b: Option<$crate::sample::SampleRef>) {
+                self.$load(b);
             })?
             fn process(&mut self, io: &mut $crate::module::ProcessIo) {
                 self.run(io);

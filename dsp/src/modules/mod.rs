@@ -15,7 +15,7 @@ pub mod osc;
 pub mod probe;
 pub mod shared;
 pub mod steps;
-pub mod wavetable;
+pub mod table_osc;
 
 /// Declares each listed file as a module type and lists its `TYPE`.
 macro_rules! types {
@@ -81,4 +81,6 @@ types! {
     scope,
     meter,
     sampler,
+    grains,
+    wavetable,
 }

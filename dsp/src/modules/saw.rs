@@ -1,7 +1,7 @@
 //! `saw`: band-limited rising sawtooth from mip-mapped wavetables.
 
 use super::shared;
-use super::wavetable::TableOsc;
+use super::table_osc::TableOsc;
 use crate::table::saw_tables;
 
 crate::module_type! {

@@ -1,7 +1,7 @@
 //! `triangle`: band-limited triangle from its own mip-mapped wavetables.
 
 use super::shared;
-use super::wavetable::TableOsc;
+use super::table_osc::TableOsc;
 use crate::table::triangle_tables;
 
 crate::module_type! {

@@ -1,62 +1,219 @@
-//! The oscillator behind `saw` and `triangle`: one band-limited wavetable set
-//! read at the oscillator's phase. The two types differ only in their tables
-//! (and their names), so each is a `module_type!` declaration that builds a
-//! [`TableOsc`] with its tables.
+//! `wavetable`: an oscillator reading single-cycle frames from a sample
+//! buffer (`buffer=NAME`, see [`crate::sample`]), morphing between them.
+//!
+//! The buffer holds consecutive cycles of [`WAVE_LEN`] (2048) samples each,
+//! the layout of Serum's and Vital's wavetable files; a buffer shorter than
+//! one cycle is one cycle of its whole length, and at most [`MAX_FRAMES`]
+//! are read. When the module receives its buffer (while its graph is
+//! compiled, on the control thread) every frame is band-limited the way
+//! `saw`'s tables are: one copy per third of an octave of pitch, holding
+//! only the harmonics that stay below Nyquist, so no pitch aliases.
+//! A frame's DC offset is removed. `morph` (0..1) crossfades between
+//! adjacent frames across the table.
+//! Without a buffer it is silent.
 
-use super::osc::{OscCore, OscParams};
-use crate::module::{same_type, Module, Params, ProcessIo, Smoother};
-use crate::spec::ModuleSpec;
-use crate::table::{read_cycle_fixed, BandTables};
+use super::shared;
+use crate::knob_module;
+use crate::module::ProcessIo;
+use crate::modules::knobs::{sane, Knobs, Mods, Sweep};
+use crate::sample::SampleRef;
+use crate::spec::ParamSpec;
+use crate::table::{phase_inc, read_cycle_fixed, BandTables, WaveCycle, WAVE_BANDS, WAVE_LEN};
 
-/// A wavetable oscillator, declared with exactly the shared `freq` and
-/// `gain` parameters (in that order, as `FREQ` and `GAIN`).
-pub struct TableOsc {
-    spec: &'static ModuleSpec,
-    p: Params<2>,
-    core: OscCore,
-    tables: &'static BandTables,
+crate::module_type! {
+    name: "wavetable" | "wt",
+    description: "wavetable oscillator (buffer=NAME: single cycles of 2048 samples one after \
+                  another); morph 0..1 crossfades across them; band-limited at every pitch",
+    inputs: [],
+    outputs: [OUT = "out"],
+    params: [
+        FREQ = shared::FREQ,
+        MORPH = ParamSpec::new("morph", 0.0, 1.0, 0.0, "of table", 5.0)
+            .with_aliases(&["position", "pos"]),
+        GAIN = shared::GAIN,
+    ],
+    gate: false,
+    buffer: true,
+    build: |cx| Box::new(Wavetable::new(cx.sample_rate)),
 }
 
-/// Parameter positions of every [`TableOsc`] type.
-const OSC: OscParams = OscParams {
-    freq: 0,
-    gain: 1,
-    extra: None,
-};
+/// Most frames read from one buffer (each takes about 250 KiB of tables).
+pub const MAX_FRAMES: usize = 64;
 
-impl TableOsc {
-    /// An oscillator of type `spec` reading `tables`, at the parameter defaults.
-    pub fn new(spec: &'static ModuleSpec, tables: &'static BandTables, sample_rate: f32) -> Self {
-        debug_assert!(spec.params[OSC.freq].name == "freq" && spec.params[OSC.gain].name == "gain");
-        TableOsc {
-            spec,
-            p: Params::new(spec.params, sample_rate),
-            core: OscCore::new(sample_rate),
-            tables,
+/// `wavetable` state.
+pub struct Wavetable {
+    inv_sr: f64,
+    knobs: Knobs<{ param::COUNT }>,
+    /// Band-limited cycles, `WAVE_BANDS` per frame, frame after frame.
+    cycles: Box<[WaveCycle]>,
+    frames: usize,
+    phase: u64,
+}
+
+impl Wavetable {
+    /// A silent oscillator until it gets a buffer.
+    pub fn new(sample_rate: f32) -> Self {
+        Wavetable {
+            inv_sr: 1.0 / sample_rate as f64,
+            knobs: Knobs::new(SPEC.params, sample_rate),
+            cycles: Box::new([]),
+            frames: 0,
+            phase: 0,
         }
     }
+
+    /// Builds the band-limited tables of `b` (control thread: allocates).
+    fn load_tables(&mut self, b: Option<SampleRef>) {
+        let Some(b) = b.filter(|b| b.frames() > 0) else {
+            (self.cycles, self.frames) = (Box::new([]), 0);
+            return;
+        };
+        let frames = (b.frames() / WAVE_LEN).clamp(1, MAX_FRAMES);
+        let mut cycles = vec![[0.0f32; WAVE_LEN + 1]; frames * WAVE_BANDS];
+        // A short buffer is one cycle: read it stretched to WAVE_LEN.
+        let step = if b.frames() < WAVE_LEN {
+            b.frames() as f64 / WAVE_LEN as f64
+        } else {
+            1.0
+        };
+        for (f, bands) in cycles.chunks_mut(WAVE_BANDS).enumerate() {
+            let mut re: Vec<f64> = (0..WAVE_LEN)
+                .map(|i| {
+                    let pos = (f * WAVE_LEN) as f64 + i as f64 * step;
+                    (b.read_linear(0, pos) + b.read_linear(1, pos)) as f64 * 0.5
+                })
+                .collect();
+            let mut im = vec![0.0; WAVE_LEN];
+            fft(&mut re, &mut im, false);
+            band_limit(&re, &im, bands);
+        }
+        self.cycles = cycles.into_boxed_slice();
+        self.frames = frames;
+    }
+
+    fn run(&mut self, io: &mut ProcessIo) {
+        let m = Mods::of(io);
+        let out = &mut io.outputs[output::OUT];
+        if self.frames == 0 {
+            for (i, o) in out[..io.frames].iter_mut().enumerate() {
+                self.knobs.tick(&m, i);
+                *o = 0.0;
+            }
+            return;
+        }
+        let (inv_sr, last) = (self.inv_sr, (self.frames - 1) as f32);
+        let prep = |p: [f32; param::COUNT]| {
+            let mut c = (p[param::FREQ] as f64 * inv_sr).clamp(-0.5, 0.5);
+            if c.is_nan() {
+                c = 0.0;
+            }
+            let at = sane(p[param::MORPH], 0.0, 1.0, 0.0) * last;
+            let lo = (at as usize).min(self.frames.saturating_sub(2));
+            let band = BandTables::band_index(c);
+            Step {
+                inc: phase_inc(c),
+                a: lo * WAVE_BANDS + band,
+                b: (lo + 1).min(self.frames - 1) * WAVE_BANDS + band,
+                t: at - lo as f32,
+                gain: sane(p[param::GAIN], 0.0, 4.0, 0.5),
+            }
+        };
+        let (cycles, mut ph) = (&self.cycles, self.phase);
+        self.knobs.each_with(&m, io.frames, prep, |i, s| {
+            let (x, y) = (
+                read_cycle_fixed(&cycles[s.a], ph),
+                read_cycle_fixed(&cycles[s.b], ph),
+            );
+            out[i] = s.gain * (x + (y - x) * s.t);
+            ph = ph.wrapping_add(s.inc);
+        });
+        self.phase = ph;
+    }
+
+    fn clear(&mut self) {
+        self.phase = 0;
+    }
+
+    fn carry(&mut self, o: &Self) {
+        self.phase = o.phase;
+    }
 }
 
-impl Module for TableOsc {
-    fn params_mut(&mut self) -> &mut [Smoother] {
-        &mut self.p.0
-    }
+/// What one frame reads: phase step, the two cycles and the mix between them.
+#[derive(Clone, Copy)]
+struct Step {
+    inc: u64,
+    a: usize,
+    b: usize,
+    t: f32,
+    gain: f32,
+}
 
-    fn process(&mut self, io: &mut ProcessIo) {
-        self.core
-            .run(io, &mut self.p.0, OSC, self.tables, |t, p, _| {
-                read_cycle_fixed(t, p)
-            });
+/// Fills `bands` (one cycle per band, see [`BandTables`]) from the spectrum
+/// `re`/`im` of one cycle: band `k` keeps harmonics 1 to
+/// [`BandTables::harmonics`]`(k)`; DC is dropped.
+fn band_limit(re: &[f64], im: &[f64], bands: &mut [WaveCycle]) {
+    let n = WAVE_LEN;
+    let mut made: Option<(usize, usize)> = None; // (harmonics, band) built last
+    for k in 0..WAVE_BANDS {
+        let h = BandTables::harmonics(k);
+        if let Some((hm, src)) = made.filter(|&(hm, _)| hm == h) {
+            bands[k] = bands[src];
+            made = Some((hm, src));
+            continue;
+        }
+        let (mut r, mut i) = (vec![0.0; n], vec![0.0; n]);
+        for j in 1..=h {
+            (r[j], i[j]) = (re[j], im[j]);
+            (r[n - j], i[n - j]) = (re[n - j], im[n - j]);
+        }
+        fft(&mut r, &mut i, true);
+        for (d, s) in bands[k].iter_mut().zip(&r) {
+            *d = (*s / n as f64) as f32;
+        }
+        bands[k][n] = bands[k][0];
+        made = Some((h, k));
     }
+}
 
-    fn reset(&mut self) {
-        self.core.phase = 0;
-    }
-
-    fn carry_from(&mut self, old: &dyn Module) {
-        if let Some(o) = same_type::<TableOsc>(old).filter(|o| o.spec.name == self.spec.name) {
-            self.core.phase = o.core.phase;
-            self.p.carry_from(&o.p);
+/// In-place radix-2 complex FFT of a power-of-two length (`inverse`: the
+/// unscaled inverse transform). Control thread only.
+fn fft(re: &mut [f64], im: &mut [f64], inverse: bool) {
+    let n = re.len();
+    let mut j = 0;
+    for i in 1..n {
+        let mut bit = n >> 1;
+        while j & bit != 0 {
+            j ^= bit;
+            bit >>= 1;
+        }
+        j |= bit;
+        if i < j {
+            re.swap(i, j);
+            im.swap(i, j);
         }
     }
+    let sign = if inverse { 1.0 } else { -1.0 };
+    let twiddle: Vec<(f64, f64)> = (0..n / 2)
+        .map(|k| {
+            let a = sign * std::f64::consts::TAU * k as f64 / n as f64;
+            (a.cos(), a.sin())
+        })
+        .collect();
+    let mut len = 2;
+    while len <= n {
+        let stride = n / len;
+        for start in (0..n).step_by(len) {
+            for k in 0..len / 2 {
+                let (wr, wi) = twiddle[k * stride];
+                let (a, b) = (start + k, start + k + len / 2);
+                let (xr, xi) = (re[b] * wr - im[b] * wi, re[b] * wi + im[b] * wr);
+                (re[b], im[b]) = (re[a] - xr, im[a] - xi);
+                (re[a], im[a]) = (re[a] + xr, im[a] + xi);
+            }
+        }
+        len <<= 1;
+    }
 }
+
+knob_module!(Wavetable, load = load_tables);
