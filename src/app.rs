@@ -220,6 +220,9 @@ pub fn run(args: RunArgs) -> i32 {
             last_period = period;
             engine.recompute_latency();
         }
+        if engine.shared().connections_changed.swap(false, AcqRel) {
+            engine.remember_connections();
+        }
         if last_remember.elapsed() > Duration::from_secs(1) {
             engine.restore_connections();
             engine.remember_connections();
