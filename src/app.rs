@@ -297,6 +297,6 @@ pub fn load_patch_file(control: &mut Control, path: &std::path::Path) -> Result<
 
 /// `--threads` when not given: one render thread per core (the pool's
 /// output is bit-identical whatever the count), capped at the option's 64.
-fn default_threads() -> usize {
+pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(64))
 }

@@ -249,6 +249,9 @@ impl Callback {
                 }
             }
             if let Some(fs) = inc.fade_start {
+                if span_b.to < n {
+                    sh.stats.fade_gaps.fetch_add(1, Relaxed);
+                }
                 let fade = if inc.cut {
                     1.0
                 } else {
