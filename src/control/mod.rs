@@ -396,7 +396,6 @@ impl Control {
                     from,
                     failover,
                 } => {
-                    self.plugins.after_switch(&sh.fade_frames);
                     if failover {
                         // The phase was set by fail_over: Idle when the failed
                         // worker was replaced, Reloading while a stalled one stops.
