@@ -82,21 +82,27 @@ pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Resul
     };
     let w = world();
     let Some(port) = w.info(uri).and_then(|i| i.port(param)) else {
-        return Err(format!(
-            "plugin {uri} has no port '{param}' (module '{id}')"
-        ));
+        // A parameter of the host's own (`bend` of an instrument)?
+        let own = module::entry(uri)
+            .ok()
+            .and_then(|(_, t)| t.spec.params.iter().find(|p| p.name == param));
+        return match (own, number(id, param, value)?) {
+            (Some(p), v) if v >= p.min && v <= p.max => Ok(()),
+            (Some(p), v) => Err(format!(
+                "{id}.{param}: {v} is out of range {} .. {} {}",
+                p.min, p.max, p.unit
+            )),
+            (None, _) => Err(format!(
+                "plugin {uri} has no port '{param}' (module '{id}')"
+            )),
+        };
     };
     if port.kind != PortKind::Control || !port.input {
         return Err(format!(
             "{id}.{param} is not a control input of plugin {uri}"
         ));
     }
-    let v = match value {
-        ParamArg::Number(v) => *v,
-        ParamArg::Text(t) => t
-            .parse::<f32>()
-            .map_err(|_| format!("bad value '{t}' for '{id}.{param}'"))?,
-    };
+    let v = number(id, param, value)?;
     if !v.is_finite() || (!port.min.is_nan() && (v < port.min || v > port.max)) {
         return Err(format!(
             "{id}.{param}: {v} is out of range {} .. {} {}",
@@ -104,6 +110,16 @@ pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Resul
         ));
     }
     Ok(())
+}
+
+/// `value` as a number, for messages about `id.param`.
+fn number(id: &str, param: &str, value: &ParamArg) -> Result<f32, String> {
+    match value {
+        ParamArg::Number(v) => Ok(*v),
+        ParamArg::Text(t) => t
+            .parse::<f32>()
+            .map_err(|_| format!("bad value '{t}' for '{id}.{param}'")),
+    }
 }
 
 /// What the control thread does for plugins around failovers.
