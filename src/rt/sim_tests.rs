@@ -379,10 +379,11 @@ fn handover_keeps_unchanged_oscillator_sample_exact() {
 }
 
 #[test]
-fn a_cut_keeps_a_moved_delay_line_sample_exact_where_a_fade_would_dip() {
+fn a_cut_keeps_moved_delay_and_reverb_memory_sample_exact_where_a_fade_would_dip() {
     let a = patch(
         "create osc1 sine freq=440 gain=0.5\ncreate d delay time=3 feedback=0.9 mix=1\n\
-         create out output\nconnect osc1 d\nconnect d out\n",
+         create rv reverb size=0.9 mix=1\ncreate out output\n\
+         connect osc1 d\nconnect d rv\nconnect rv out\n",
     );
     let mut b = a.clone();
     b.create(&registry(), "lfo", "sine", &[]).expect("create");
@@ -392,11 +393,15 @@ fn a_cut_keeps_a_moved_delay_line_sample_exact_where_a_fade_would_dip() {
     );
     let cut = switch(&a, &b, true);
     let e = largest_error(&cut.out[0], &a);
-    assert!(e < 1e-5, "the delay's output differs by {e} after a cut");
-    // The delay memory moved to the new graph at the switch: a cross-fade
+    assert!(e < 1e-5, "the output differs by {e} after a cut");
+    // The delay and reverb memory moved to the new graph at the switch: a cross-fade
     // would mix in the old graph's output without it.
     let faded = switch(&a, &b, false);
-    assert!(largest_error(&faded.out[0], &a) > 0.1);
+    let dip = largest_error(&faded.out[0], &a);
+    let level = offline(&a, 100 * 256)
+        .iter()
+        .fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(dip > 0.1 * level, "a cross-fade: {dip} (level {level})");
 }
 
 #[test]
