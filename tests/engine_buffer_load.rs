@@ -85,7 +85,9 @@ fn load_big_while_playing() -> Result<(), String> {
 
     osc.send("/buffer/load", vec![s("big"), s("big.wav")]);
     let reply = loop {
-        let m = osc.recv(LOAD).expect("no answer to /buffer/load within the timeout");
+        let m = osc
+            .recv(LOAD)
+            .expect("no answer to /buffer/load within the timeout");
         if m.addr == "/done" || m.addr == "/fail" {
             break m;
         }
@@ -126,7 +128,10 @@ fn load_big_while_playing() -> Result<(), String> {
     capture.clear();
     let rec = capture.take(0.5);
     let a = tone_amplitude(&rec[0], 1000.0, capture.rate());
-    assert!((a - 0.5).abs() < 0.05, "the buffer's end plays 1 kHz at {a}");
+    assert!(
+        (a - 0.5).abs() < 0.05,
+        "the buffer's end plays 1 kHz at {a}"
+    );
 
     // Freed and replaced: the graph that held it is retired, the memory released off the
     // real-time threads.

@@ -162,15 +162,15 @@ pub fn append_pcm(out: &mut Vec<f32>, bytes: &[u8], format: Pcm) {
     let chunks = bytes.chunks_exact(format.bytes());
     match format {
         Pcm::U8 => out.extend(chunks.map(|b| (b[0] as f32 - 128.0) * (1.0 / 128.0))),
-        Pcm::I16 => out.extend(
-            chunks.map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 * (1.0 / 32_768.0)),
-        ),
+        Pcm::I16 => {
+            out.extend(chunks.map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 * (1.0 / 32_768.0)))
+        }
         Pcm::I24 => out.extend(chunks.map(|b| {
             (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 * (1.0 / 8_388_608.0)
         })),
-        Pcm::I32 => out.extend(
-            chunks.map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 * (1.0 / 2_147_483_648.0)),
-        ),
+        Pcm::I32 => out.extend(chunks.map(|b| {
+            i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 * (1.0 / 2_147_483_648.0)
+        })),
         Pcm::F32 => out.extend(chunks.map(|b| {
             let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
             if v.is_finite() {
@@ -213,8 +213,23 @@ mod tests {
         append_pcm(&mut out, &[0x00, 0x80, 0xff, 0x7f, 0x01], Pcm::I16);
         append_pcm(&mut out, &[0x00, 0x00, 0x80, 0x00, 0x00, 0x40], Pcm::I24);
         append_pcm(&mut out, &0x4000_0000i32.to_le_bytes(), Pcm::I32);
-        append_pcm(&mut out, &[f32::NAN.to_le_bytes(), 0.25f32.to_le_bytes()].concat(), Pcm::F32);
-        let want = [-1.0, 0.0, 127.0 / 128.0, -1.0, 32_767.0 / 32_768.0, -1.0, 0.5, 0.5, 0.0, 0.25];
+        append_pcm(
+            &mut out,
+            &[f32::NAN.to_le_bytes(), 0.25f32.to_le_bytes()].concat(),
+            Pcm::F32,
+        );
+        let want = [
+            -1.0,
+            0.0,
+            127.0 / 128.0,
+            -1.0,
+            32_767.0 / 32_768.0,
+            -1.0,
+            0.5,
+            0.5,
+            0.0,
+            0.25,
+        ];
         assert_eq!(out, want);
     }
 
