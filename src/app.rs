@@ -220,6 +220,9 @@ pub fn run(args: RunArgs) -> i32 {
             last_period = period;
             engine.recompute_latency();
         }
+        if engine.shared().connections_changed.swap(false, AcqRel) {
+            engine.remember_connections();
+        }
         if last_remember.elapsed() > Duration::from_secs(1) {
             engine.restore_connections();
             engine.remember_connections();
@@ -294,6 +297,6 @@ pub fn load_patch_file(control: &mut Control, path: &std::path::Path) -> Result<
 
 /// `--threads` when not given: one render thread per core (the pool's
 /// output is bit-identical whatever the count), capped at the option's 64.
-fn default_threads() -> usize {
+pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(64))
 }

@@ -166,6 +166,9 @@ pub struct RenderArgs {
     /// Transport position of the first frame, in beats (0 = bar 1, beat 1).
     #[arg(long, default_value_t = 0.0)]
     pub start_beat: f64,
+    /// Render threads (default: the number of cores); the output is bit-identical for any count.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub threads: Option<u32>,
     /// Directory the patch's `buffer` lines read WAV files from.
     #[arg(long, default_value = "samples")]
     pub sample_dir: PathBuf,

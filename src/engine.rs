@@ -67,6 +67,10 @@ impl jack::NotificationHandler for Notifications {
         jack::Control::Continue
     }
 
+    fn ports_connected(&mut self, _: &jack::Client, _: jack::PortId, _: jack::PortId, _: bool) {
+        self.shared.connections_changed.store(true, Release);
+    }
+
     fn sample_rate(&mut self, _: &jack::Client, srate: jack::Frames) -> jack::Control {
         self.shared.sample_rate.store(srate, Release);
         jack::Control::Continue

@@ -114,22 +114,13 @@ impl Backend for Live<'_> {
             }
             std::thread::yield_now();
         }
+        snap.version = self.control.version();
         Status {
-            active_slot: snap.active_slot,
-            version: self.control.version(),
+            counters: snap,
             modules: self.control.committed().modules.len(),
-            load_avg: snap.load_avg,
-            load_peak: snap.load_peak,
-            underruns: snap.underruns,
-            xruns: snap.xruns,
-            drops: snap.drops,
-            late: snap.late,
-            switches: snap.switches,
-            failovers: snap.failovers,
             sample_rate: self.engine.sample_rate(),
             buffer_size: sh.period.load(Relaxed),
             lead: sh.lead,
-            ring: snap.ring,
         }
     }
 

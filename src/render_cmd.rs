@@ -56,8 +56,17 @@ pub fn run(args: &RenderArgs) -> Result<(), String> {
     reg.set_samples(buffers.lookup());
     let mut time = dsp::Time::new(args.rate as f64, args.bpm, args.beats_per_bar);
     time.frame = time.frame_of(args.start_beat).round() as u64;
-    let out = dsp::render::render_from(&patch, &reg, &events, time, channels, frames, 256)
-        .map_err(|e| e.to_string())?;
+    let mut graph =
+        dsp::Graph::compile(&patch, &reg, args.rate as f32, channels).map_err(|e| e.to_string())?;
+    graph.set_time(time);
+    let (events, _) =
+        dsp::render::resolve_events(&patch, &reg, &events).map_err(|e| e.to_string())?;
+    // The engine's render pool: the graph's bundles on `threads` threads.
+    let threads = args
+        .threads
+        .map_or_else(crate::app::default_threads, |n| n as usize);
+    let mut pool = crate::rt::pool::Pool::new(threads - 1, "render", None);
+    let out = dsp::render::render_graph_with(&mut graph, &events, frames, 256, &mut pool);
     let spec = hound::WavSpec {
         channels: channels as u16,
         sample_rate: args.rate,

@@ -184,6 +184,7 @@ pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
             "late_switches".into(),
             st.late_switches.load(Relaxed) as f64,
         ),
+        ("fade_gaps".into(), st.fade_gaps.load(Relaxed) as f64),
     ];
     for (i, s) in sh.slots.iter().enumerate() {
         let t = &s.stats;

@@ -1,5 +1,7 @@
 //! The subcommands that need no JACK server: `render` and `modules`.
 
+mod parallel_patches;
+
 use std::process::Command;
 
 fn bin() -> Command {
@@ -132,6 +134,43 @@ fn every_example_patch_renders() {
         n += 1;
     }
     assert!(n >= 5, "examples found: {n}");
+}
+
+#[test]
+fn render_output_is_bit_identical_on_one_two_and_four_threads() {
+    for (name, text) in parallel_patches::all() {
+        let patch = tmp(&format!("par-{name}.patch"));
+        std::fs::write(&patch, text).expect("write");
+        let wavs: Vec<Vec<u8>> = ["1", "2", "4"]
+            .iter()
+            .map(|threads| {
+                let out = tmp(&format!("par-{name}-{threads}.wav"));
+                let st = bin()
+                    .args([
+                        "render",
+                        "--seconds",
+                        "0.5",
+                        "--threads",
+                        threads,
+                        "--patch",
+                    ])
+                    .arg(&patch)
+                    .arg(&out)
+                    .status()
+                    .expect("run");
+                assert!(st.success(), "{name} --threads {threads}");
+                std::fs::read(&out).expect("wav")
+            })
+            .collect();
+        let samples: Vec<f32> = hound::WavReader::open(tmp(&format!("par-{name}-1.wav")))
+            .expect("wav")
+            .samples::<f32>()
+            .map(|x| x.expect("sample"))
+            .collect();
+        assert!(samples.iter().any(|x| x.abs() > 0.01), "{name}: silent");
+        assert!(wavs[1] == wavs[0], "{name}: --threads 2 differs from 1");
+        assert!(wavs[2] == wavs[0], "{name}: --threads 4 differs from 1");
+    }
 }
 
 /// Renders `examples/NAME.patch` with the example samples: each channel, `secs` seconds at 48 kHz.

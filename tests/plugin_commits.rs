@@ -75,14 +75,24 @@ fn delay_tail() -> Result<(), String> {
     let late = stat(&osc.telemetry(), "late_switches") > late;
     let disturbed = b.underruns > a.underruns || b.xruns > a.xruns || late;
     let gap = longest_silence(&x, 1e-4);
-    if disturbed && (gap >= 64 || env.iter().any(|&e| e < 0.01)) {
+    // The tail is 440 Hz repeats: no step larger than 1.5x that of a sine
+    // at its peak (a cross-fade would drop it to nothing at the switch).
+    let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let steady = peak * std::f32::consts::TAU * 440.0 / rate as f32;
+    let step = max_step(&x);
+    eprintln!("[test] largest step {step} (steady {steady})");
+    if disturbed && (gap >= 16 || step > 1.5 * steady || env.iter().any(|&e| e < 0.01)) {
         return Err(format!(
             "{} underruns, {} xruns",
             b.underruns - a.underruns,
             b.xruns - a.xruns
         ));
     }
-    assert!(gap < 64, "a gap of {gap} frames in the tail");
+    assert!(gap < 16, "a gap of {gap} frames in the tail");
+    assert!(
+        step <= 1.5 * steady,
+        "a step of {step} in the tail (steady {steady})"
+    );
     assert!(
         env.iter().all(|&e| e > 0.01),
         "the tail stopped at the switch: {env:.3?}"

@@ -267,6 +267,7 @@ impl Control {
             at,
             version,
             beat: on_beat,
+            cut: self.committed.heard_the_same(&q.patch, &self.registry),
         };
         if sh.slots[active].cmds.push(cmd).is_err() {
             for ticket in q.also.into_iter().chain([q.ticket]) {

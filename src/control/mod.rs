@@ -122,6 +122,10 @@ pub struct Control {
     notices: Vec<Notice>,
     failover_after: Duration,
     failover_in_flight: bool,
+    /// Since when the playing slot has had no worker rendering it.
+    silent_since: Option<Instant>,
+    /// Since when the failover in flight has waited for its slot's first block.
+    failover_since: Option<Instant>,
     /// Module type whose panic caused the failover in flight ("" for a stall).
     failed_module: &'static str,
     last_xruns: u64,
@@ -156,6 +160,8 @@ impl Control {
             notices: Vec::new(),
             failover_after,
             failover_in_flight: false,
+            silent_since: None,
+            failover_since: None,
             failed_module: "",
             last_xruns: 0,
             clock: clock::Clock::default(),
@@ -256,8 +262,7 @@ impl Control {
         let pi = spec
             .param_index(param)
             .ok_or_else(|| PatchError::unknown_param(id, spec, param))?;
-        let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
-        Ok((name, pi, &spec.params[pi]))
+        Ok((module_name(id)?, pi, &spec.params[pi]))
     }
 
     /// Live parameter change on what plays (smoothed), at `frame` or at once;
@@ -275,24 +280,16 @@ impl Control {
             return self.set_voice_live(engine, (inst, inner), param, value, frame);
         }
         let (name, pi, _) = self.resolve(id, param)?;
-        room_for_event(engine)?;
-        self.reserve(engine, frame)?;
+        self.make_room(engine, frame)?;
         let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
         if self.pending.module_index(id).is_some() {
             let _ = self.pending.set(&self.registry, id, param, value);
         }
-        self.send_event(
-            engine,
-            frame,
-            Event {
-                offset: 0,
-                module: name,
-                kind: EventKind::Param {
-                    index: pi as u16,
-                    value: v,
-                },
-            },
-        );
+        let kind = EventKind::Param {
+            index: pi as u16,
+            value: v,
+        };
+        self.send_event(engine, frame, name, kind);
         Ok((v, warnings))
     }
 
@@ -308,19 +305,17 @@ impl Control {
         if !gated {
             return Err(PatchError::NoGate(id.to_string()));
         }
-        let name = Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))?;
-        room_for_event(engine)?;
-        self.reserve(engine, frame)?;
-        self.send_event(
-            engine,
-            frame,
-            Event {
-                offset: 0,
-                module: name,
-                kind: EventKind::Gate(on),
-            },
-        );
+        let name = module_name(id)?;
+        self.make_room(engine, frame)?;
+        self.send_event(engine, frame, name, EventKind::Gate(on));
         Ok(())
+    }
+
+    /// Refuses a live event when the workers' queues, or (timed) their event
+    /// lists, have no room for it. Checked before anything is changed.
+    fn make_room(&mut self, engine: &Engine, frame: Option<u64>) -> Result<(), PatchError> {
+        room_for_event(engine)?;
+        self.reserve(engine, frame)
     }
 
     /// Refuses a timed event when the workers' event lists would overflow.
@@ -350,7 +345,12 @@ impl Control {
     }
 
     /// Queues an event on both slots (frame 0 = at once).
-    fn send_event(&self, engine: &Engine, frame: Option<u64>, event: Event) {
+    fn send_event(&self, engine: &Engine, frame: Option<u64>, module: Name, kind: EventKind) {
+        let event = Event {
+            offset: 0,
+            module,
+            kind,
+        };
         for s in &engine.shared().slots {
             if s.cmds
                 .push(WorkerCmd::Event {
@@ -396,7 +396,6 @@ impl Control {
                     from,
                     failover,
                 } => {
-                    self.plugins.after_switch(&sh.fade_frames);
                     if failover {
                         // The phase was set by fail_over: Idle when the failed
                         // worker was replaced, Reloading while a stalled one stops.
@@ -461,15 +460,38 @@ impl Control {
 
     /// Fails over when the active worker lags the callback by more than the timeout.
     fn supervise(&mut self, engine: &mut Engine) {
+        let sh = engine.shared().clone();
+        let active = sh.stats.active_slot.load(Acquire) as usize;
         if self.failover_in_flight {
+            self.silent_since = None;
+            // The slot it goes to has not rendered a block within the bound:
+            // its worker hangs (one that died was restarted at once).
+            let since = *self.failover_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > recover::PHASE_BOUND {
+                log::error!(
+                    "the failover to slot {} did not start; restarting it",
+                    other_slot(active)
+                );
+                sh.stats.recoveries.fetch_add(1, Relaxed);
+                self.restart_failover_target(engine, other_slot(active));
+            }
             return;
         }
-        let sh = engine.shared();
-        let active = sh.stats.active_slot.load(Acquire) as usize;
+        self.failover_since = None;
         let s = &sh.slots[active];
         if !s.rendering.load(Acquire) {
+            // Nothing renders what plays (the slot a failover went to died
+            // as well): past the failover bound, what plays is restarted.
+            let since = *self.silent_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > self.failover_after {
+                self.silent_since = None;
+                log::error!("no worker renders slot {active}, which plays; restarting it");
+                sh.stats.recoveries.fetch_add(1, Relaxed);
+                self.after_reconnect(engine);
+            }
             return;
         }
+        self.silent_since = None;
         let lag = s
             .consumed
             .load(Acquire)
@@ -512,7 +534,11 @@ impl Control {
                 version: self.version,
             });
         }
-        if panicked {
+        if panicked && dead != active && self.failover_in_flight {
+            // The slot a failover goes to died before it played: a fresh
+            // worker renders the committed patch there, or nothing would.
+            self.restart_failover_target(engine, dead);
+        } else if panicked {
             // A fresh thread with the committed patch becomes the standby.
             engine.spawn_worker(dead);
             self.load_standby(engine, dead);
@@ -530,6 +556,11 @@ impl Control {
 /// Refuses a live change when a worker's queue has no room left outside the
 /// part kept for control commands, so `/mod` traffic can never keep a
 /// handover, a stop or a reload from reaching a worker.
+/// A module id as the workers name it, or why it cannot be one.
+fn module_name(id: &str) -> Result<Name, PatchError> {
+    Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))
+}
+
 fn room_for_event(engine: &Engine) -> Result<(), PatchError> {
     let limit = WORKER_QUEUE - CONTROL_RESERVE;
     if engine.shared().slots.iter().any(|s| s.cmds.len() >= limit) {

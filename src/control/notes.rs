@@ -4,7 +4,7 @@
 
 use super::Control;
 use crate::engine::Engine;
-use dsp::{Event, EventKind, Name, NoteEvent, ParamArg, PatchError};
+use dsp::{EventKind, NoteEvent, ParamArg, PatchError};
 
 impl Control {
     /// Sends `ev` to instrument `inst` of what plays (or another module that
@@ -23,17 +23,9 @@ impl Control {
                 message: format!("is a {}, not an instrument", spec.name),
             });
         }
-        let name = Name::new(inst).ok_or_else(|| PatchError::BadName(inst.to_string()))?;
-        self.reserve(engine, frame)?;
-        self.send_event(
-            engine,
-            frame,
-            Event {
-                offset: 0,
-                module: name,
-                kind: EventKind::Note(ev),
-            },
-        );
+        let name = super::module_name(inst)?;
+        self.make_room(engine, frame)?;
+        self.send_event(engine, frame, name, EventKind::Note(ev));
         Ok(())
     }
 
@@ -54,17 +46,13 @@ impl Control {
             .template(inst)
             .ok_or_else(|| PatchError::UnknownModule(inst.to_string()))?;
         let spec = template.patch.spec_of(&reg, inner)?;
+        let id = format!("{inst}.{inner}");
         let index = spec
             .param_index(param)
-            .ok_or_else(|| PatchError::UnknownParam {
-                module: format!("{inst}.{inner}"),
-                kind: spec.name.to_string(),
-                param: param.to_string(),
-            })?;
-        let id = format!("{inst}.{inner}");
+            .ok_or_else(|| PatchError::unknown_param(&id, spec, param))?;
         let (v, warnings) = self.committed.set(&self.registry, &id, param, value)?;
         let _ = self.pending.set(&self.registry, &id, param, value);
-        let module = Name::new(inner).ok_or_else(|| PatchError::BadName(inner.to_string()))?;
+        let module = super::module_name(inner)?;
         let ev = NoteEvent::Param {
             module,
             index: index as u16,

@@ -116,13 +116,7 @@ fn receive(socket: UdpSocket, tx: SyncSender<Incoming>, stop: Arc<AtomicBool>) {
                     return;
                 }
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if is_transient(&e) => {}
             Err(e) => {
                 // E.g. ECONNREFUSED left by an ICMP error for an earlier reply.
                 errors += 1;
@@ -133,4 +127,15 @@ fn receive(socket: UdpSocket, tx: SyncSender<Incoming>, stop: Arc<AtomicBool>) {
             }
         }
     }
+}
+
+/// A socket error that only means "nothing yet" (a read timeout, a signal):
+/// the receiver just tries again.
+pub fn is_transient(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::TimedOut
+            | std::io::ErrorKind::Interrupted
+    )
 }

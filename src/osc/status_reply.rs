@@ -57,22 +57,23 @@ impl StatusReply {
 
     /// The reply for the engine's counters, `late_bundles` added to its late renders.
     pub fn new(st: &Status, late_bundles: u64) -> StatusReply {
+        let c = &st.counters;
         StatusReply {
-            active_slot: sat(st.active_slot as u64),
-            patch_version: sat(st.version as u64),
+            active_slot: sat(c.active_slot as u64),
+            patch_version: sat(c.version as u64),
             modules: sat(st.modules as u64),
-            dsp_load_avg: st.load_avg,
-            dsp_load_peak: st.load_peak,
-            underruns: sat(st.underruns),
-            xruns: sat(st.xruns),
-            drops: sat(st.drops),
-            late: sat(st.late.saturating_add(late_bundles)),
-            switches: sat(st.switches),
-            failovers: sat(st.failovers),
+            dsp_load_avg: c.load_avg,
+            dsp_load_peak: c.load_peak,
+            underruns: sat(c.underruns),
+            xruns: sat(c.xruns),
+            drops: sat(c.drops),
+            late: sat(c.late.saturating_add(late_bundles)),
+            switches: sat(c.switches),
+            failovers: sat(c.failovers),
             sample_rate: st.sample_rate,
             buffer_size: sat(st.buffer_size as u64),
             lead: sat(st.lead as u64),
-            ring: st.ring,
+            ring: c.ring,
         }
     }
 
@@ -220,8 +221,11 @@ mod tests {
     #[test]
     fn saturates_counters_and_adds_late_bundles() {
         let st = Status {
-            underruns: u64::MAX,
-            late: 5,
+            counters: crate::status::Snapshot {
+                underruns: u64::MAX,
+                late: 5,
+                ..Default::default()
+            },
             ..Status::default()
         };
         let r = StatusReply::new(&st, 2);

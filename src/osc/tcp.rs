@@ -239,16 +239,7 @@ fn read_loop(
         let n = match stream.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue
-            }
+            Err(e) if super::server::is_transient(&e) => continue,
             Err(_) => return,
         };
         // Known before the first packet is forwarded, so its replies are

@@ -15,7 +15,7 @@ pub mod world;
 pub use world::{world, PluginInfo, PortInfo, PortKind};
 
 use dsp::ParamArg;
-use std::sync::atomic::{AtomicU32, Ordering::*};
+use std::sync::atomic::Ordering::*;
 
 /// The text of `synth-jack plugins [URI]`: every plugin (URI and name, then
 /// its ports), or one. Errors name an unknown URI.
@@ -82,21 +82,27 @@ pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Resul
     };
     let w = world();
     let Some(port) = w.info(uri).and_then(|i| i.port(param)) else {
-        return Err(format!(
-            "plugin {uri} has no port '{param}' (module '{id}')"
-        ));
+        // A parameter of the host's own (`bend` of an instrument)?
+        let own = module::entry(uri)
+            .ok()
+            .and_then(|(_, t)| t.spec.params.iter().find(|p| p.name == param));
+        return match (own, number(id, param, value)?) {
+            (Some(p), v) if v >= p.min && v <= p.max => Ok(()),
+            (Some(p), v) => Err(format!(
+                "{id}.{param}: {v} is out of range {} .. {} {}",
+                p.min, p.max, p.unit
+            )),
+            (None, _) => Err(format!(
+                "plugin {uri} has no port '{param}' (module '{id}')"
+            )),
+        };
     };
     if port.kind != PortKind::Control || !port.input {
         return Err(format!(
             "{id}.{param} is not a control input of plugin {uri}"
         ));
     }
-    let v = match value {
-        ParamArg::Number(v) => *v,
-        ParamArg::Text(t) => t
-            .parse::<f32>()
-            .map_err(|_| format!("bad value '{t}' for '{id}.{param}'"))?,
-    };
+    let v = number(id, param, value)?;
     if !v.is_finite() || (!port.min.is_nan() && (v < port.min || v > port.max)) {
         return Err(format!(
             "{id}.{param}: {v} is out of range {} .. {} {}",
@@ -106,32 +112,24 @@ pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Resul
     Ok(())
 }
 
-/// What the control thread does for plugins around switches and failovers.
+/// `value` as a number, for messages about `id.param`.
+fn number(id: &str, param: &str, value: &ParamArg) -> Result<f32, String> {
+    match value {
+        ParamArg::Number(v) => Ok(*v),
+        ParamArg::Text(t) => t
+            .parse::<f32>()
+            .map_err(|_| format!("bad value '{t}' for '{id}.{param}'")),
+    }
+}
+
+/// What the control thread does for plugins around failovers.
 #[derive(Debug, Default)]
 pub struct Hooks {
-    /// The cross-fade length to restore after a switch that cut instead.
-    cut_restores: Option<u32>,
     /// `--quarantine-plugins`: a failover drops plugins hanging in `run()`.
     pub quarantine: bool,
 }
 
 impl Hooks {
-    /// Before sending a switch from `old` to `new`: a switch that moves a
-    /// plugin instance cuts at its frame instead of cross-fading.
-    pub fn before_switch(&mut self, fade_frames: &AtomicU32, old: &dsp::Patch, new: &dsp::Patch) {
-        if keeps_instances(old, new) {
-            let f = fade_frames.swap(1, AcqRel);
-            self.cut_restores.get_or_insert(f);
-        }
-    }
-
-    /// After any switch: the configured cross-fade again.
-    pub fn after_switch(&mut self, fade_frames: &AtomicU32) {
-        if let Some(f) = self.cut_restores.take() {
-            fade_frames.store(f, Release);
-        }
-    }
-
     /// Before rebuilding what plays after a failover (see [`quarantine`]).
     pub fn on_failover(&mut self, patches: &mut [&mut dsp::Patch]) {
         if self.quarantine {
@@ -162,16 +160,6 @@ pub fn build_commit<T>(old: &dsp::Patch, new: &dsp::Patch, build: impl FnOnce() 
 /// silent plugins, only when that fails.
 pub fn build_standby<T>(build: impl FnOnce() -> T) -> T {
     module::building(module::Instances::None, build)
-}
-
-/// True when a switch from `old` to `new` moves a plugin instance (same id
-/// and plugin in both): the instance cannot play in both graphs during a
-/// cross-fade, so such a switch cuts at its frame instead (every module that
-/// did not change is sample-identical in both graphs, so the cut is clean).
-pub fn keeps_instances(old: &dsp::Patch, new: &dsp::Patch) -> bool {
-    new.modules.iter().any(|m| {
-        m.kind.starts_with(module::PREFIX) && old.module(&m.id).is_some_and(|o| o.kind == m.kind)
-    })
 }
 
 /// Removes from `patches` every plugin module whose instance is stuck inside

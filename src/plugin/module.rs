@@ -131,7 +131,7 @@ fn make(uri: &str) -> Result<Entry, String> {
             "plugin {uri} has more than {MAX_AUDIO_PORTS} audio inputs or outputs"
         ));
     }
-    let params: Vec<ParamSpec> = info
+    let mut params: Vec<ParamSpec> = info
         .ports_of(PortKind::Control, true)
         .map(|p| {
             let (min, max) = match (p.min.is_nan(), p.max.is_nan()) {
@@ -147,6 +147,13 @@ fn make(uri: &str) -> Result<Entry, String> {
             ParamSpec::new(leak(&p.symbol), min, max, def, leak(&p.unit), smooth)
         })
         .collect();
+    let midi_in = info
+        .ports
+        .iter()
+        .any(|p| p.kind == PortKind::Midi && p.input);
+    if midi_in && !params.iter().any(|p| p.name == super::midi::BEND.name) {
+        params.push(super::midi::BEND);
+    }
     let spec: &'static ModuleSpec = Box::leak(Box::new(ModuleSpec {
         name: leak(&format!("{PREFIX}{uri}")),
         aliases: &[],
@@ -175,12 +182,15 @@ pub fn resolve(name: &str) -> Option<Result<&'static ModuleType, String>> {
 pub struct PluginModule {
     spec: &'static ModuleSpec,
     inst: AtomicPtr<Instance>,
-    /// Port index of each spec input, output and parameter.
+    /// Port index of each spec input, output and parameter (the first
+    /// `param_ports.len()` parameters are control inputs).
     ins: Vec<u32>,
     outs: Vec<u32>,
     param_ports: Vec<u32>,
     /// Values of the spec's parameters (in spec order).
     params: Vec<Smoother>,
+    /// Index of the `bend` range parameter of an instrument, if any.
+    bend: Option<usize>,
     /// Audio time of one frame, ns: a run longer than its frames' time is an overrun.
     frame_ns: f64,
 }
@@ -212,16 +222,16 @@ pub fn build_plugin(
     };
     let ins = idx(&[PortKind::Audio, PortKind::Cv], true);
     let outs = idx(&[PortKind::Audio, PortKind::Cv], false);
-    let (param_ports, params) = info
+    let param_ports: Vec<u32> = info
         .ports_of(PortKind::Control, true)
-        .zip(spec.params)
-        .map(|(p, ps)| {
-            (
-                p.index,
-                Smoother::new(ps.default, ps.smoothing_ms, sample_rate),
-            )
-        })
-        .unzip();
+        .map(|p| p.index)
+        .collect();
+    // One per control input, then the host's own (`bend` of an instrument).
+    let params = spec
+        .params
+        .iter()
+        .map(|ps| Smoother::new(ps.default, ps.smoothing_ms, sample_rate))
+        .collect();
     let inst = if without_instance(id) {
         std::ptr::null_mut()
     } else {
@@ -233,6 +243,11 @@ pub fn build_plugin(
         inst: AtomicPtr::new(inst),
         ins,
         outs,
+        bend: spec
+            .params
+            .iter()
+            .position(|p| p.name == super::midi::BEND.name)
+            .filter(|&i| i >= param_ports.len()),
         param_ports,
         params,
         frame_ns: 1e9 / sample_rate as f64,
@@ -315,7 +330,10 @@ impl Module for PluginModule {
     /// A note for a plugin with a MIDI input (see [`super::midi`]); the
     /// graph applies it at its frame, so it starts the next `run()`.
     fn note(&mut self, ev: &dsp::NoteEvent) {
-        if let Some((msg, len)) = super::midi::message(ev) {
+        let range = self
+            .bend
+            .map_or(super::midi::BEND.default, |i| self.params[i].current);
+        if let Some((msg, len)) = super::midi::message(ev, range) {
             self.midi(&msg[..len]);
         }
     }

@@ -259,3 +259,86 @@ fn notes_and_midi_reach_a_plugin_instrument_at_their_frames() {
     let f = pitch_hz(&out[2064..8064], 48000.0);
     assert!((f - 220.0).abs() < 220.0 * 0.02, "pitch {f} Hz, want 220");
 }
+
+/// The pitch of MDA JX10 (a ±2 semitone bend) holding A3 after
+/// `/note/bend synth 6`, with `bend` set as `extra` says.
+fn jx10_bent_pitch(extra: &str) -> (f32, f32) {
+    let reg = crate::registry();
+    let text = format!(
+        "create synth lv2 uri=http://drobilla.net/plugins/mda/JX10 vibrato=0 noise=0 glide=0 {extra}\n\
+         create out output\nconnect synth.left_out out.in1\n"
+    );
+    let (patch, _) = dsp::Patch::parse(&reg, &text).unwrap();
+    let mut g = dsp::Graph::compile(&patch, &reg, 48000.0, 1).unwrap();
+    let synth = dsp::Name::new("synth").unwrap();
+    let ev = |offset, e| dsp::Event {
+        offset,
+        module: synth,
+        kind: dsp::EventKind::Note(e),
+    };
+    let on = dsp::NoteEvent::On {
+        note: 57.0,
+        vel: 0.8,
+    };
+    let mut out = vec![0.0; 24000];
+    let events = [ev(0, on), ev(12000, dsp::NoteEvent::Bend(6.0))];
+    assert_no_alloc::assert_no_alloc(|| g.process(&mut [&mut out[..]], &events));
+    (
+        pitch_hz(&out[4000..12000], 48000.0),
+        pitch_hz(&out[16000..24000], 48000.0),
+    )
+}
+
+/// `/note/bend SEMITONES` is scaled by a plugin instrument's `bend` range
+/// (2 by default, like built-in instruments; the plugin's own is 2 here).
+#[test]
+fn note_bend_follows_a_plugin_instruments_bend_range() {
+    let semitones = |(a, b): (f32, f32)| 12.0 * (b / a).log2();
+    let (plain, wide) = (jx10_bent_pitch(""), jx10_bent_pitch("bend=12"));
+    eprintln!("default bend {plain:?}, bend=12 {wide:?}");
+    // (The autocorrelation may lock on a multiple of JX10's period: ratios only.)
+    // 6 of ±2 semitones: the full bend, +2. 6 of ±12: half the bend, +1.
+    assert!((semitones(plain) - 2.0).abs() < 0.2, "{plain:?}");
+    assert!((semitones(wide) - 1.0).abs() < 0.2, "{wide:?}");
+    assert!(crate::plugin::check_value(
+        "s",
+        &format!("{PREFIX}http://drobilla.net/plugins/mda/JX10"),
+        "bend",
+        &dsp::ParamArg::Number(60.0)
+    )
+    .is_err());
+}
+
+/// `/midi/map` (`Patch::map_midi`) routes any of the 16 channels to plugin
+/// instruments: odd channels to one EPiano, even ones to another.
+#[test]
+fn every_midi_channel_can_play_a_plugin_instrument() {
+    let reg = crate::registry();
+    let text = format!(
+        "create p1 lv2 uri={EPIANO}\ncreate p2 lv2 uri={EPIANO}\ncreate out output\n\
+         connect p1.left_out out.in1\nconnect p2.left_out out.in2\n"
+    );
+    let (mut patch, _) = dsp::Patch::parse(&reg, &text).unwrap();
+    for ch in 1..=16u8 {
+        let inst = if ch % 2 == 1 { "p1" } else { "p2" };
+        patch.map_midi(&reg, ch, inst).unwrap();
+    }
+    let midi = dsp::Name::new("midi").unwrap();
+    for ch in [1u8, 2, 7, 16] {
+        let mut g = dsp::Graph::compile(&patch, &reg, 48000.0, 2).unwrap();
+        let ev = dsp::Event {
+            offset: 100,
+            module: midi,
+            kind: dsp::EventKind::Midi([0x90 | (ch - 1), 69, 100]),
+        };
+        let (mut a, mut b) = (vec![0.0; 4000], vec![0.0; 4000]);
+        assert_no_alloc::assert_no_alloc(|| g.process(&mut [&mut a[..], &mut b[..]], &[ev]));
+        let (heard, silent) = if ch % 2 == 1 { (&a, &b) } else { (&b, &a) };
+        let onset = heard.iter().position(|&x| x != 0.0);
+        assert_eq!(onset, Some(100), "channel {ch}: onset");
+        assert!(
+            silent.iter().all(|&x| x == 0.0),
+            "channel {ch} reached the other piano"
+        );
+    }
+}

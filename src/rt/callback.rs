@@ -108,6 +108,8 @@ struct Incoming {
     failover: bool,
     /// The switch frame (a commit's; a failover starts at once).
     at: u64,
+    /// Cut at the switch frame instead of cross-fading.
+    cut: bool,
 }
 
 /// The process handler's state; everything is preallocated in `new`.
@@ -169,9 +171,14 @@ impl Callback {
 
     fn commands(&mut self) {
         while let Some(cmd) = self.shared.callback_cmds.pop() {
-            let (to, version, failover, at) = match cmd {
-                CallbackCmd::Switch { to, version, at } => (to, version, false, at),
-                CallbackCmd::Failover { to, version } => (to, version, true, 0),
+            let (to, version, failover, at, cut) = match cmd {
+                CallbackCmd::Switch {
+                    to,
+                    version,
+                    at,
+                    cut,
+                } => (to, version, false, at, cut),
+                CallbackCmd::Failover { to, version } => (to, version, true, 0, false),
             };
             if to == self.active && !failover {
                 continue;
@@ -182,6 +189,7 @@ impl Callback {
                 fade_start: None,
                 failover,
                 at,
+                cut,
             });
         }
     }
@@ -241,7 +249,14 @@ impl Callback {
                 }
             }
             if let Some(fs) = inc.fade_start {
-                let fade = sh.fade_frames.load(Relaxed).max(1) as f32;
+                if span_b.to < n {
+                    sh.stats.fade_gaps.fetch_add(1, Relaxed);
+                }
+                let fade = if inc.cut {
+                    1.0
+                } else {
+                    sh.fade_frames.load(Relaxed).max(1) as f32
+                };
                 for (c, out) in outs.iter_mut().enumerate().take(ch) {
                     let src = &self.scratch[b][c * MAX_PERIOD..c * MAX_PERIOD + n];
                     let out = &mut out[..n];

@@ -9,7 +9,7 @@
 //! Idle      control ── Handover{graph, to: B, at} ──▶ worker A (playing)
 //! Switching worker A, at block boundary F: copies its state into graph,
 //!           ── Start{graph, start: F} ──▶ worker B, ── Switch{to: B, at: F} ──▶ callback
-//!           callback cross-fades A → B from F, then posts Switched{slot: B, from: A}
+//!           callback cross-fades (or cuts) A → B at F, then posts Switched{slot: B, from: A}
 //!           (always before ── Stop ──▶ worker A, so control sees Switched first)
 //! Reloading worker A retires its graph, posts Stopped{slot: A}
 //!           control ── Load{committed graph} ──▶ worker A (the new standby)
@@ -55,6 +55,10 @@ pub enum WorkerCmd {
         /// (found while rendering, so xruns and relocations in between are
         /// taken into account; never while the transport is stopped).
         beat: Option<f64>,
+        /// Cut at the switch frame instead of cross-fading: the new graph
+        /// plays what the old one would have (`Patch::heard_the_same`), and
+        /// the old one loses the state moved out of it at that frame.
+        cut: bool,
     },
     /// Drop the pending handover of patch `version` if its frame has not
     /// come (a scheduled commit superseded or cancelled).
@@ -86,6 +90,8 @@ pub enum CallbackCmd {
         version: u32,
         /// First frame of its stream.
         at: u64,
+        /// Cut to it at `at` instead of cross-fading.
+        cut: bool,
     },
     /// The active worker is gone: fade in `to` as soon as it has audio.
     Failover {

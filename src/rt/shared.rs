@@ -104,6 +104,10 @@ pub struct Shared {
     pub epoch: AtomicU64,
     /// Set by JACK's shutdown notification.
     pub server_gone: AtomicBool,
+    /// Set by JACK's notification thread when a port of ours is connected or
+    /// disconnected, so the connections are remembered at once, not at the
+    /// next periodic look (a server lost right after a connect keeps it).
+    pub connections_changed: AtomicBool,
     /// The JACK transport as the callback last read it, and the internal clock.
     pub transport: super::transport::TransportShared,
 }
@@ -148,6 +152,7 @@ impl Shared {
             next_frame: AtomicU64::new(0),
             epoch: AtomicU64::new(0),
             server_gone: AtomicBool::new(false),
+            connections_changed: AtomicBool::new(false),
             transport: super::transport::TransportShared::new(120.0, 4.0, sample_rate as f64),
         }
     }

@@ -307,17 +307,16 @@ fn a_graph_slower_than_real_time_still_lands_blocks() {
     );
 }
 
-#[test]
-fn handover_keeps_unchanged_oscillator_sample_exact() {
-    let a = patch("create osc1 sine freq=440 gain=0.5\n");
-    let b = patch("create osc1 sine freq=440 gain=0.5\ncreate osc2 sine freq=660 gain=0\n");
+/// Plays `a`, commits `b` (cutting or cross-fading) after 10 cycles, plays
+/// on to 100 cycles; returns the simulation (its output in `out`).
+fn switch(a: &Patch, b: &Patch, cut: bool) -> Sim {
     let mut sim = Sim::new(2, 256);
-    sim.start(&a);
+    sim.start(a);
     for _ in 0..10 {
         sim.cycle();
         sim.wait_lead(0);
     }
-    let g = sim.graph(&b);
+    let g = sim.graph(b);
     assert!(sim.shared.slots[0]
         .cmds
         .push(WorkerCmd::Handover {
@@ -326,6 +325,7 @@ fn handover_keeps_unchanged_oscillator_sample_exact() {
             at: None,
             version: 1,
             beat: None,
+            cut,
         })
         .is_ok());
     sim.shared.slots[0].wake();
@@ -336,8 +336,11 @@ fn handover_keeps_unchanged_oscillator_sample_exact() {
             switched_at = Some(i);
         }
         sim.wait_lead(sim.active());
-        if sim.shared.slots[1 - sim.active()].rendering.load(Acquire) {
-            sim.wait_lead(1 - sim.active());
+        if switched_at.is_none() {
+            // Worker 0 handed over before it reached its lead again: the
+            // incoming worker renders its lead before the next cycle (lockstep,
+            // however loaded the machine).
+            sim.wait_lead(1);
         }
     }
     let at = switched_at.expect("switched to slot 1");
@@ -345,19 +348,60 @@ fn handover_keeps_unchanged_oscillator_sample_exact() {
         at <= 2 + 1 + 2,
         "switch took {at} cycles (lead 2 + 1 + fade)"
     );
-    // osc2 is silent (gain 0): the whole output must equal an uninterrupted osc1.
-    let want = offline(&a, sim.out[0].len());
-    for (i, (x, y)) in sim.out[0].iter().zip(&want).enumerate() {
-        assert!((x - y).abs() < 1e-5, "sample {i}: {x} vs {y}");
-    }
     assert_eq!(sim.shared.stats.switches.load(Relaxed), 1);
     assert_eq!(sim.shared.stats.underruns.load(Relaxed), 0);
+    sim
+}
+
+/// The largest difference between `x` and an uninterrupted render of `p`.
+fn largest_error(x: &[f32], p: &Patch) -> f32 {
+    let want = offline(p, x.len());
+    x.iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn handover_keeps_unchanged_oscillator_sample_exact() {
+    let a = patch("create osc1 sine freq=440 gain=0.5\n");
+    let b = patch("create osc1 sine freq=440 gain=0.5\ncreate osc2 sine freq=660 gain=0\n");
+    let sim = switch(&a, &b, false);
+    // osc2 is silent (gain 0): the whole output must equal an uninterrupted osc1.
+    let e = largest_error(&sim.out[0], &a);
+    assert!(e < 1e-5, "differs from uninterrupted playback by {e}");
     // The old slot stopped and retired its graph.
     let deadline = Instant::now() + Duration::from_secs(5);
     while sim.shared.slots[0].rendering.load(Acquire) {
         assert!(Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(1));
     }
+}
+
+#[test]
+fn a_cut_keeps_moved_delay_and_reverb_memory_sample_exact_where_a_fade_would_dip() {
+    let a = patch(
+        "create osc1 sine freq=440 gain=0.5\ncreate d delay time=3 feedback=0.9 mix=1\n\
+         create rv reverb size=0.9 mix=1\ncreate out output\n\
+         connect osc1 d\nconnect d rv\nconnect rv out\n",
+    );
+    let mut b = a.clone();
+    b.create(&registry(), "lfo", "sine", &[]).expect("create");
+    assert!(
+        a.heard_the_same(&b, &registry()),
+        "a module added elsewhere changes nothing heard: the commit cuts"
+    );
+    let cut = switch(&a, &b, true);
+    let e = largest_error(&cut.out[0], &a);
+    assert!(e < 1e-5, "the output differs by {e} after a cut");
+    // The delay and reverb memory moved to the new graph at the switch: a cross-fade
+    // would mix in the old graph's output without it.
+    let faded = switch(&a, &b, false);
+    let dip = largest_error(&faded.out[0], &a);
+    let level = offline(&a, 100 * 256)
+        .iter()
+        .fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(dip > 0.1 * level, "a cross-fade: {dip} (level {level})");
 }
 
 #[test]

@@ -111,6 +111,9 @@ pub struct EngineStats {
     /// Switches whose new graph delivered its first frame after the switch
     /// frame (a starved worker): the old graph played the frames between.
     pub late_switches: AtomicU64,
+    /// Cycles of a cross-fade in which the incoming graph, already started,
+    /// delivered less than the cycle (its frames there are faded from zero).
+    pub fade_gaps: AtomicU64,
 }
 
 impl EngineStats {

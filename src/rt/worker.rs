@@ -32,6 +32,7 @@ struct Pending {
     at: Option<u64>,
     version: u32,
     beat: Option<f64>,
+    cut: bool,
 }
 
 /// The state a worker thread owns.
@@ -173,6 +174,7 @@ impl Worker {
                 at,
                 version,
                 beat,
+                cut,
             } => {
                 self.handover = Some(Pending {
                     graph,
@@ -180,6 +182,7 @@ impl Worker {
                     at,
                     version,
                     beat,
+                    cut,
                 });
                 if !self.rendering {
                     // Nothing plays here: hand over at once, from the present.
@@ -330,8 +333,9 @@ impl Worker {
             return false;
         };
         if let Some(old) = self.graph.as_mut() {
-            // Moves delay and reverb memory; the old graph only renders audio
-            // that is thrown away from here on.
+            // Moves delay and reverb memory and plugin instances; what the
+            // old graph renders from here on is heard only during a
+            // cross-fade (never after a cut), without what moved.
             h.graph.take_from(old);
         }
         let start = self.produced;
@@ -347,6 +351,7 @@ impl Worker {
                     to: h.to,
                     version: h.version,
                     at: start,
+                    cut: h.cut,
                 });
                 true
             }
@@ -360,6 +365,7 @@ impl Worker {
                     at: Some(start),
                     version: h.version,
                     beat: None,
+                    cut: h.cut,
                 });
                 false
             }

@@ -24,9 +24,10 @@ impl Graph {
     /// [`Graph::carry_from`] for a switch: `old` is retired, so modules swap
     /// their large buffers with it instead of copying them (see
     /// [`crate::Module::take_from`]); the cost no longer grows with delay and
-    /// reverb memory. What `old` renders afterwards is only heard fading out
-    /// during the cross-fade, without the taken history (a carried delay's
-    /// or reverb's tail enters over the fade instead of being in both).
+    /// reverb memory. What `old` renders afterwards lacks the taken history,
+    /// so a switch that changes nothing heard cuts instead of cross-fading
+    /// ([`crate::Patch::heard_the_same`]); otherwise it is heard fading out
+    /// and a carried delay's or reverb's tail enters over the fade.
     pub fn take_from(&mut self, old: &mut Graph) {
         for node in &mut self.nodes {
             if let Some(j) = old.find(&node.id) {

@@ -4,6 +4,7 @@
 //! edits fast on large patches; clone it to keep a version.
 
 mod edit;
+mod heard;
 mod index;
 mod text;
 

@@ -118,3 +118,66 @@ fn take_from_moves_delay_and_reverb_memory() {
         "the retired graph still has the history: it was copied"
     );
 }
+
+#[test]
+fn a_switch_cuts_only_when_nothing_heard_changes() {
+    let reg = test_registry();
+    let a = parse(
+        &reg,
+        "create osc sine freq=440\ncreate f biquad cutoff=800\ncreate out output\n\
+         connect osc f\nconnect f out\ncreate spare sine freq=3\n",
+    );
+    let num = |v: f32| ParamArg::Number(v);
+    let same = |edit: &dyn Fn(&mut Patch)| {
+        let mut b = a.clone();
+        edit(&mut b);
+        a.heard_the_same(&b, &reg)
+    };
+    assert!(same(&|_| {}));
+    assert!(
+        same(&|b| {
+            b.create(&reg, "lfo", "sine", &[]).unwrap();
+        }),
+        "a module elsewhere"
+    );
+    assert!(
+        same(&|b| {
+            b.set(&reg, "spare", "freq", &num(5.0)).unwrap();
+        }),
+        "a change elsewhere"
+    );
+    assert!(
+        same(&|b| {
+            b.set(&reg, "f", "cutoff", &num(2000.0)).unwrap();
+        }),
+        "a smoothed value glides"
+    );
+    assert!(
+        !same(&|b| {
+            b.set(&reg, "f", "mode", &num(1.0)).unwrap();
+        }),
+        "a choice steps"
+    );
+    assert!(
+        !same(&|b| b.connect(&reg, "spare", "f").unwrap()),
+        "a new input of what is heard"
+    );
+    assert!(
+        !same(&|b| b.connect(&reg, "spare", "f.cutoff").unwrap()),
+        "modulation of what is heard"
+    );
+    assert!(
+        !same(&|b| b.disconnect(&reg, "osc", "f").unwrap()),
+        "a connection removed"
+    );
+    assert!(
+        !same(&|b| b.delete("osc").unwrap()),
+        "a module heard removed"
+    );
+    // Without an output module every module that feeds nothing is heard.
+    let bare = parse(&reg, "create osc sine freq=440\n");
+    let mut more = bare.clone();
+    more.create(&reg, "lfo", "sine", &[]).unwrap();
+    assert!(!bare.heard_the_same(&more, &reg));
+    assert!(bare.heard_the_same(&bare.clone(), &reg));
+}

@@ -3,42 +3,24 @@
 
 use crate::control::transport::{Command, Quantum, TransportInfo};
 use crate::control::Ticket;
+use crate::status::Snapshot;
 use dsp::{ParamArg, Patch, PatchError, Registry};
 use std::path::{Path, PathBuf};
 
-/// The counters `/status` reports, as the engine knows them.
+/// What `/status` reports: the engine's counters (the same [`Snapshot`] the
+/// status line prints) and the settings they are read against.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Status {
-    /// Slot playing.
-    pub active_slot: u32,
-    /// Patch version playing.
-    pub version: u32,
+    /// The counters; `version` is the patch version control knows to be playing.
+    pub counters: Snapshot,
     /// Modules in the playing patch.
     pub modules: usize,
-    /// Average DSP load of the active worker (fraction of a period).
-    pub load_avg: f32,
-    /// Peak DSP load since the last snapshot.
-    pub load_peak: f32,
-    /// Underruns so far.
-    pub underruns: u64,
-    /// Xruns so far.
-    pub xruns: u64,
-    /// Drops so far.
-    pub drops: u64,
-    /// Late renders of both slots (late bundles are added by the dispatcher).
-    pub late: u64,
-    /// Switches so far.
-    pub switches: u64,
-    /// Failovers so far.
-    pub failovers: u64,
     /// Sample rate in Hz.
     pub sample_rate: f32,
     /// JACK period in frames.
     pub buffer_size: u32,
     /// Periods the workers render ahead.
     pub lead: u32,
-    /// Ring occupancy of the active slot, in periods.
-    pub ring: f32,
 }
 
 /// How far the engine has got: all that answering `/sync` needs.

@@ -169,21 +169,24 @@ impl Backend for Mock {
     }
     fn status(&mut self) -> Status {
         Status {
-            active_slot: 1,
-            version: 3,
+            counters: crate::status::Snapshot {
+                active_slot: 1,
+                version: 3,
+                load_avg: 0.25,
+                load_peak: 0.5,
+                underruns: 1,
+                xruns: 2,
+                drops: 0,
+                late: 4,
+                switches: 5,
+                failovers: 6,
+                ring: 2.5,
+                peaks_db: Vec::new(),
+            },
             modules: self.committed.modules.len(),
-            load_avg: 0.25,
-            load_peak: 0.5,
-            underruns: 1,
-            xruns: 2,
-            drops: 0,
-            late: 4,
-            switches: 5,
-            failovers: 6,
             sample_rate: 48_000.0,
             buffer_size: 256,
             lead: 2,
-            ring: 2.5,
         }
     }
     fn telemetry(&self) -> Vec<(String, f64)> {
