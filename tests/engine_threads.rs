@@ -61,3 +61,61 @@ fn a_stalled_render_helper_delays_blocks_and_failover_recovers() {
     );
     osc.status();
 }
+
+#[test]
+fn a_panic_in_any_render_thread_fails_over_in_a_debug_build() {
+    let server = JackServer::start_with(RATE, DEFAULT_PERIOD, &[]);
+    let (mut synth, osc) = start_synth(&server, &["--threads", "2"]);
+    // Four chains sine -> fault meeting at the output: the worker and its helper each render
+    // some of the four bundles, so over a few rounds both threads panic in a module.
+    create(&osc, "out", "output", &[]);
+    for k in 0..4 {
+        create(
+            &osc,
+            &format!("osc{k}"),
+            "sine",
+            &[("freq", 440.0), ("gain", 0.1)],
+        );
+        create(&osc, &format!("f{k}"), "fault", &[]);
+        connect(&osc, &format!("osc{k}"), &format!("f{k}"));
+        connect(&osc, &format!("f{k}"), "out");
+    }
+    osc.commit();
+    for round in 0..6 {
+        let failovers = osc.status().failovers;
+        // One module panics in one round, all four in the next.
+        let armed = if round % 2 == 0 { 1 } else { 4 };
+        for k in 0..armed {
+            live(&osc, &format!("f{k}"), "panic", 1.0);
+        }
+        wait_for(Duration::from_secs(30), "a failover", || {
+            assert!(
+                synth.try_wait().is_none(),
+                "synth-jack died in round {round}\n{}",
+                synth.output()
+            );
+            (osc.status().failovers > failovers).then_some(())
+        });
+    }
+    let log = synth.stderr();
+    assert!(
+        log.contains("type `fault`"),
+        "the module type is not named:\n{log}"
+    );
+    let t = osc.telemetry();
+    eprintln!(
+        "{} failovers, {} recoveries; a helper panicked: {}",
+        stat(&t, "failovers"),
+        stat(&t, "recoveries"),
+        log.contains("thread 'render-")
+    );
+    let mut capture = Capture::start(&server, &OUTS);
+    wait_for(Duration::from_secs(30), "the tone to return", || {
+        capture.clear();
+        let rec = capture.take(0.5);
+        let f = dominant_frequency(&rec[0], RATE);
+        let a = tone_amplitude(&rec[0], 440.0, RATE);
+        ((f - 440.0).abs() < 1.0 && (a - 0.4).abs() < 0.05).then_some(())
+    });
+    assert!(synth.try_wait().is_none(), "synth-jack exited");
+}

@@ -122,6 +122,10 @@ pub struct Control {
     notices: Vec<Notice>,
     failover_after: Duration,
     failover_in_flight: bool,
+    /// Since when the playing slot has had no worker rendering it.
+    silent_since: Option<Instant>,
+    /// Since when the failover in flight has waited for its slot's first block.
+    failover_since: Option<Instant>,
     /// Module type whose panic caused the failover in flight ("" for a stall).
     failed_module: &'static str,
     last_xruns: u64,
@@ -156,6 +160,8 @@ impl Control {
             notices: Vec::new(),
             failover_after,
             failover_in_flight: false,
+            silent_since: None,
+            failover_since: None,
             failed_module: "",
             last_xruns: 0,
             clock: clock::Clock::default(),
@@ -454,15 +460,38 @@ impl Control {
 
     /// Fails over when the active worker lags the callback by more than the timeout.
     fn supervise(&mut self, engine: &mut Engine) {
+        let sh = engine.shared().clone();
+        let active = sh.stats.active_slot.load(Acquire) as usize;
         if self.failover_in_flight {
+            self.silent_since = None;
+            // The slot it goes to has not rendered a block within the bound:
+            // its worker hangs (one that died was restarted at once).
+            let since = *self.failover_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > recover::PHASE_BOUND {
+                log::error!(
+                    "the failover to slot {} did not start; restarting it",
+                    other_slot(active)
+                );
+                sh.stats.recoveries.fetch_add(1, Relaxed);
+                self.restart_failover_target(engine, other_slot(active));
+            }
             return;
         }
-        let sh = engine.shared();
-        let active = sh.stats.active_slot.load(Acquire) as usize;
+        self.failover_since = None;
         let s = &sh.slots[active];
         if !s.rendering.load(Acquire) {
+            // Nothing renders what plays (the slot a failover went to died
+            // as well): past the failover bound, what plays is restarted.
+            let since = *self.silent_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > self.failover_after {
+                self.silent_since = None;
+                log::error!("no worker renders slot {active}, which plays; restarting it");
+                sh.stats.recoveries.fetch_add(1, Relaxed);
+                self.after_reconnect(engine);
+            }
             return;
         }
+        self.silent_since = None;
         let lag = s
             .consumed
             .load(Acquire)
@@ -505,7 +534,11 @@ impl Control {
                 version: self.version,
             });
         }
-        if panicked {
+        if panicked && dead != active && self.failover_in_flight {
+            // The slot a failover goes to died before it played: a fresh
+            // worker renders the committed patch there, or nothing would.
+            self.restart_failover_target(engine, dead);
+        } else if panicked {
             // A fresh thread with the committed patch becomes the standby.
             engine.spawn_worker(dead);
             self.load_standby(engine, dead);

@@ -172,4 +172,19 @@ impl Control {
         self.load_standby(engine, slot);
         self.phase = Phase::Idle;
     }
+
+    /// Starts a fresh worker on `slot`, the slot a failover in flight goes
+    /// to, with the committed patch from where the callback is.
+    pub(super) fn restart_failover_target(&mut self, engine: &mut Engine, slot: usize) {
+        engine.spawn_worker(slot);
+        let sh = engine.shared().clone();
+        let graph = self.build(engine, &self.committed).ok();
+        let _ = sh.slots[slot].cmds.push(WorkerCmd::Start {
+            graph,
+            start: sh.cycle_frame.load(Acquire),
+            version: self.version,
+        });
+        sh.slots[slot].wake();
+        self.failover_since = Some(Instant::now());
+    }
 }

@@ -34,7 +34,7 @@ struct Inner {
     job: UnsafeCell<Option<Job>>,
     /// Per helper: parked (or about to park) waiting for a dispatch.
     sleeping: Vec<AtomicBool>,
-    /// A helper's bundle panicked; the worker re-raises it.
+    /// A bundle of this dispatch panicked; the worker re-raises it.
     panicked: AtomicBool,
     /// The module type that panicked (written before `panicked` is set).
     blame: UnsafeCell<&'static str>,
@@ -145,7 +145,10 @@ impl Runner for Pool {
         }
         let mut mine = 0;
         while let Some(k) = claim(inner) {
-            job(k);
+            // A panic here is re-raised below, once the helpers are done with
+            // `job` and the graph it renders (unwinding now would free both
+            // under their feet).
+            run_bundle(inner, job, k);
             mine += 1;
         }
         if mine < parts {
@@ -163,9 +166,29 @@ impl Runner for Pool {
         // SAFETY: every bundle is finished; no helper reads `job` any more.
         unsafe { *inner.job.get() = None };
         if inner.panicked.swap(false, AcqRel) {
-            // SAFETY: written before its bundle was counted in `done`.
+            // SAFETY: written before its bundle was counted in `done` (or by this thread).
             dsp::running::enter(unsafe { *inner.blame.get() });
-            assert_no_alloc::permit_alloc(|| panic!("a render helper panicked"));
+            assert_no_alloc::permit_alloc(|| panic!("a render bundle panicked"));
+        }
+    }
+}
+
+/// Renders bundle `k`, catching a panic: the first thread to panic in a
+/// dispatch records the module type to blame, and the worker re-raises it
+/// after the dispatch.
+fn run_bundle(inner: &Inner, job: &(dyn Fn(usize) + Sync), k: usize) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| job(k))) {
+        // Allocated while panicking; freeing it under the allocation guard
+        // would abort a debug build instead of failing over.
+        assert_no_alloc::permit_alloc(|| drop(payload));
+        if inner
+            .panicked
+            .compare_exchange(false, true, AcqRel, Acquire)
+            .is_ok()
+        {
+            // SAFETY: only the thread that set `panicked` writes it; the
+            // worker reads it after every bundle of the dispatch is done.
+            unsafe { *inner.blame.get() = dsp::running::running() };
         }
     }
 }
@@ -196,18 +219,8 @@ fn helper(inner: &Inner, h: usize) {
             // SAFETY: a claimed bundle keeps its dispatch (and `job`) alive
             // until `done` counts it.
             let job = unsafe { (*inner.job.get()).expect("set while claimable") };
-            let ok = rt_guard(|| catch_unwind(AssertUnwindSafe(|| unsafe { (*job)(k) })).is_ok());
-            // The first helper to fail writes the blame; the worker reads it
-            // after `done` counts this bundle.
-            if !ok
-                && inner
-                    .panicked
-                    .compare_exchange(false, true, AcqRel, Acquire)
-                    .is_ok()
-            {
-                // SAFETY: only the helper that set `panicked` writes it.
-                unsafe { *inner.blame.get() = dsp::running::running() };
-            }
+            // SAFETY: as above, `job` lives until `done` counts this bundle.
+            rt_guard(|| run_bundle(inner, unsafe { &*job }, k));
             inner.done.fetch_add(1, AcqRel);
             spins = 0;
             continue;

@@ -127,10 +127,12 @@ impl<'s> Capture<'s> {
         };
         let active = client.activate((), handler);
         for (src, dst) in sources.iter().zip(&inputs).filter(|_| connect) {
-            active
-                .as_client()
-                .connect_ports_by_name(src, dst)
-                .unwrap_or_else(|e| panic!("cannot connect {src} -> {dst}: {e:?}"));
+            // synth-jack may have connected it first: it restores the connections of a port
+            // that went away (an earlier capture) as soon as one of that name comes back.
+            match active.as_client().connect_ports_by_name(src, dst) {
+                Ok(()) | Err(jack::Error::PortAlreadyConnected(..)) => {}
+                Err(e) => panic!("cannot connect {src} -> {dst}: {e:?}"),
+            }
         }
         Capture {
             client: active,
