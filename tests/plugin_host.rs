@@ -128,10 +128,11 @@ fn live_eg_amp() -> Result<(), String> {
     live(&osc, "amp", "gain", 0.0);
     let (y, xruns) = take(&mut cap, &osc, 1.0)?;
     let step = max_step(&y);
-    assert!(
-        xruns || step <= 1.5 * steady,
-        "step {step} vs steady {steady}"
-    );
+    if xruns && step > 1.5 * steady {
+        // A dropped capture cycle tears the tone: redo the whole run.
+        return Err(format!("disturbed glide: step {step}"));
+    }
+    assert!(step <= 1.5 * steady, "step {step} vs steady {steady}");
     let a = median_amplitude(&y[y.len() / 2..], 440.0, rate);
     assert!(
         (a - 0.25).abs() <= 0.0025,
