@@ -440,6 +440,8 @@ pub struct Recording {
     pub cycles: Vec<(u64, usize, usize)>,
     /// JACK's nominal start of each cycle (`jack_get_cycle_times`), µs.
     pub nominal: Vec<u64>,
+    /// JACK frame time of each cycle's first frame.
+    pub starts: Vec<u32>,
     /// Cycles that did not fit.
     pub overflow: u64,
 }
@@ -458,7 +460,9 @@ impl jack::ProcessHandler for Recorder {
         }
         let x = self.port.as_slice(ps);
         let r = &mut self.rec;
-        if r.samples.len() + x.len() > r.samples.capacity() || r.cycles.len() == r.cycles.capacity()
+        if r.samples.len() + x.len() > r.samples.capacity()
+            || r.cycles.len() == r.cycles.capacity()
+            || r.starts.len() == r.starts.capacity()
         {
             r.overflow += 1;
             return jack::Control::Continue;
@@ -469,6 +473,7 @@ impl jack::ProcessHandler for Recorder {
         let usecs = ps.cycle_times().map(|c| c.current_usecs).unwrap_or(0);
         r.cycles.push((now, r.samples.len(), x.len()));
         r.nominal.push(usecs);
+        r.starts.push(ps.last_frame_time());
         r.samples.extend_from_slice(x);
         jack::Control::Continue
     }
@@ -483,7 +488,7 @@ type JackClientOpenFn = unsafe extern "C" fn(
 
 /// Opens a client on the server `server` (`jack::Client::new` cannot name a
 /// server: this calls `jack_client_open` with `JackServerName`, as the tests do).
-fn open_client(server: &str, name: &str) -> R<jack::Client> {
+pub fn open_client(server: &str, name: &str) -> R<jack::Client> {
     let lib = j::library().map_err(|e| format!("cannot load libjack: {e}"))?;
     // SAFETY: the symbol has exactly this C signature.
     let open: JackClientOpenFn = unsafe {
@@ -532,6 +537,7 @@ impl Monitor {
                 samples: Vec::with_capacity(frames),
                 cycles: Vec::with_capacity(frames / 16 + 16),
                 nominal: Vec::with_capacity(frames / 16 + 16),
+                starts: Vec::with_capacity(frames / 16 + 16),
                 overflow: 0,
             },
         };
