@@ -23,3 +23,18 @@ pub fn acquire_rt(priority: i32, slot: usize) {
         );
     }
 }
+
+/// Lowers the calling thread to the lowest normal priority (nice 19), for bulk work such as
+/// decoding a sample file: when the render threads run without real-time scheduling (a JACK
+/// server started with `--no-realtime`), they then win the CPU from it.
+pub fn background() {
+    // SAFETY: gettid has no preconditions; setpriority on a thread id changes only that
+    // thread on Linux.
+    let rc = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19)
+    };
+    if rc != 0 {
+        log::debug!("could not lower this thread's priority");
+    }
+}

@@ -127,6 +127,61 @@ impl Sample {
     }
 }
 
+/// How a WAV file stores one sample, for [`append_pcm`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pcm {
+    /// 8-bit unsigned integer (128 is zero).
+    U8,
+    /// 16-bit signed integer.
+    I16,
+    /// 24-bit signed integer in 3 bytes.
+    I24,
+    /// 32-bit signed integer.
+    I32,
+    /// 32-bit float.
+    F32,
+}
+
+impl Pcm {
+    /// Bytes one sample takes.
+    pub fn bytes(self) -> usize {
+        match self {
+            Pcm::U8 => 1,
+            Pcm::I16 => 2,
+            Pcm::I24 => 3,
+            Pcm::I32 | Pcm::F32 => 4,
+        }
+    }
+}
+
+/// Appends the little-endian samples in `bytes` (a partial last sample is
+/// ignored) to `out`, scaled to -1..1; non-finite floats become 0. Here in
+/// `dsp`, which is optimised even in debug builds, so decoding a large file
+/// (a loader thread's bulk work) stays short there too.
+pub fn append_pcm(out: &mut Vec<f32>, bytes: &[u8], format: Pcm) {
+    let chunks = bytes.chunks_exact(format.bytes());
+    match format {
+        Pcm::U8 => out.extend(chunks.map(|b| (b[0] as f32 - 128.0) * (1.0 / 128.0))),
+        Pcm::I16 => {
+            out.extend(chunks.map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 * (1.0 / 32_768.0)))
+        }
+        Pcm::I24 => out.extend(chunks.map(|b| {
+            (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 * (1.0 / 8_388_608.0)
+        })),
+        Pcm::I32 => out.extend(chunks.map(|b| {
+            i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 * (1.0 / 2_147_483_648.0)
+        })),
+        Pcm::F32 => out.extend(chunks.map(|b| {
+            let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            if v.is_finite() {
+                v
+            } else {
+                0.0
+            }
+        })),
+    }
+}
+
 /// 4-point, 3rd-order Hermite interpolation between `x0` and `x1` at `t`.
 #[inline]
 fn hermite(xm1: f32, x0: f32, x1: f32, x2: f32, t: f32) -> f32 {
@@ -149,6 +204,33 @@ mod tests {
         assert_eq!(s.read_linear(0, 1.5), 1.5);
         // A straight line is reproduced exactly by the cubic between its ends.
         assert!((s.read_cubic(0, 1.25) - 1.25).abs() < 1e-6);
+    }
+
+    #[test]
+    fn pcm_formats_decode_to_unit_range() {
+        let mut out = Vec::new();
+        append_pcm(&mut out, &[0, 128, 255], Pcm::U8);
+        append_pcm(&mut out, &[0x00, 0x80, 0xff, 0x7f, 0x01], Pcm::I16);
+        append_pcm(&mut out, &[0x00, 0x00, 0x80, 0x00, 0x00, 0x40], Pcm::I24);
+        append_pcm(&mut out, &0x4000_0000i32.to_le_bytes(), Pcm::I32);
+        append_pcm(
+            &mut out,
+            &[f32::NAN.to_le_bytes(), 0.25f32.to_le_bytes()].concat(),
+            Pcm::F32,
+        );
+        let want = [
+            -1.0,
+            0.0,
+            127.0 / 128.0,
+            -1.0,
+            32_767.0 / 32_768.0,
+            -1.0,
+            0.5,
+            0.5,
+            0.0,
+            0.25,
+        ];
+        assert_eq!(out, want);
     }
 
     #[test]

@@ -97,6 +97,7 @@ impl BufferStore {
         let thread = std::thread::Builder::new()
             .name("buffer-loader".into())
             .spawn(move || {
+                crate::sched::background();
                 for job in rx {
                     let name = job.name.clone();
                     let out = load(&job, &shared, budget, &h);
