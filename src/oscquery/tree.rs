@@ -151,21 +151,22 @@ pub fn namespace(name: &str, patch: &Patch, reg: &Registry) -> Json {
         };
         insert(&mut root, addr, node(addr, what, access, extra));
     }
+    // Module ids are unique: their nodes are appended to `/mod` and `/gate` directly (an
+    // `insert` each would search the siblings, quadratic in the patch's size).
+    let mut mods = Vec::with_capacity(patch.modules.len());
+    let mut gates = Vec::new();
     for m in &patch.modules {
         let Some(spec) = reg.find(&m.kind).map(|t| t.spec) else {
             continue;
         };
         let base = format!("/mod/{}", m.id);
-        insert(
-            &mut root,
+        let mut module = node(
             &base,
-            node(
-                &base,
-                &format!("{} ({})", m.kind, spec.description),
-                NO_VALUE,
-                vec![],
-            ),
+            &format!("{} ({})", m.kind, spec.description),
+            NO_VALUE,
+            vec![],
         );
+        let mut params = Vec::with_capacity(spec.params.len());
         for (i, p) in spec.params.iter().enumerate() {
             let v = m
                 .params
@@ -177,12 +178,13 @@ pub fn namespace(name: &str, patch: &Patch, reg: &Registry) -> Json {
                 "{} of {} (smoothed over {} ms)",
                 p.name, m.id, p.smoothing_ms
             );
-            insert(
-                &mut root,
-                &path,
-                node(&path, &what, READ_WRITE, param_attrs(p, v)),
-            );
+            let leaf = node(&path, &what, READ_WRITE, param_attrs(p, v));
+            params.push((p.name.to_string(), Json::Obj(leaf)));
         }
+        if !params.is_empty() {
+            module.push(("CONTENTS".into(), Json::Obj(params)));
+        }
+        mods.push((m.id.to_string(), Json::Obj(module)));
         if spec.gate {
             let path = format!("/gate/{}", m.id);
             let range = Json::Arr(vec![Json::obj([
@@ -190,19 +192,48 @@ pub fn namespace(name: &str, patch: &Patch, reg: &Registry) -> Json {
                 ("MAX", Json::Int(1)),
             ])]);
             let what = format!("gate of {}: 1 opens, 0 closes", m.id);
-            insert(
-                &mut root,
+            let leaf = node(
                 &path,
-                node(
-                    &path,
-                    &what,
-                    WRITE_ONLY,
-                    vec![("TYPE", Json::str("i")), ("RANGE", range)],
-                ),
+                &what,
+                WRITE_ONLY,
+                vec![("TYPE", Json::str("i")), ("RANGE", range)],
             );
+            gates.push((m.id.to_string(), Json::Obj(leaf)));
         }
     }
+    append(&mut root, "mod", mods);
+    append(&mut root, "gate", gates);
     Json::Obj(root)
+}
+
+/// Appends `nodes` to the contents of the top-level container `name`; a
+/// node whose name is already there (an address of the table) is merged
+/// into it by [`insert`] instead.
+fn append(root: &mut Vec<(String, Json)>, name: &str, nodes: Vec<(String, Json)>) {
+    let children = root
+        .iter_mut()
+        .find(|(k, _)| k == "CONTENTS")
+        .and_then(|(_, c)| match c {
+            Json::Obj(c) => c.iter_mut().find(|(k, _)| k == name),
+            _ => None,
+        })
+        .and_then(|(_, n)| match n {
+            Json::Obj(n) => n.iter_mut().find(|(k, _)| k == "CONTENTS"),
+            _ => None,
+        });
+    let Some((_, Json::Obj(children))) = children else {
+        unreachable!("/{name} is one of CONTAINERS")
+    };
+    let taken: std::collections::HashSet<String> =
+        children.iter().map(|(k, _)| k.clone()).collect();
+    let (fresh, clashing): (Vec<_>, Vec<_>) =
+        nodes.into_iter().partition(|(k, _)| !taken.contains(k));
+    children.extend(fresh);
+    for (k, n) in clashing {
+        if let Json::Obj(n) = n {
+            insert(root, &format!("/{name}/{k}"), n);
+        }
+    }
 }
 
 /// The node at `path` (`/`, `/mod/osc1`, `/mod/osc1/freq/`).
