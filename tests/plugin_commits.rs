@@ -30,7 +30,7 @@ fn envelope(x: &[f32], rate: u32) -> Vec<f64> {
 
 #[test]
 fn a_delay_tail_survives_a_commit_that_instantiates_nothing() {
-    retry_disturbed(5, delay_tail);
+    retry_disturbed(8, delay_tail);
 }
 
 fn delay_tail() -> Result<(), String> {

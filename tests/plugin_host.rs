@@ -99,7 +99,7 @@ fn take(cap: &mut Capture, osc: &OscClient, seconds: f64) -> Result<(Vec<f32>, b
 
 #[test]
 fn eg_amp_live_doubles_glides_and_keeps_its_instance_across_a_commit() {
-    retry_disturbed(5, live_eg_amp);
+    retry_disturbed(8, live_eg_amp);
 }
 
 fn live_eg_amp() -> Result<(), String> {
