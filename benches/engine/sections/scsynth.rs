@@ -97,13 +97,14 @@ pub(super) fn sc_voice_trial(
         return Err(format!("{INVALID}: {name} runs {synths} synths, not {n}"));
     }
     if server == Server::Supernova {
-        // /n_info: id, parent, prev, next, is-group, head, tail (the ParGroup holds the voices).
+        // /n_info: id, parent, prev, next, is-group, head, tail. supernova reports a
+        // ParGroup's head and tail as -2 (its children have no order); -1 is an empty group.
         let r = o
             .ask("/n_query", vec![i(PAR_GROUP)], "/n_info")
             .map_err(|e| format!("{INVALID}: no /n_info for the ParGroup: {e}"))?;
         let group = num(r.args.get(4)).unwrap_or(0.0);
         let head = num(r.args.get(5)).unwrap_or(-1.0);
-        if group != 1.0 || head < 0.0 {
+        if group != 1.0 || head == -1.0 {
             return Err(format!(
                 "{INVALID}: node {PAR_GROUP} is not a ParGroup holding the voices: {r:?}"
             ));
