@@ -43,8 +43,9 @@ impl Patch {
                 t.spec.params.iter().all(|p| {
                     value(a, p).to_bits() == value(b, p).to_bits() || p.smoothing_ms > 0.0
                 });
-            let voice = |p: &Patch| p.voices.iter().find(|v| v.name == *id).cloned();
-            params_glide && into_old.get(id) == into_new.get(id) && voice(self) == voice(new)
+            let same_voice = self.voices.iter().find(|v| v.name == *id)
+                == new.voices.iter().find(|v| v.name == *id);
+            params_glide && into_old.get(id) == into_new.get(id) && same_voice
         })
     }
 }

@@ -174,6 +174,15 @@ fn a_switch_cuts_only_when_nothing_heard_changes() {
         !same(&|b| b.delete("osc").unwrap()),
         "a module heard removed"
     );
+    // An instrument heard: its voice template must be the same too.
+    let voice = |wave: &str| {
+        parse(
+            &reg,
+            &format!("voice lead\n  create osc {wave}\n  connect note.freq osc.freq\nend\ncreate out output\nconnect lead out\n"),
+        )
+    };
+    assert!(voice("saw").heard_the_same(&voice("saw"), &reg));
+    assert!(!voice("saw").heard_the_same(&voice("square"), &reg));
     // Without an output module every module that feeds nothing is heard.
     let bare = parse(&reg, "create osc sine freq=440\n");
     let mut more = bare.clone();
