@@ -16,8 +16,8 @@ const FTZ_DAZ: u32 = 0x8040;
 
 /// Puts the calling thread in flush-to-zero and denormals-are-zero mode for
 /// good (render threads call it once when they start); every
-/// [`FlushDenormals`] on the thread then does nothing. Code that changes the
-/// mode afterwards (a plugin) only costs speed on denormals, never output.
+/// [`FlushDenormals`] on the thread then does nothing. Code that clears the
+/// mode afterwards (a plugin) makes denormals slow on this thread again.
 pub fn flush_denormals_on_this_thread() {
     std::mem::forget(FlushDenormals::new());
     #[cfg(target_arch = "x86_64")]
