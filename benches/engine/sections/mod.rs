@@ -4,6 +4,7 @@
 
 mod commit;
 mod instruments;
+mod latency;
 mod plugins;
 mod runtime;
 mod scsynth;
