@@ -5,6 +5,7 @@
 mod carryover;
 mod commit;
 mod instruments;
+mod latency;
 mod plugins;
 mod runtime;
 mod scsynth;
