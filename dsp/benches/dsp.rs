@@ -12,7 +12,8 @@
 //! every connected parameter left alone; the cost of the sine and the graph
 //! around it (measured as its own item, `graph_sine_only`) is subtracted.
 //! FunDSP units get a precomputed sine on every input. Each figure is the
-//! median of 7 timed runs of about 30 ms after a warm-up.
+//! median of 7 timed runs of about 30 ms after a warm-up. The thread is in
+//! flush-to-zero mode for good, as the engine's render threads are.
 
 use criterion::Criterion;
 use dsp::render::render_graph;
@@ -365,6 +366,8 @@ fn main() {
     };
     let reg = bench_registry();
     let mut items = Vec::new();
+    // As the engine's render threads do (FunDSP's units run in the same mode).
+    dsp::denormal::flush_denormals_on_this_thread();
 
     // What a sine and the graph around it cost: subtracted from processors.
     let baseline = Ours::new(&reg, "create src sine freq=220 gain=0.8\n", &[]).ns_per_sample();

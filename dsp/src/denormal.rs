@@ -1,10 +1,24 @@
 //! Flush-to-zero while processing, so denormals cannot slow filters down.
 
 /// Sets the CPU's flush-to-zero and denormals-are-zero modes while alive,
-/// restoring the previous mode on drop.
+/// restoring the previous mode on drop. On a thread that is already in that
+/// mode (see [`flush_denormals_on_this_thread`]) it only reads the control
+/// register: writing it stalls the pipeline, and a graph enters this mode
+/// once per block.
 pub struct FlushDenormals {
     #[cfg(target_arch = "x86_64")]
     saved: u32,
+}
+
+/// The MXCSR bits of flush-to-zero (15) and denormals-are-zero (6).
+#[cfg(target_arch = "x86_64")]
+const FTZ_DAZ: u32 = 0x8040;
+
+/// Puts the calling thread in flush-to-zero and denormals-are-zero mode for
+/// good (render threads call it once when they start, so every
+/// [`FlushDenormals`] on them is a read).
+pub fn flush_denormals_on_this_thread() {
+    std::mem::forget(FlushDenormals::new());
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -17,8 +31,10 @@ impl FlushDenormals {
         // bits 15 (FTZ) and 6 (DAZ) change rounding of denormals, nothing else.
         unsafe {
             std::arch::asm!("stmxcsr [{}]", in(reg) &mut saved, options(nostack));
-            let new = saved | 0x8040;
-            std::arch::asm!("ldmxcsr [{}]", in(reg) &new, options(nostack));
+            if saved & FTZ_DAZ != FTZ_DAZ {
+                let new = saved | FTZ_DAZ;
+                std::arch::asm!("ldmxcsr [{}]", in(reg) &new, options(nostack));
+            }
         }
         FlushDenormals { saved }
     }
@@ -28,9 +44,11 @@ impl FlushDenormals {
 impl Drop for FlushDenormals {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: restores the value read in `new`.
-        unsafe {
-            std::arch::asm!("ldmxcsr [{}]", in(reg) &self.saved, options(nostack));
+        if self.saved & FTZ_DAZ != FTZ_DAZ {
+            // SAFETY: restores the value read in `new`.
+            unsafe {
+                std::arch::asm!("ldmxcsr [{}]", in(reg) &self.saved, options(nostack));
+            }
         }
     }
 }

@@ -462,11 +462,30 @@ impl Graph {
         self.time = self.time.advanced(frames);
     }
 
-    /// Copies the sink's `n` frames to `out[..][pos..pos + n]`.
+    /// Copies the sink's `n` frames to `out[..][pos..pos + n]`: the first
+    /// source of a channel is copied, later ones added, a channel with none
+    /// is silent (as is every channel past [`MAX_CHANNELS`]). A channel that
+    /// is one node's output (already checked by `run_node`) is finite; one
+    /// with a sum in it is checked for NaN and infinity here.
     fn write_out(&self, out: &mut [&mut [f32]], pos: usize, n: usize) {
-        for ch in out.iter_mut() {
-            ch[pos..pos + n].fill(0.0);
-        }
+        let mut written = [false; MAX_CHANNELS];
+        let mut summed = [false; MAX_CHANNELS];
+        // `checked`: src is a node's output, found finite when it was made.
+        let mut put = |c: usize, ch: &mut [f32], src: &[f32], checked: bool| {
+            let Some(seen) = written.get_mut(c) else {
+                return;
+            };
+            let dst = &mut ch[pos..pos + n];
+            if std::mem::replace(seen, true) {
+                for (d, s) in dst.iter_mut().zip(&src[..n]) {
+                    *d += *s;
+                }
+                summed[c] = true;
+            } else {
+                dst.copy_from_slice(&src[..n]);
+                summed[c] = !checked;
+            }
+        };
         match &self.sink {
             Sink::Output(outs) => {
                 for &i in outs {
@@ -478,12 +497,9 @@ impl Graph {
                     for (c, ch) in out.iter_mut().enumerate() {
                         let k = if only_first { 0 } else { c };
                         if k < ni && connected[k] {
-                            let src = match self.direct[node.in_base + k] {
-                                Some(f) => &self.outputs[f as usize],
-                                None => &self.inputs[node.in_base + k],
-                            };
-                            for (d, s) in ch[pos..pos + n].iter_mut().zip(&src[..n]) {
-                                *d += *s;
+                            match self.direct[node.in_base + k] {
+                                Some(f) => put(c, ch, &self.outputs[f as usize], true),
+                                None => put(c, ch, &self.inputs[node.in_base + k], false),
                             }
                         }
                     }
@@ -492,19 +508,20 @@ impl Graph {
             Sink::Sum(nodes) => {
                 for &i in nodes {
                     let node = &self.nodes[i];
-                    let no = node.spec.outputs.len();
-                    for (c, ch) in out.iter_mut().enumerate() {
-                        let src = &self.outputs[node.out_base + c % no];
-                        for (d, s) in ch[pos..pos + n].iter_mut().zip(&src[..n]) {
-                            *d += *s;
-                        }
+                    let outs =
+                        &self.outputs[node.out_base..node.out_base + node.spec.outputs.len()];
+                    // Output c % outputs feeds channel c.
+                    for (c, (ch, src)) in out.iter_mut().zip(outs.iter().cycle()).enumerate() {
+                        put(c, ch, src, true);
                     }
                 }
             }
         }
-        for ch in out.iter_mut() {
+        for (c, ch) in out.iter_mut().enumerate() {
             let ch = &mut ch[pos..pos + n];
-            if !all_finite(ch) {
+            if !written.get(c).copied().unwrap_or(false) {
+                ch.fill(0.0);
+            } else if summed[c] && !all_finite(ch) {
                 for x in ch.iter_mut() {
                     if !x.is_finite() {
                         *x = 0.0;

@@ -86,6 +86,7 @@ impl Pool {
                     if let Some(p) = priority {
                         crate::sched::acquire_rt(p, h);
                     }
+                    dsp::denormal::flush_denormals_on_this_thread();
                     helper(&inner, h)
                 });
             match spawned {

@@ -87,6 +87,8 @@ impl Worker {
         let generation = shared.slots[slot].generation.load(Acquire);
         shared.slots[slot].alive.store(true, Release);
         CURRENT.with(|c| *c.borrow_mut() = Some((shared.clone(), slot, generation)));
+        // Denormals flushed for good: each block then only reads the mode.
+        dsp::denormal::flush_denormals_on_this_thread();
         let result = catch_unwind(AssertUnwindSafe(|| self.main_loop()));
         if result.is_err() {
             report_death();

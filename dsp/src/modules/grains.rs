@@ -172,13 +172,16 @@ impl Grain {
 #[inline]
 fn mix(grains: &mut [Grain; MAX_GRAINS], live: &mut usize, b: &Sample, n: f64) -> (f32, f32) {
     let (mut l, mut r) = (0.0f32, 0.0f32);
+    let stereo = b.channels() > 1;
     let mut k = 0;
     while k < *live {
         let g = &mut grains[k];
         let s = sin_cycles(g.age as f64 * g.step * 0.5);
         let w = s * s;
-        l += w * b.read_cubic(0, g.pos);
-        r += w * b.read_cubic(1, g.pos);
+        let x = w * b.read_cubic(0, g.pos);
+        l += x;
+        // A mono buffer feeds both sides: read it once.
+        r += if stereo { w * b.read_cubic(1, g.pos) } else { x };
         g.age += 1;
         g.pos += g.speed;
         if g.pos >= n {
