@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the DSP benchmarks (cargo bench -p dsp --bench dsp) and the
 # engine benchmarks (benches/engine: private jackd dummy servers, the release
-# synth-jack, scsynth for comparison), merged into one table:
+# synth-jack, scsynth and supernova for comparison), merged into one table:
 # target/bench/report.md, report.json, report.txt. About 12 minutes.
 # Figures and method: docs/performance.md. Environment (all optional):
 #   BENCH_REALTIME=0|1     servers --no-realtime / -R (default: -R when allowed)
@@ -9,7 +9,7 @@
 #   BENCH_PERIODS=256      periods of the per-period measurements (default 256,128)
 #   BENCH_KEEP=1           keep the scratch directory with every server's log
 # Arguments select engine sections: runtime commit osc stall voices scsynth
-# plugins instruments.
+# plugins instruments carryover.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}
@@ -17,18 +17,20 @@ OUT=target/bench
 mkdir -p "$OUT"
 start=$(date +%s)
 
-# scsynth for the comparison: installed here only, never by `make test`.
-if ! command -v scsynth >/dev/null 2>&1; then
-  cmd="apt-get install -y --no-install-recommends supercollider-server"
+# scsynth and supernova for the comparison: installed here only, never by `make test`.
+for pair in scsynth:supercollider-server supernova:supercollider-supernova; do
+  prog=${pair%%:*} pkg=${pair#*:}
+  command -v "$prog" >/dev/null 2>&1 && continue
+  cmd="apt-get install -y --no-install-recommends $pkg"
   if [ "$(id -u)" -eq 0 ]; then
-    echo "installing supercollider-server (scsynth, about 2 MB) for the comparison"
+    echo "installing $pkg ($prog) for the comparison"
     export DEBIAN_FRONTEND=noninteractive
     $cmd >/dev/null 2>&1 || { apt-get update -q >/dev/null && $cmd >/dev/null; } ||
-      echo "could not install supercollider-server: the scsynth rows will say so"
+      echo "could not install $pkg: the $prog rows will say so"
   else
-    echo "scsynth is missing (run as root: $cmd); the scsynth rows will say so"
+    echo "$prog is missing (run as root: $cmd); the $prog rows will say so"
   fi
-fi
+done
 
 echo "== build (release, fault-injection)"
 $CARGO build --release --features fault-injection

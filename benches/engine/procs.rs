@@ -339,7 +339,7 @@ impl Drop for Synth {
     }
 }
 
-/// `scsynth` on a [`Jackd`] (UDP on a free port), with its OSC client.
+/// `scsynth` or `supernova` on a [`Jackd`] (UDP on a free port), with its OSC client.
 pub struct Scsynth {
     child: Child,
     /// OSC client talking to it.
@@ -352,17 +352,36 @@ impl Scsynth {
     /// Starts scsynth (block 64, 2 outputs, room for many nodes) and waits
     /// for "server ready".
     pub fn start(jack: &Jackd, dir: &Path, tag: &str) -> R<Scsynth> {
+        Self::start_program("scsynth", &[], "server ready", jack, dir, tag)
+    }
+
+    /// Starts supernova with `threads` audio threads, otherwise as [`start`](Self::start);
+    /// its JACK outputs are `supernova:output_N`.
+    pub fn start_supernova(jack: &Jackd, dir: &Path, tag: &str, threads: usize) -> R<Scsynth> {
+        let t = threads.to_string();
+        Self::start_program("supernova", &["-T", &t], "Supernova ready", jack, dir, tag)
+    }
+
+    fn start_program(
+        program: &str,
+        extra: &[&str],
+        ready: &str,
+        jack: &Jackd,
+        dir: &Path,
+        tag: &str,
+    ) -> R<Scsynth> {
         let port = {
             let s = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
             s.local_addr().map_err(|e| e.to_string())?.port()
         };
-        let log = dir.join(format!("scsynth-{tag}.log"));
+        let log = dir.join(format!("{program}-{tag}.log"));
         let out = File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
-        let mut cmd = Command::new("scsynth");
+        let mut cmd = Command::new(program);
         cmd.args(["-u", &port.to_string(), "-B", "127.0.0.1"])
             .args(["-i", "0", "-o", "2", "-z", "64", "-R", "0", "-l", "4"])
             .args(["-n", "65536", "-m", "262144", "-d", "64"])
+            .args(extra)
             .env("JACK_DEFAULT_SERVER", &jack.name)
             .env("JACK_NO_START_SERVER", "1")
             .env("SC_JACK_DEFAULT_OUTPUTS", "")
@@ -372,19 +391,19 @@ impl Scsynth {
         die_with_parent(&mut cmd);
         let mut child = cmd
             .spawn()
-            .map_err(|e| format!("cannot run scsynth: {e}"))?;
+            .map_err(|e| format!("cannot run {program}: {e}"))?;
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let text = read_lossy(&log);
-            if text.contains("server ready") {
+            if text.contains(ready) {
                 break;
             }
             if let Ok(Some(st)) = child.try_wait() {
-                return Err(format!("scsynth exited at start ({st}): {text}"));
+                return Err(format!("{program} exited at start ({st}): {text}"));
             }
             if Instant::now() > deadline {
                 stop_child(&mut child);
-                return Err(format!("scsynth not ready after 15 s: {text}"));
+                return Err(format!("{program} not ready after 15 s: {text}"));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -421,6 +440,8 @@ pub struct Recording {
     pub cycles: Vec<(u64, usize, usize)>,
     /// JACK's nominal start of each cycle (`jack_get_cycle_times`), µs.
     pub nominal: Vec<u64>,
+    /// JACK frame time of each cycle's first frame.
+    pub starts: Vec<u32>,
     /// Cycles that did not fit.
     pub overflow: u64,
 }
@@ -439,7 +460,9 @@ impl jack::ProcessHandler for Recorder {
         }
         let x = self.port.as_slice(ps);
         let r = &mut self.rec;
-        if r.samples.len() + x.len() > r.samples.capacity() || r.cycles.len() == r.cycles.capacity()
+        if r.samples.len() + x.len() > r.samples.capacity()
+            || r.cycles.len() == r.cycles.capacity()
+            || r.starts.len() == r.starts.capacity()
         {
             r.overflow += 1;
             return jack::Control::Continue;
@@ -450,6 +473,7 @@ impl jack::ProcessHandler for Recorder {
         let usecs = ps.cycle_times().map(|c| c.current_usecs).unwrap_or(0);
         r.cycles.push((now, r.samples.len(), x.len()));
         r.nominal.push(usecs);
+        r.starts.push(ps.last_frame_time());
         r.samples.extend_from_slice(x);
         jack::Control::Continue
     }
@@ -464,7 +488,7 @@ type JackClientOpenFn = unsafe extern "C" fn(
 
 /// Opens a client on the server `server` (`jack::Client::new` cannot name a
 /// server: this calls `jack_client_open` with `JackServerName`, as the tests do).
-fn open_client(server: &str, name: &str) -> R<jack::Client> {
+pub fn open_client(server: &str, name: &str) -> R<jack::Client> {
     let lib = j::library().map_err(|e| format!("cannot load libjack: {e}"))?;
     // SAFETY: the symbol has exactly this C signature.
     let open: JackClientOpenFn = unsafe {
@@ -513,6 +537,7 @@ impl Monitor {
                 samples: Vec::with_capacity(frames),
                 cycles: Vec::with_capacity(frames / 16 + 16),
                 nominal: Vec::with_capacity(frames / 16 + 16),
+                starts: Vec::with_capacity(frames / 16 + 16),
                 overflow: 0,
             },
         };

@@ -1,5 +1,6 @@
-//! g. Instruments: what idle voices cost (1,024 voices vs 8, the same 8 notes held), and a
-//! flood of 10,000 notes per second over OSC (none lost, no underrun, memory bounded).
+//! g. Instruments: what idle voices cost (1,024 voices vs 8, the same 8 notes held), a
+//! flood of 10,000 notes per second over OSC (none lost, no underrun, memory bounded), and
+//! note-on to first sample (`latency.rs`).
 
 use crate::osc::{f, i, msg, s, tactive, tsum, tv, Osc, R};
 use crate::procs::{rss_kib, Jackd, Synth};
@@ -87,7 +88,7 @@ pub fn instruments(ctx: &mut Ctx) -> R<()> {
     );
     drop(synth);
     drop(jack);
-    Ok(())
+    super::latency::note_latency(ctx)
 }
 
 struct Flood {

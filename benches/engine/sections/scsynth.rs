@@ -1,4 +1,5 @@
-//! a'. The same voice search with scsynth and an equivalent SynthDef (the anchor).
+//! a'. The same voice search with scsynth and supernova (its voices in one `ParGroup`, so it
+//! can use every core) and an equivalent SynthDef: the anchors.
 
 use crate::osc::{f, i, msg, num, s, Osc, R};
 use crate::procs::{Jackd, Monitor, Scsynth, RATE};
@@ -24,13 +25,55 @@ const AUDIBLE_RMS: f64 = 1e-4;
 /// is silent. The whole run is then refused (no figure is reported).
 pub(super) const INVALID: &str = "anchor trial invalid";
 
-/// One trial of `n` voices. It counts only if scsynth reports `n` synths
-/// throughout (`/status.reply`) and its output, captured for the whole
-/// trial, is audible; otherwise it is an error starting with [`INVALID`].
-pub(super) fn sc_voice_trial(sc: &mut Scsynth, jack: &Jackd, n: u32, secs: f64) -> R<Trial> {
+/// The ParGroup supernova's voices run in.
+const PAR_GROUP: i32 = 2;
+
+/// Which SuperCollider server a trial runs on.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Server {
+    Scsynth,
+    /// supernova, the voices in one `ParGroup` (`/p_new`).
+    Supernova,
+}
+
+impl Server {
+    fn name(self) -> &'static str {
+        match self {
+            Server::Scsynth => "scsynth",
+            Server::Supernova => "supernova",
+        }
+    }
+    /// Its first JACK output port.
+    fn out_port(self) -> &'static str {
+        match self {
+            Server::Scsynth => "SuperCollider:out_1",
+            Server::Supernova => "supernova:output_1",
+        }
+    }
+}
+
+/// One trial of `n` voices. It counts only if the server reports `n` synths
+/// throughout (`/status.reply`; for supernova also `/n_query` of the
+/// ParGroup) and its output, captured for the whole trial, is audible;
+/// otherwise it is an error starting with [`INVALID`].
+pub(super) fn sc_voice_trial(
+    sc: &mut Scsynth,
+    server: Server,
+    jack: &Jackd,
+    n: u32,
+    secs: f64,
+) -> R<Trial> {
     let o = &mut sc.osc;
+    let name = server.name();
     o.send("/g_freeAll", vec![i(0)])?;
     o.sync(1, 10 * SEC)?;
+    let target = if server == Server::Supernova {
+        // A ParGroup at the head of the root group: its children may run on any thread.
+        o.send("/p_new", vec![i(PAR_GROUP), i(0), i(0)])?;
+        PAR_GROUP
+    } else {
+        0
+    };
     let news: Vec<OscPacket> = (0..n)
         .map(|v| {
             msg(
@@ -39,7 +82,7 @@ pub(super) fn sc_voice_trial(sc: &mut Scsynth, jack: &Jackd, n: u32, secs: f64) 
                     s("voice"),
                     i(-1),
                     i(1),
-                    i(0),
+                    i(target),
                     s("freq"),
                     f(55.0 + 5.0 * v as f32),
                 ],
@@ -51,13 +94,27 @@ pub(super) fn sc_voice_trial(sc: &mut Scsynth, jack: &Jackd, n: u32, secs: f64) 
     std::thread::sleep(SEC);
     let (synths, _, _) = sc_status(o)?;
     if synths as u32 != n {
-        return Err(format!("{INVALID}: scsynth runs {synths} synths, not {n}"));
+        return Err(format!("{INVALID}: {name} runs {synths} synths, not {n}"));
+    }
+    if server == Server::Supernova {
+        // /n_info: id, parent, prev, next, is-group, head, tail (the ParGroup holds the voices).
+        let r = o
+            .ask("/n_query", vec![i(PAR_GROUP)], "/n_info")
+            .map_err(|e| format!("{INVALID}: no /n_info for the ParGroup: {e}"))?;
+        let group = num(r.args.get(4)).unwrap_or(0.0);
+        let head = num(r.args.get(5)).unwrap_or(-1.0);
+        if group != 1.0 || head < 0.0 {
+            return Err(format!(
+                "{INVALID}: node {PAR_GROUP} is not a ParGroup holding the voices: {r:?}"
+            ));
+        }
     }
     let mon = Monitor::open(jack, secs + 5.0)?;
-    mon.connect_from("SuperCollider:out_1")?;
+    mon.connect_from(server.out_port())?;
     mon.record(true);
     // scsynth renders in its JACK callback: an overload is an xrun, never an underrun.
-    let trial = watch(secs, jack, "SuperCollider", || {
+    let client = jack_client(server);
+    let trial = watch(secs, jack, client, || {
         let (synths, avg, peak) = sc_status(o)?;
         if synths as u32 != n {
             return Err(format!(
@@ -71,20 +128,33 @@ pub(super) fn sc_voice_trial(sc: &mut Scsynth, jack: &Jackd, n: u32, secs: f64) 
     let level = rms(&rec.samples);
     if level.is_nan() || level < AUDIBLE_RMS {
         return Err(format!(
-            "{INVALID}: scsynth's output is silent with {n} synths (RMS {level:.1e} over {:.1} s, want ≥ {AUDIBLE_RMS:.0e})",
+            "{INVALID}: {name}'s output is silent with {n} synths (RMS {level:.1e} over {:.1} s, want ≥ {AUDIBLE_RMS:.0e})",
             rec.samples.len() as f64 / RATE as f64
         ));
     }
     Ok(trial)
 }
 
+/// Its JACK client name (xruns are attributed by it).
+fn jack_client(server: Server) -> &'static str {
+    match server {
+        Server::Scsynth => "SuperCollider",
+        Server::Supernova => "supernova",
+    }
+}
+
 /// a'. The same search with scsynth and an equivalent SynthDef.
 pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
-    // RLPF (2-pole, what the issue names) at every period; MoogFF (a 4-pole
-    // ladder like ours) at the first period only, to keep `make bench` short.
-    let mut runs: Vec<(bool, u32)> = periods.iter().map(|&p| (false, p)).collect();
-    if let Some(&p) = periods.first() {
-        runs.push((true, p));
+    // Each server: RLPF (2-pole, what the issue names) at every period;
+    // MoogFF (a 4-pole ladder like ours) at the first period only, to keep
+    // `make bench` short. supernova gets every core (`-T`).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut runs: Vec<(Server, bool, u32)> = Vec::new();
+    for server in [Server::Scsynth, Server::Supernova] {
+        runs.extend(periods.iter().map(|&p| (server, false, p)));
+        if let Some(&p) = periods.first() {
+            runs.push((server, true, p));
+        }
     }
     let which = std::process::Command::new("scsynth")
         .arg("-v")
@@ -98,27 +168,39 @@ pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
         .take(2)
         .collect::<Vec<_>>()
         .join(" ");
-    for (moog, p) in runs {
+    for (server, moog, p) in runs {
         let def = synthdef::voice(moog);
+        let name = server.name();
         let (filter, key) = if moog {
-            ("MoogFF", format!("scsynth.moog.p{p}"))
+            ("MoogFF", format!("{name}.moog.p{p}"))
         } else {
-            ("RLPF", format!("scsynth.p{p}"))
+            ("RLPF", format!("{name}.p{p}"))
         };
-        let tag = format!("{}{p}", if moog { "moog" } else { "sc" });
+        let tag = format!("{name}{}{p}", if moog { "moog" } else { "" });
         let jack = Jackd::start(&ctx.dir, &tag, p)?;
-        let mut sc = Scsynth::start(&jack, &ctx.dir, &tag)?;
+        let started = match server {
+            Server::Scsynth => Scsynth::start(&jack, &ctx.dir, &tag),
+            Server::Supernova => Scsynth::start_supernova(&jack, &ctx.dir, &tag, cores),
+        };
+        let mut sc = match started {
+            Ok(sc) => sc,
+            Err(e) => {
+                let label = format!("a. voices, {name} ({filter}), {p} frames");
+                ctx.missing(&format!("{key}.count"), &label, &e);
+                continue;
+            }
+        };
         sc.osc
             .done("/d_recv", vec![OscType::Blob(def.clone())], 10 * SEC)
             .map_err(|e| format!("{e}; scsynth log: {}", sc.log_text()))?;
         let found = match search(128, 16384, 5.0, 20.0, |n, secs| {
-            sc_voice_trial(&mut sc, &jack, n, secs)
+            sc_voice_trial(&mut sc, server, &jack, n, secs)
         }) {
             Ok(found) => found,
             Err(e) => {
                 // No figure from a run whose synths did not exist or did not sound.
-                eprintln!("[bench] scsynth ({filter}), {p} frames: refused: {e}");
-                let label = format!("a. voices, scsynth ({filter}), {p} frames");
+                eprintln!("[bench] {name} ({filter}), {p} frames: refused: {e}");
+                let label = format!("a. voices, {name} ({filter}), {p} frames");
                 ctx.missing(&format!("{key}.count"), &label, &format!("refused: {e}"));
                 continue;
             }
@@ -126,31 +208,36 @@ pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
         let hist: Vec<String> = found.history.iter().map(|h| hist_item(*h)).collect();
         ctx.put(
             &format!("{key}.count"),
-            &format!("a. voices, scsynth ({filter}), {p} frames"),
+            &format!("a. voices, {name} ({filter}), {p} frames"),
             found.count as f64,
             "voices",
             &format!(
-                "{version}, block 64; Saw → {filter} → ×EnvGen(adsr) → ×0.1, Out to 2 channels; {}; {}; no added latency (DSP in the JACK callback); {} trials: {}",
+                "{version}{}, block 64; Saw → {filter} → ×EnvGen(adsr) → ×0.1, Out to 2 channels; {}; {}; no added latency (DSP in the JACK callback); {} trials: {}",
+                if server == Server::Supernova {
+                    format!(" (supernova, -T {cores}, voices in one ParGroup)")
+                } else {
+                    String::new()
+                },
                 if found.confirmed {
                     "20 s confirmed"
                 } else {
                     "5 s trials only: every 20 s run failed (see the trials)"
                 },
-                xrun_note(&found.trial.xruns, "SuperCollider"),
+                xrun_note(&found.trial.xruns, jack_client(server)),
                 found.trials,
                 hist.join(" ")
             ),
         );
         ctx.put(
             &format!("{key}.load_avg"),
-            &format!("a. scsynth ({filter}) CPU at that count, {p} frames (avg)"),
+            &format!("a. {name} ({filter}) CPU at that count, {p} frames (avg)"),
             found.trial.load_avg,
             "of a period",
-            "scsynth /status average CPU",
+            &format!("{name} /status average CPU"),
         );
         ctx.put(
             &format!("{key}.load_per_100"),
-            &format!("a. CPU per 100 voices, scsynth ({filter}), {p} frames"),
+            &format!("a. CPU per 100 voices, {name} ({filter}), {p} frames"),
             found.load_per_100,
             "of a period",
             &format!(
@@ -160,10 +247,10 @@ pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
         );
         ctx.put(
             &format!("{key}.load_peak"),
-            &format!("a. scsynth ({filter}) CPU at that count, {p} frames (peak)"),
+            &format!("a. {name} ({filter}) CPU at that count, {p} frames (peak)"),
             found.trial.load_peak,
             "of a period",
-            "scsynth /status peak CPU",
+            &format!("{name} /status peak CPU"),
         );
         drop(sc);
         drop(jack);

@@ -1,4 +1,5 @@
-//! a. The largest voice count synth-jack sustains per period.
+//! a. The largest voice count synth-jack sustains per period, with one render thread and with
+//! one per core (`--threads`, its default), and the scaling between them.
 
 use crate::osc::R;
 use crate::procs::{Jackd, Synth};
@@ -36,40 +37,74 @@ pub(super) fn sj_voice_trial(
     })
 }
 
-/// a. Largest voice count of synth-jack per period.
+/// Most voices a search tries (4 modules each: 32,769 modules; no patch cap).
+const MAX_VOICES: u32 = 8192;
+
+/// a. Largest voice count of synth-jack per period, on one thread and on every core.
 pub fn voices_synth_jack(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     for &p in periods {
-        let jack = Jackd::start(&ctx.dir, &format!("voices{p}"), p)?;
-        let bin = ctx.bin.clone();
-        let dir = ctx.dir.clone();
-        let mut synth = Some(Synth::start(&bin, &jack, &dir, &format!("voices{p}"), &[])?);
-        let lead = sj_status(&mut synth.as_mut().ok_or("no synth")?.osc)?.lead;
-        // 4 modules a voice plus the output: the 4096-module capacity allows 1023.
-        let found = search(64, 1023, 5.0, 20.0, |n, secs| {
-            let first = match synth.as_mut() {
-                Some(sy) => sj_voice_trial(sy, &jack, &dir, n, secs),
-                None => Err("no synth".into()),
-            };
-            match first {
-                Ok(t) => Ok(t),
-                Err(e) => {
-                    // A synth that stopped answering is restarted once.
-                    let log = synth.as_ref().map(|s| s.log_text()).unwrap_or_default();
-                    let tail: Vec<&str> = log.lines().rev().take(5).collect();
-                    eprintln!(
-                        "[bench]   trial error ({e}); restarting synth-jack; log tail: {tail:?}"
-                    );
-                    synth = None;
-                    let mut sy = Synth::start(&bin, &jack, &dir, &format!("voices{p}b"), &[])?;
-                    let t = sj_voice_trial(&mut sy, &jack, &dir, n, secs);
-                    synth = Some(sy);
-                    t
-                }
+        let mut counts = Vec::new();
+        for threads in [1, cores] {
+            let count = voices_at(ctx, p, threads, cores)?;
+            counts.push(count);
+        }
+        if let [one, all] = counts[..] {
+            ctx.put(
+                &format!("voices.p{p}.scaling"),
+                &format!("a. voices, all {cores} threads / 1 thread, {p} frames"),
+                all / one,
+                "×",
+                "target ≥ 1.8 on 2 cores",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One search at period `p` with `--threads threads`; returns the count (NaN if none).
+fn voices_at(ctx: &mut Ctx, p: u32, threads: usize, cores: usize) -> R<f64> {
+    let t = threads.to_string();
+    let args = ["--threads", t.as_str()];
+    let tag = format!("voices{p}t{threads}");
+    let jack = Jackd::start(&ctx.dir, &tag, p)?;
+    let bin = ctx.bin.clone();
+    let dir = ctx.dir.clone();
+    let mut synth = Some(Synth::start(&bin, &jack, &dir, &tag, &args)?);
+    let lead = sj_status(&mut synth.as_mut().ok_or("no synth")?.osc)?.lead;
+    let found = search(64, MAX_VOICES, 5.0, 20.0, |n, secs| {
+        let first = match synth.as_mut() {
+            Some(sy) => sj_voice_trial(sy, &jack, &dir, n, secs),
+            None => Err("no synth".into()),
+        };
+        match first {
+            Ok(t) => Ok(t),
+            Err(e) => {
+                // A synth that stopped answering is restarted once.
+                let log = synth.as_ref().map(|s| s.log_text()).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(5).collect();
+                eprintln!("[bench]   trial error ({e}); restarting synth-jack; log tail: {tail:?}");
+                synth = None;
+                let mut sy = Synth::start(&bin, &jack, &dir, &format!("{tag}b"), &args)?;
+                let t = sj_voice_trial(&mut sy, &jack, &dir, n, secs);
+                synth = Some(sy);
+                t
             }
-        })?;
-        let hist: Vec<String> = found.history.iter().map(|h| hist_item(*h)).collect();
-        let note = format!(
-            "{}; lead {lead} periods; DSP load at that count avg {:.2} peak {:.2} of a period; {}; {} trials: {}{}",
+        }
+    })?;
+    let hist: Vec<String> = found.history.iter().map(|h| hist_item(*h)).collect();
+    let key = if threads == 1 {
+        format!("voices.t1.p{p}")
+    } else {
+        format!("voices.p{p}")
+    };
+    let who = if threads == 1 {
+        "synth-jack 1 thread".to_string()
+    } else {
+        format!("synth-jack {threads} threads (all cores, the default)")
+    };
+    let note = format!(
+            "--threads {threads} of {cores} cores; {}; lead {lead} periods; DSP load at that count avg {:.2} peak {:.2} of a period; {}; {} trials: {}{}",
             if found.confirmed {
                 "20 s with 0 underruns"
             } else {
@@ -81,28 +116,28 @@ pub fn voices_synth_jack(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
             found.trials,
             hist.join(" "),
             if found.cap_reached {
-                " (the patch capacity, 4096 modules, allows no more: CPU was not the limit)"
+                " (the search's upper bound: CPU was not the limit)"
             } else {
                 ""
             }
         );
-        ctx.put(
-            &format!("voices.p{p}.count"),
-            &format!("a. voices, synth-jack, {p} frames"),
-            found.count as f64,
-            "voices",
-            &note,
-        );
-        ctx.put(
-            &format!("voices.p{p}.load_avg"),
-            &format!("a. DSP load at that count, {p} frames (avg)"),
-            found.trial.load_avg,
-            "of a period",
-            "worker render time / period, exponential average (slotN.load_avg)",
-        );
-        ctx.put(
-            &format!("voices.p{p}.load_per_100"),
-            &format!("a. DSP load per 100 voices, synth-jack, {p} frames"),
+    ctx.put(
+        &format!("{key}.count"),
+        &format!("a. voices, {who}, {p} frames"),
+        found.count as f64,
+        "voices",
+        &note,
+    );
+    ctx.put(
+        &format!("{key}.load_avg"),
+        &format!("a. DSP load at that count, {who}, {p} frames (avg)"),
+        found.trial.load_avg,
+        "of a period",
+        "worker render time / period, exponential average (slotN.load_avg)",
+    );
+    ctx.put(
+            &format!("{key}.load_per_100"),
+            &format!("a. DSP load per 100 voices, {who}, {p} frames"),
             found.load_per_100,
             "of a period",
             &format!(
@@ -110,15 +145,14 @@ pub fn voices_synth_jack(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
                 found.load_samples
             ),
         );
-        ctx.put(
-            &format!("voices.p{p}.load_peak"),
-            &format!("a. DSP load at that count, {p} frames (peak)"),
-            found.trial.load_peak,
-            "of a period",
-            "largest single period during the trial",
-        );
-        drop(synth);
-        drop(jack);
-    }
-    Ok(())
+    ctx.put(
+        &format!("{key}.load_peak"),
+        &format!("a. DSP load at that count, {who}, {p} frames (peak)"),
+        found.trial.load_peak,
+        "of a period",
+        "largest single period during the trial",
+    );
+    drop(synth);
+    drop(jack);
+    Ok(found.count as f64)
 }
