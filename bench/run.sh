@@ -9,7 +9,7 @@
 #   BENCH_PERIODS=256      periods of the per-period measurements (default 256,128)
 #   BENCH_KEEP=1           keep the scratch directory with every server's log
 # Arguments select engine sections: runtime commit osc stall voices scsynth
-# plugins instruments.
+# plugins instruments carryover.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # `make soak`: the long stability test, not part of CI. SOAK_SECONDS (default
 # 600) of commits every 2 s alternating two patches, 1,000 /mod per second and
-# random gates against a private jackd dummy server; then PASS/FAIL lines
-# (drops, failovers, lost events, failed requests, unanswered commits,
-# resident memory growth < 1 MiB after the first minute, thread and fd
-# counts) and the underruns and xruns seen. Exits non-zero on any FAIL.
-# Environment: SOAK_SECONDS, BENCH_REALTIME=0|1 (as bench/run.sh), BENCH_KEEP=1.
+# random gates against a private jackd dummy server, which is stopped
+# (SIGTERM) and started again every SOAK_RESTART_SECONDS (default 60; 0:
+# never); then PASS/FAIL lines (drops outside the restarts, failovers, lost
+# events, failed requests, unanswered commits, a reconnect per restart,
+# resident memory growth < 1 MiB after the first minute and first restart,
+# thread and fd counts) and the underruns around the restarts and elsewhere.
+# Exits non-zero on any FAIL.
+# Environment: SOAK_SECONDS, SOAK_RESTART_SECONDS, BENCH_REALTIME=0|1 (as
+# bench/run.sh), BENCH_KEEP=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}

@@ -5,7 +5,7 @@
 
 use crate::control::{clock, transport, Control, Ticket};
 use crate::engine::Engine;
-use crate::osc::{Backend, Progress, Status};
+use crate::osc::{Backend, Failure, Progress, Status};
 use crate::status::Snapshot;
 use dsp::{ParamArg, Patch, PatchError, Registry};
 use std::path::{Path, PathBuf};
@@ -137,12 +137,15 @@ impl Backend for Live<'_> {
         t
     }
 
-    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), String> {
-        self.engine.recorder().start(path, overwrite)
+    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), Failure> {
+        self.engine
+            .recorder()
+            .start(path, overwrite)
+            .map_err(Failure::Engine)
     }
 
-    fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
-        self.engine.recorder().stop()
+    fn record_stop(&mut self) -> Result<(PathBuf, u64), Failure> {
+        self.engine.recorder().stop().map_err(Failure::Engine)
     }
 
     fn transport(&self) -> Option<transport::TransportInfo> {
@@ -153,12 +156,12 @@ impl Backend for Live<'_> {
         self.control.commit_quantized(self.engine, q)
     }
 
-    fn set_tempo(&mut self, bpm: f64) -> Result<(), String> {
-        transport::set_tempo(self.engine, bpm)
+    fn set_tempo(&mut self, bpm: f64) -> Result<(), Failure> {
+        transport::set_tempo(self.engine, bpm).map_err(Failure::Engine)
     }
 
-    fn transport_command(&mut self, c: transport::Command) -> Result<(), String> {
-        transport::command(self.engine, c)
+    fn transport_command(&mut self, c: transport::Command) -> Result<(), Failure> {
+        transport::command(self.engine, c).map_err(Failure::Engine)
     }
 
     fn frame_of_beat(&self, beat: f64) -> Result<Option<u64>, f64> {

@@ -267,7 +267,8 @@ impl Nsm {
             .map_err(|e| format!("cannot create {}: {e}", self.session.path.display()))?;
         let text = control.committed().to_text(control.registry());
         let name = SESSION_PATCH.trim_end_matches(".patch");
-        let path = crate::osc::dispatch::save_atomically(&self.session.path, name, &text)?;
+        let path = crate::osc::dispatch::save_atomically(&self.session.path, name, &text)
+            .map_err(|e| e.to_string())?;
         // Plugin states beside it (`session.lv2state/`), restored when the
         // session opens again (`--patch` stages them).
         crate::plugin::state::save_beside(&path, control.committed())?;

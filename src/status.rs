@@ -190,7 +190,7 @@ pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
         let t = &s.stats;
         let n = t.occupancy_n.load(Relaxed);
         let min = t.occupancy_min.load(Relaxed);
-        let fields: [(&str, f64); 25] = [
+        let fields: [(&str, f64); 26] = [
             ("frames", t.frames.load(Relaxed) as f64),
             ("produced", s.produced.load(Relaxed) as f64),
             ("consumed", s.consumed.load(Relaxed) as f64),
@@ -203,6 +203,10 @@ pub fn telemetry(sh: &Shared) -> Vec<(String, f64)> {
             ("burst_max", t.burst_max.load(Relaxed) as f64),
             ("recovery_last", t.recovery_last.load(Relaxed) as f64),
             ("recovery_max", t.recovery_max.load(Relaxed) as f64),
+            (
+                "handover_us_max",
+                t.handover_ns_max.load(Relaxed) as f64 / 1e3,
+            ),
             (
                 "occupancy_avg",
                 t.occupancy_sum.load(Relaxed) as f64 / n.max(1) as f64,

@@ -144,12 +144,21 @@ impl Chaos {
     }
 
     /// Waits for a commit's answer; a `/done` makes `hz` the expected pitch.
-    fn answered(&mut self, hz: f32) -> bool {
+    /// Waits for a commit's answer: `/done` makes `hz` the expected pitch. The only `/fail`
+    /// allowed is the one a starved machine can cause (the new slot did not start playing
+    /// within the phase bound, again and again): the previous patch then plays on.
+    fn answered(&mut self, hz: f32, what: &str) {
         let r = reply_to(&self.osc, "/patch/commit", Duration::from_secs(60));
         if r.addr == "/done" {
             self.freq = hz;
+            return;
         }
-        r.addr == "/done"
+        let why = format!("{:?}", r.args);
+        assert!(
+            why.contains("did not start playing") || why.contains("too heavy"),
+            "{what} failed: {r:?}"
+        );
+        eprintln!("[chaos] {what} refused on a starved machine: {why}");
     }
 
     fn restart(&mut self, rate: u32, period: u32) {
@@ -164,15 +173,13 @@ impl Chaos {
         match self.rng.below(100) {
             0..=19 => {
                 self.send_commit(hz, None);
-                let done = self.answered(hz);
-                assert!(done, "an immediate commit failed");
+                self.answered(hz, "an immediate commit");
                 format!("commit {hz}")
             }
             20..=29 => {
                 let ahead = 0.2 + self.rng.below(8) as f64 / 10.0;
                 self.send_commit(hz, Some(ahead));
-                let done = self.answered(hz);
-                assert!(done, "a commit timed {ahead} s ahead failed");
+                self.answered(hz, "a timed commit");
                 format!("commit {hz} in {ahead:.1} s")
             }
             30..=37 => {
@@ -197,7 +204,7 @@ impl Chaos {
                     first.addr, "/fail",
                     "the scheduled commit was not superseded"
                 );
-                assert!(self.answered(later), "the superseding commit failed");
+                self.answered(later, "the superseding commit");
                 format!("commit {hz} in 10 s, {fault}, superseded by {later}")
             }
             38..=52 => {
@@ -254,7 +261,7 @@ impl Chaos {
                     }
                 }
                 self.send_commit(hz, None);
-                assert!(self.answered(hz), "the commit after a flood failed");
+                self.answered(hz, "the commit after a flood");
                 format!("flood, commit {hz}")
             }
         }

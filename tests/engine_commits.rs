@@ -51,6 +51,14 @@ fn record_commit(capture: &mut Capture, osc: &OscClient, edit: impl FnOnce(&OscC
     if let Some(left) = pre.checked_sub(rec_start.elapsed()) {
         std::thread::sleep(left);
     }
+    // On a loaded machine the capture can lag the wall clock: the recording must really hold
+    // PRE_SECONDS of the old patch before the commit goes out.
+    let want = (PRE_SECONDS * RATE as f64) as usize;
+    wait_for(
+        Duration::from_secs(20),
+        "the capture to hold the old patch",
+        || (capture.pending_frames() >= want).then_some(()),
+    );
     let (slot, version) = osc.commit();
     let rec = capture.take(REC_SECONDS);
     Switch {

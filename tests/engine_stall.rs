@@ -83,12 +83,14 @@ fn check_after_stalls(osc: &OscClient, slot: usize, before: &HashMap<String, f64
         stat(&t2, "cycles") - stat(&t1, "cycles")
     );
     // Each stall's block arrived too late to be played: one drop per stall, on that slot only.
+    // Where JACK itself reported xruns (a loaded machine), other blocks may have come late too.
     let drops = |t: &HashMap<String, f64>, s| slot_stat(t, s, "drops");
-    assert_eq!(
-        drops(&t2, slot) - drops(before, slot),
-        stalls,
-        "drops on slot {slot}"
-    );
+    let dropped = drops(&t2, slot) - drops(before, slot);
+    if stat(&t2, "xruns") > stat(before, "xruns") {
+        assert!(dropped >= stalls, "drops on slot {slot}: {dropped}");
+    } else {
+        assert_eq!(dropped, stalls, "drops on slot {slot}");
+    }
     assert_eq!(
         drops(&t2, 1 - slot),
         drops(before, 1 - slot),
@@ -199,16 +201,17 @@ fn repeated_stalls_do_not_spiral() {
     drop(synth);
 }
 
-/// A commit whose patch renders slower than real time (a `fault` with `load=4`: every block
-/// takes four periods) can never start playing: after its switch timed out twice it is refused
-/// with a `/fail` naming the load, the previous patch plays on, and the next commit is accepted.
+/// A commit whose patch renders slower than real time (a `fault` with `load=20`: every block
+/// takes twenty periods, so even a starved JACK cycle cannot wait for it) can never start
+/// playing: after its switch timed out twice it is refused with a `/fail` naming the load, the
+/// previous patch plays on, and the next commit is accepted.
 #[test]
 fn a_patch_too_heavy_for_the_cpu_is_refused_while_the_old_one_plays_on() {
     let server = JackServer::start_with(RATE, DEFAULT_PERIOD, &["-S"]);
     let (mut synth, osc) = start_synth(&server, &[]);
     play_sine_through_fault(&osc);
     let version = osc.status().patch_version;
-    create(&osc, "heavy", "fault", &[("load", 4.0)]);
+    create(&osc, "heavy", "fault", &[("load", 20.0)]);
     connect(&osc, "f1", "heavy");
     osc.send("/patch/commit", vec![]);
     let r = osc.expect("/fail", Duration::from_secs(60));

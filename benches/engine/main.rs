@@ -13,7 +13,8 @@
 //! memory), `commit` (commit-to-switch), `osc` (OSC throughput), `stall`
 //! (stall recovery), `voices` (largest voice count, synth-jack), `scsynth`
 //! (the same for scsynth), `plugins` (16 LV2 eg-amp vs 16 built-in vca, in
-//! process), `instruments` (1,024 idle voices vs 8, a 10,000 notes/s flood).
+//! process), `instruments` (1,024 idle voices vs 8, a 10,000 notes/s flood),
+//! `carryover` (300 delays and 50 reverbs: the worker's time at a switch).
 //! `report` only rebuilds the report from the JSON
 //! files; `soak` runs the soak test instead (`SOAK_SECONDS`, default 600).
 //!
@@ -173,6 +174,7 @@ fn run_sections(ctx: &mut Ctx, args: &[String]) -> i32 {
         "scsynth",
         "plugins",
         "instruments",
+        "carryover",
     ];
     let wanted: Vec<&str> = if args.is_empty() {
         all.to_vec()
@@ -217,6 +219,7 @@ fn run_sections(ctx: &mut Ctx, args: &[String]) -> i32 {
             "scsynth" => sections::voices_scsynth(ctx, &periods),
             "plugins" => sections::plugins(ctx),
             "instruments" => sections::instruments(ctx),
+            "carryover" => sections::carry_over(ctx),
             _ => Ok(()),
         };
         if let Err(e) = r {

@@ -1,7 +1,10 @@
 //! `make soak`: SOAK_SECONDS (default 600) of commits every 2 s alternating
-//! two patches, 1,000 `/mod` a second and random gates; then PASS/FAIL lines
-//! for drops, failovers, lost events, failed requests, unanswered commits,
-//! memory growth after the first minute, and thread or fd leaks.
+//! two patches, 1,000 `/mod` a second and random gates, and the JACK server
+//! stopped (SIGTERM) and started again every SOAK_RESTART_SECONDS (default
+//! 60; 0: never); then PASS/FAIL lines for drops outside the restarts,
+//! failovers, lost events, failed requests, unanswered commits, reconnects,
+//! memory growth after the first minute (and the first restart), and thread
+//! or fd leaks, and the underruns around the restarts and elsewhere.
 
 use crate::osc::{f, i, s, show, tsum, tv, R};
 use crate::procs::{proc_count, rss_kib, Jackd, Synth};
@@ -38,6 +41,18 @@ fn patch(b: bool) -> String {
         t += "create echo delay\nconnect amp0 echo\nconnect echo out\n";
     }
     t
+}
+
+/// Seconds the counters of a restart window take after the server is back.
+const SETTLE_SECONDS: f64 = 2.0;
+
+/// Counters that a restart moves, summed over the restart windows.
+#[derive(Default)]
+struct AroundRestarts {
+    underruns: f64,
+    drops: f64,
+    xruns: f64,
+    failovers: f64,
 }
 
 struct Snap {
@@ -77,17 +92,31 @@ pub fn run(ctx: &Ctx) -> i32 {
 }
 
 fn soak(ctx: &Ctx, secs: f64) -> R<bool> {
-    let baseline_at = if secs >= 90.0 { 60.0 } else { secs * 2.0 / 3.0 };
+    let every: f64 = std::env::var("SOAK_RESTART_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60.0);
+    // After the first minute, and after the first restart has settled.
+    let first_minute = if every > 0.0 && every <= 60.0 {
+        every + 10.0
+    } else {
+        60.0
+    };
+    let baseline_at = if secs >= first_minute + 30.0 {
+        first_minute
+    } else {
+        secs * 2.0 / 3.0
+    };
     if secs < 90.0 {
         eprintln!(
-            "[soak] SOAK_SECONDS={secs}: memory baseline at {baseline_at:.0} s instead of 60 s"
+            "[soak] SOAK_SECONDS={secs}: memory baseline at {baseline_at:.0} s instead of {first_minute:.0} s"
         );
     }
     for (name, b) in [("soakA", false), ("soakB", true)] {
         let p = ctx.dir.join(format!("{name}.patch"));
         std::fs::write(&p, patch(b)).map_err(|e| format!("{}: {e}", p.display()))?;
     }
-    let jack = Jackd::start(&ctx.dir, "soak", 256)?;
+    let mut jack = Jackd::start(&ctx.dir, "soak", 256)?;
     let mut synth = Synth::start(&ctx.bin, &jack, &ctx.dir, "soak", &[])?;
     let pid = synth.pid;
     {
@@ -105,7 +134,12 @@ fn soak(ctx: &Ctx, secs: f64) -> R<bool> {
     let mut next_gate = 0.0;
     let mut base: Option<Snap> = None;
     let mut died = false;
-    eprintln!("[soak] {secs:.0} s: commit every 2 s, 1,000 /mod per second, random gates");
+    let mut next_restart = if every > 0.0 { every } else { f64::INFINITY };
+    let mut restarts = 0u32;
+    let mut around = AroundRestarts::default();
+    eprintln!(
+        "[soak] {secs:.0} s: commit every 2 s, 1,000 /mod per second, random gates, a server restart every {every:.0} s"
+    );
     loop {
         let t = start.elapsed().as_secs_f64();
         if t >= secs {
@@ -131,6 +165,41 @@ fn soak(ctx: &Ctx, secs: f64) -> R<bool> {
                 )?,
             }
             mods += 1;
+        }
+        if t >= next_restart {
+            next_restart += every;
+            let before = synth.osc.telemetry()?;
+            drop(jack);
+            jack = Jackd::start(&ctx.dir, "soak", 256)?;
+            // synth-jack answers once it has reconnected (OSC waits meanwhile).
+            let mut back = false;
+            for _ in 0..10 {
+                let tel = synth.osc.telemetry()?;
+                if tv(&tel, "reconnects") > tv(&before, "reconnects") {
+                    back = true;
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            if !back {
+                return Err(format!("no reconnect after restart {}", restarts + 1));
+            }
+            std::thread::sleep(Duration::from_secs_f64(SETTLE_SECONDS));
+            let after = synth.osc.telemetry()?;
+            restarts += 1;
+            around.underruns += tv(&after, "underruns") - tv(&before, "underruns");
+            around.drops += tsum(&after, "drops") - tsum(&before, "drops");
+            around.xruns += tv(&after, "xruns") - tv(&before, "xruns");
+            around.failovers += tv(&after, "failovers") - tv(&before, "failovers");
+            // The /mod traffic resumes at its rate; what the restart missed is not sent.
+            mods = (start.elapsed().as_secs_f64() * 1000.0) as u64;
+            eprintln!(
+                "[soak] {t:4.0} s: server restart {restarts}: {} underruns, {} drops, {} failovers around it",
+                tv(&after, "underruns") - tv(&before, "underruns"),
+                tsum(&after, "drops") - tsum(&before, "drops"),
+                tv(&after, "failovers") - tv(&before, "failovers"),
+            );
+            continue;
         }
         if t >= next_gate {
             let v = rng.below(VOICES as u64);
@@ -231,11 +300,30 @@ fn soak(ctx: &Ctx, secs: f64) -> R<bool> {
     let Some(tel) = tel else {
         return Ok(false);
     };
-    let drops = tsum(&tel, "drops");
+    let drops = tsum(&tel, "drops") - around.drops;
     let failovers = tv(&tel, "failovers");
     let lost = tsum(&tel, "lost_events");
-    check(drops == 0.0, format!("drops {drops}"));
-    check(failovers == 0.0, format!("failovers {failovers}"));
+    check(
+        drops == 0.0,
+        format!(
+            "drops outside the restarts {drops} (around them: {}, the unplayed lead of each)",
+            around.drops
+        ),
+    );
+    check(
+        failovers == 0.0,
+        format!(
+            "failovers {failovers} ({} around the restarts)",
+            around.failovers
+        ),
+    );
+    check(
+        tv(&tel, "reconnects") == restarts as f64,
+        format!(
+            "reconnects {} of {restarts} restarts",
+            tv(&tel, "reconnects")
+        ),
+    );
     check(lost == 0.0, format!("lost events {lost}"));
     check(
         fails.is_empty(),
@@ -264,6 +352,12 @@ fn soak(ctx: &Ctx, secs: f64) -> R<bool> {
         }
         None => check(false, "no memory baseline (run too short)".into()),
     }
+    println!(
+        "INFO underruns around the {restarts} restarts (from the last telemetry before each until {SETTLE_SECONDS} s after the reconnect): {}; elsewhere: {}; xruns around them {}",
+        around.underruns,
+        tv(&tel, "underruns") - around.underruns,
+        around.xruns,
+    );
     println!(
         "INFO underruns {} xruns {} switches {} over {secs:.0} s; {mods} /mod, {gates} gates, {commits} commits; late renders {}",
         tv(&tel, "underruns"),

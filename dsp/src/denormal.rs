@@ -15,10 +15,21 @@ pub struct FlushDenormals {
 const FTZ_DAZ: u32 = 0x8040;
 
 /// Puts the calling thread in flush-to-zero and denormals-are-zero mode for
-/// good (render threads call it once when they start, so every
-/// [`FlushDenormals`] on them is a read).
+/// good (render threads call it once when they start); every
+/// [`FlushDenormals`] on the thread then does nothing. Code that clears the
+/// mode afterwards (a plugin) makes denormals slow on this thread again.
 pub fn flush_denormals_on_this_thread() {
     std::mem::forget(FlushDenormals::new());
+    #[cfg(target_arch = "x86_64")]
+    FLUSHING.with(|f| f.set(true));
+}
+
+#[cfg(target_arch = "x86_64")]
+thread_local! {
+    /// Set by [`flush_denormals_on_this_thread`]: the mode is on for good, so
+    /// [`FlushDenormals`] need not even read the control register (a slow,
+    /// microcoded instruction).
+    static FLUSHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -26,6 +37,9 @@ impl FlushDenormals {
     /// Enters FTZ/DAZ mode.
     #[inline]
     pub fn new() -> Self {
+        if FLUSHING.with(|f| f.get()) {
+            return FlushDenormals { saved: FTZ_DAZ };
+        }
         let mut saved: u32 = 0;
         // SAFETY: stmxcsr/ldmxcsr only read and write the SSE control register;
         // bits 15 (FTZ) and 6 (DAZ) change rounding of denormals, nothing else.

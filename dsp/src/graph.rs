@@ -511,8 +511,10 @@ impl Graph {
                     let outs =
                         &self.outputs[node.out_base..node.out_base + node.spec.outputs.len()];
                     // Output c % outputs feeds channel c.
-                    for (c, (ch, src)) in out.iter_mut().zip(outs.iter().cycle()).enumerate() {
-                        put(c, ch, src, true);
+                    let mut k = 0;
+                    for (c, ch) in out.iter_mut().enumerate() {
+                        put(c, ch, &outs[k], true);
+                        k = if k + 1 == outs.len() { 0 } else { k + 1 };
                     }
                 }
             }

@@ -14,6 +14,7 @@
 pub mod addresses;
 pub mod decode;
 pub mod dispatch;
+mod failure;
 pub mod musical;
 mod notes;
 pub mod peer;
@@ -26,6 +27,7 @@ pub mod tcp;
 #[cfg(test)]
 mod tests;
 
+pub use failure::{Failure, NO_TRANSPORT};
 pub use status_reply::StatusReply;
 
 use crate::cli::RunArgs;

@@ -2,6 +2,7 @@
 //! from an OSC message to a [`Request`] or the reason it is refused.
 
 use super::decode::{param, show, switch, text, type_name};
+use super::Failure;
 use dsp::name::is_valid_name;
 use dsp::patch::read_assignments;
 use dsp::ParamArg;
@@ -272,20 +273,22 @@ fn endpoint(a: &Args, i: usize) -> Result<String, String> {
 }
 
 /// Checks a message's address and arguments.
-pub fn parse(msg: &OscMessage) -> Result<Request, String> {
+pub fn parse(msg: &OscMessage) -> Result<Request, Failure> {
+    let Some(row) = super::addresses::lookup(&msg.addr) else {
+        return Err(Failure::UnknownAddress(unknown(&msg.addr)));
+    };
+    check(msg, row.usage).map_err(Failure::BadRequest)
+}
+
+/// Checks the arguments of a message to a known address (`usage` is its row's).
+fn check(msg: &OscMessage, usage: &str) -> Result<Request, String> {
     let addr = msg.addr.as_str();
     let args = msg.args.as_slice();
-    let Some(row) = super::addresses::lookup(addr) else {
-        return Err(unknown(addr));
-    };
-    let a = Args {
-        args,
-        usage: row.usage,
-    };
+    let a = Args { args, usage };
     if let Some(r) = super::musical::parse(msg) {
         return r.map(Request::Musical);
     }
-    if let Some(r) = super::notes::parse(addr, args, row.usage) {
+    if let Some(r) = super::notes::parse(addr, args, usage) {
         return r;
     }
     match addr {

@@ -54,6 +54,9 @@ pub struct SlotStats {
     pub recovery_last: AtomicU64,
     /// Largest such recovery.
     pub recovery_max: AtomicU64,
+    /// Longest carry-over at a handover on this worker (state moved from the
+    /// playing graph into the new one), in nanoseconds.
+    pub handover_ns_max: AtomicU64,
 }
 
 impl SlotStats {

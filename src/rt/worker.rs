@@ -334,12 +334,17 @@ impl Worker {
         let Some(mut h) = self.handover.take() else {
             return false;
         };
+        let t0 = Instant::now();
         if let Some(old) = self.graph.as_mut() {
             // Moves delay and reverb memory and plugin instances; what the
             // old graph renders from here on is heard only during a
             // cross-fade (never after a cut), without what moved.
             h.graph.take_from(old);
         }
+        self.shared.slots[self.slot]
+            .stats
+            .handover_ns_max
+            .fetch_max(t0.elapsed().as_nanos() as u64, Relaxed);
         let start = self.produced;
         let target = &self.shared.slots[h.to];
         match target.cmds.push(WorkerCmd::Start {

@@ -2,6 +2,7 @@
 //! records its figures in the [`Ctx`], and stops what it started.
 //! One file per section; this one holds what several share.
 
+mod carryover;
 mod commit;
 mod instruments;
 mod latency;
@@ -13,6 +14,7 @@ mod stall;
 mod throughput;
 mod voices;
 
+pub use carryover::carry_over;
 pub use commit::commit_to_switch;
 pub use instruments::instruments;
 pub use plugins::plugins;

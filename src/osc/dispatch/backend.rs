@@ -3,6 +3,7 @@
 
 use crate::control::transport::{Command, Quantum, TransportInfo};
 use crate::control::Ticket;
+use crate::osc::{Failure, NO_TRANSPORT};
 use crate::status::Snapshot;
 use dsp::{ParamArg, Patch, PatchError, Registry};
 use std::path::{Path, PathBuf};
@@ -75,9 +76,9 @@ pub trait Backend: Progress {
     /// Every engine counter by name (`status::telemetry`).
     fn telemetry(&self) -> Vec<(String, f64)>;
     /// Starts recording the output into `path`.
-    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), String>;
+    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), Failure>;
     /// Stops the recording: its file and length in frames.
-    fn record_stop(&mut self) -> Result<(PathBuf, u64), String>;
+    fn record_stop(&mut self) -> Result<(PathBuf, u64), Failure>;
     /// The transport now (`None` without JACK).
     fn transport(&self) -> Option<TransportInfo> {
         None
@@ -87,12 +88,12 @@ pub trait Backend: Progress {
         self.commit(None)
     }
     /// Sets the internal clock's tempo.
-    fn set_tempo(&mut self, _bpm: f64) -> Result<(), String> {
-        Err("no transport (not connected to JACK)".into())
+    fn set_tempo(&mut self, _bpm: f64) -> Result<(), Failure> {
+        Err(Failure::Unavailable(NO_TRANSPORT))
     }
     /// Starts, stops or relocates the JACK transport.
-    fn transport_command(&mut self, _c: Command) -> Result<(), String> {
-        Err("no transport (not connected to JACK)".into())
+    fn transport_command(&mut self, _c: Command) -> Result<(), Failure> {
+        Err(Failure::Unavailable(NO_TRANSPORT))
     }
     /// Timeline frame of absolute beat `beat`: `Ok(None)` while stopped,
     /// `Err(beats)` when it passed that many beats ago.

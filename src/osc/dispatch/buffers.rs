@@ -8,6 +8,7 @@ use super::reply::{int, s};
 use super::{Backend, Dispatcher};
 use crate::control::buffers::{BufferStore, Outcome};
 use crate::osc::peer::Peer;
+use crate::osc::Failure;
 
 const LOAD: &str = "/buffer/load";
 
@@ -25,10 +26,10 @@ impl Dispatcher {
         }
     }
 
-    fn store(&mut self) -> Result<&mut BufferStore, String> {
-        self.buffers
-            .as_mut()
-            .ok_or_else(|| "sample buffers are not available here".to_string())
+    fn store(&mut self) -> Result<&mut BufferStore, Failure> {
+        self.buffers.as_mut().ok_or(Failure::Unavailable(
+            "sample buffers are not available here",
+        ))
     }
 
     pub(super) fn buffer_load(
@@ -37,11 +38,11 @@ impl Dispatcher {
         from: Peer,
         name: &str,
         file: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let rate = b.sample_rate() as f32;
         self.store()?
             .load(name, file, rate)
-            .map_err(|e| format!("buffer '{name}': {e}"))?;
+            .map_err(|e| Failure::Buffer(format!("buffer '{name}': {e}")))?;
         self.buffer_waits.push((from, name.to_string()));
         Ok(())
     }
@@ -62,8 +63,8 @@ impl Dispatcher {
         b: &mut dyn Backend,
         from: Peer,
         name: &str,
-    ) -> Result<(), String> {
-        self.store()?.free(name)?;
+    ) -> Result<(), Failure> {
+        self.store()?.free(name).map_err(Failure::Buffer)?;
         b.set_buffer_line(name, None);
         log::info!("buffer '{name}' freed");
         self.done(from, "/buffer/free", vec![s(name.to_string())]);
@@ -71,7 +72,7 @@ impl Dispatcher {
     }
 
     /// `/done /buffer/list` then `NAME FRAMES CHANNELS` per loaded buffer.
-    pub(super) fn buffer_list(&mut self, from: Peer) -> Result<(), String> {
+    pub(super) fn buffer_list(&mut self, from: Peer) -> Result<(), Failure> {
         let mut args = Vec::new();
         for (name, _, frames, channels) in self.store()?.list() {
             args.extend([s(name), int(frames as u64), int(channels as u64)]);
@@ -111,10 +112,10 @@ impl Dispatcher {
                     }
                 }
                 Outcome::Failed { name, reason } => {
-                    let reason = format!("buffer '{name}': {reason}");
+                    let why = Failure::Buffer(format!("buffer '{name}': {reason}"));
                     match to {
-                        Some(to) => self.fail(to, LOAD, &reason),
-                        None => log::warn!("{reason}"),
+                        Some(to) => self.fail(to, LOAD, &why),
+                        None => log::warn!("{why}"),
                     }
                 }
             }

@@ -4,11 +4,8 @@
 use super::reply::s;
 use super::{Backend, Dispatcher};
 use crate::osc::peer::Peer;
-use dsp::{ParamArg, Patch, PatchError};
-
-fn e(e: PatchError) -> String {
-    e.to_string()
-}
+use crate::osc::Failure;
+use dsp::{ParamArg, Patch};
 
 impl Dispatcher {
     pub(super) fn create(
@@ -18,10 +15,11 @@ impl Dispatcher {
         id: String,
         kind: &str,
         params: &[(String, ParamArg)],
-    ) -> Result<(), String> {
-        let plugin_warning = crate::plugin::check_create(&id, kind, params)?;
+    ) -> Result<(), Failure> {
+        let plugin_warning =
+            crate::plugin::check_create(&id, kind, params).map_err(Failure::Plugin)?;
         let (reg, p) = b.edit();
-        let warnings = p.create(reg, &id, kind, params).map_err(e)?;
+        let warnings = p.create(reg, &id, kind, params)?;
         for w in warnings {
             log::warn!("/patch/create: {w}");
         }
@@ -38,13 +36,13 @@ impl Dispatcher {
         from: Peer,
         (src, dst): (&str, &str),
         on: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let (reg, p) = b.edit();
         if on {
-            p.connect(reg, src, dst).map_err(e)?;
+            p.connect(reg, src, dst)?;
             self.done(from, "/patch/connect", vec![]);
         } else {
-            p.disconnect(reg, src, dst).map_err(e)?;
+            p.disconnect(reg, src, dst)?;
             self.done(from, "/patch/disconnect", vec![]);
         }
         Ok(())
@@ -55,8 +53,8 @@ impl Dispatcher {
         b: &mut dyn Backend,
         from: Peer,
         id: &str,
-    ) -> Result<(), String> {
-        b.edit().1.delete(id).map_err(e)?;
+    ) -> Result<(), Failure> {
+        b.edit().1.delete(id)?;
         self.done(from, "/patch/delete", vec![]);
         Ok(())
     }
@@ -68,12 +66,12 @@ impl Dispatcher {
         id: &str,
         param: &str,
         value: &ParamArg,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         if let Some(m) = b.pending().module(id) {
-            crate::plugin::check_value(id, &m.kind, param, value)?;
+            crate::plugin::check_value(id, &m.kind, param, value).map_err(Failure::Plugin)?;
         }
         let (reg, p) = b.edit();
-        let (_, warnings) = p.set(reg, id, param, value).map_err(e)?;
+        let (_, warnings) = p.set(reg, id, param, value)?;
         for w in warnings {
             log::warn!("/patch/set: {w}");
         }
@@ -96,22 +94,17 @@ impl Dispatcher {
         b: &mut dyn Backend,
         from: Peer,
         pending: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let p = if pending { b.pending() } else { b.committed() };
         let mut text = p.to_text(b.registry());
         if !pending {
             text.push_str(&super::plugins::outputs_text(p));
         }
         if text.len() > from.max_reply_text() {
-            return Err(format!(
-                "the patch is {} bytes of text, too long for one reply; use /patch/save{}",
-                text.len(),
-                if matches!(from, Peer::Udp(_)) {
-                    " or OSC over TCP"
-                } else {
-                    ""
-                }
-            ));
+            return Err(Failure::TooLong {
+                bytes: text.len(),
+                udp: matches!(from, Peer::Udp(_)),
+            });
         }
         self.reply(from, "/patch.dump", vec![s(text)]);
         Ok(())

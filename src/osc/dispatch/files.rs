@@ -5,6 +5,7 @@ use super::reply::{int, s};
 use super::{Backend, Dispatcher};
 use crate::osc::peer::Peer;
 use crate::osc::request::check_name;
+use crate::osc::Failure;
 use dsp::Patch;
 use std::path::{Path, PathBuf};
 
@@ -14,12 +15,16 @@ impl Dispatcher {
         b: &mut dyn Backend,
         from: Peer,
         name: String,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let path = self.patch_dir.join(format!("{name}.patch"));
-        let text = std::fs::read_to_string(&path)
-            .map_err(|err| format!("cannot read patch '{name}' ({}): {err}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(|err| {
+            Failure::File(format!(
+                "cannot read patch '{name}' ({}): {err}",
+                path.display()
+            ))
+        })?;
         let (patch, warnings) = Patch::parse(b.registry(), &text)
-            .map_err(|err| format!("patch '{name}' ({}): {err}", path.display()))?;
+            .map_err(|err| Failure::File(format!("patch '{name}' ({}): {err}", path.display())))?;
         for w in warnings {
             log::warn!("{}: {w}", path.display());
         }
@@ -38,10 +43,11 @@ impl Dispatcher {
         b: &mut dyn Backend,
         from: Peer,
         name: String,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let text = b.committed().to_text(b.registry());
         let path = save_atomically(&self.patch_dir, &name, &text)?;
-        let states = crate::plugin::state::save_beside(&path, b.committed())?;
+        let states =
+            crate::plugin::state::save_beside(&path, b.committed()).map_err(Failure::File)?;
         log::info!(
             "saved the playing patch to {} ({states} plugin states beside it)",
             path.display()
@@ -57,10 +63,10 @@ impl Dispatcher {
         b: &mut dyn Backend,
         from: Peer,
         name: String,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let dot = crate::graph_dot::dot(b.committed(), b.registry());
         let path = self.patch_dir.join(format!("{name}.dot"));
-        let files = crate::graph_dot::write(&dot, &path)?;
+        let files = crate::graph_dot::write(&dot, &path).map_err(Failure::File)?;
         let mut args = vec![s(name)];
         args.extend(files.iter().map(|f| s(f.display().to_string())));
         self.done(from, "/patch/graph", args);
@@ -73,12 +79,12 @@ impl Dispatcher {
         from: Peer,
         name: Option<String>,
         overwrite: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         std::fs::create_dir_all(&self.record_dir).map_err(|err| {
-            format!(
+            Failure::File(format!(
                 "cannot create the recording directory {}: {err}",
                 self.record_dir.display()
-            )
+            ))
         })?;
         let dir = absolute(&self.record_dir);
         let path = match name {
@@ -91,7 +97,7 @@ impl Dispatcher {
         Ok(())
     }
 
-    pub(super) fn record_stop(&mut self, b: &mut dyn Backend, from: Peer) -> Result<(), String> {
+    pub(super) fn record_stop(&mut self, b: &mut dyn Backend, from: Peer) -> Result<(), Failure> {
         let (path, frames) = b.record_stop()?;
         log::info!("recorded {frames} frames to {}", path.display());
         self.done(
@@ -128,16 +134,23 @@ fn free_name(dir: &Path, base: &str) -> PathBuf {
 
 /// Writes `dir/name.patch` through a temporary file and a rename, creating
 /// `dir` if needed; returns the path.
-pub fn save_atomically(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
-    check_name(name, "name")?;
-    std::fs::create_dir_all(dir)
-        .map_err(|err| format!("cannot create the patch directory {}: {err}", dir.display()))?;
+pub fn save_atomically(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Failure> {
+    check_name(name, "name").map_err(Failure::BadRequest)?;
+    std::fs::create_dir_all(dir).map_err(|err| {
+        Failure::File(format!(
+            "cannot create the patch directory {}: {err}",
+            dir.display()
+        ))
+    })?;
     let path = dir.join(format!("{name}.patch"));
     let tmp = dir.join(format!(".{name}.patch.{}.tmp", std::process::id()));
     let write = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path));
     if let Err(err) = write {
         let _ = std::fs::remove_file(&tmp);
-        return Err(format!("cannot write {}: {err}", path.display()));
+        return Err(Failure::File(format!(
+            "cannot write {}: {err}",
+            path.display()
+        )));
     }
     Ok(path)
 }

@@ -1,6 +1,7 @@
 //! Live changes to what plays: `/mod` and `/gate`, at once or at a frame.
 
 use super::{Backend, Dispatcher};
+use crate::osc::Failure;
 use dsp::{ParamArg, PatchError};
 
 impl Dispatcher {
@@ -11,9 +12,9 @@ impl Dispatcher {
         param: &str,
         value: &ParamArg,
         frame: Option<u64>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         if let Some(m) = b.committed().module(id) {
-            crate::plugin::check_value(id, &m.kind, param, value)?;
+            crate::plugin::check_value(id, &m.kind, param, value).map_err(Failure::Plugin)?;
         }
         match b.set_live(id, param, value, frame) {
             Ok((_, warnings)) => {
@@ -33,7 +34,7 @@ impl Dispatcher {
         id: &str,
         on: bool,
         frame: Option<u64>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         b.gate(id, on, frame)
             .map_err(|err| not_playing(b, id, err))?;
         self.events_sent = true;
@@ -43,12 +44,12 @@ impl Dispatcher {
 
 /// An unknown-module error about what plays, with a hint when the module is
 /// only in the pending patch.
-fn not_playing(b: &dyn Backend, id: &str, err: PatchError) -> String {
+fn not_playing(b: &dyn Backend, id: &str, err: PatchError) -> Failure {
     match err {
-        PatchError::UnknownModule(_) if b.pending().module(id).is_some() => format!(
-            "module '{id}' is not playing yet: it is in the pending patch (send /patch/commit first)"
-        ),
-        PatchError::UnknownModule(_) => format!("unknown module '{id}' in the playing patch"),
-        other => other.to_string(),
+        PatchError::UnknownModule(_) => Failure::NotPlaying {
+            id: id.to_string(),
+            pending: b.pending().module(id).is_some(),
+        },
+        other => Failure::Patch(other),
     }
 }

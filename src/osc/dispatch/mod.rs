@@ -30,6 +30,7 @@ use super::decode::{flatten, When};
 use super::request::{parse, Request};
 use crate::control::Ticket;
 use crate::osc::peer::Peer;
+use crate::osc::Failure;
 use reply::{s, WarnLimit};
 use rosc::{OscMessage, OscPacket, OscType};
 use std::collections::VecDeque;
@@ -133,7 +134,7 @@ impl Dispatcher {
         self.packets += 1;
         let packet = match packet {
             Ok(p) => p,
-            Err(reason) => return self.fail(from, "", &reason),
+            Err(reason) => return self.fail(from, "", &Failure::Malformed(reason)),
         };
         let items = flatten(packet);
         let mut now = None;
@@ -151,15 +152,12 @@ impl Dispatcher {
                     let now = *now.get_or_insert_with(|| b.unix_now());
                     let rendered = *rendered.get_or_insert_with(|| b.rendered());
                     if !t.is_finite() || t - now > self.max_ahead {
-                        self.fail(
-                            from,
-                            &item.msg.addr,
-                            &format!(
-                                "timetag is {:.0} s ahead; at most {:.0} s are accepted (--max-ahead)",
-                                t - now,
-                                self.max_ahead
-                            ),
-                        );
+                        let ahead = t - now;
+                        let why = Failure::TooFarAhead {
+                            ahead,
+                            max: self.max_ahead,
+                        };
+                        self.fail(from, &item.msg.addr, &why);
                         continue;
                     }
                     let sr = b.sample_rate();
@@ -205,10 +203,21 @@ impl Dispatcher {
     /// Carries out one message at `frame` (`None`: at once).
     pub fn execute(&mut self, b: &mut dyn Backend, from: Peer, m: &OscMessage, frame: Option<u64>) {
         self.messages += 1;
-        let result = parse(m).and_then(|req| self.run(b, from, req, frame));
-        if let Err(reason) = result {
-            self.fail(from, &m.addr, &reason);
+        if let Err(why) = self.attempt(b, from, m, frame) {
+            self.fail(from, &m.addr, &why);
         }
+    }
+
+    /// Checks and carries out one message at `frame`, answering only if it
+    /// succeeds; why it failed otherwise (for [`Dispatcher::fail`]).
+    pub(crate) fn attempt(
+        &mut self,
+        b: &mut dyn Backend,
+        from: Peer,
+        m: &OscMessage,
+        frame: Option<u64>,
+    ) -> Result<(), Failure> {
+        parse(m).and_then(|req| self.run(b, from, req, frame))
     }
 
     fn run(
@@ -217,7 +226,7 @@ impl Dispatcher {
         from: Peer,
         req: Request,
         frame: Option<u64>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         match req {
             Request::Create { id, kind, params } => self.create(b, from, id, &kind, &params)?,
             Request::Connect { src, dst } => self.connect(b, from, (&src, &dst), true)?,

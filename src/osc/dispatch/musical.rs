@@ -11,6 +11,7 @@ use super::{Backend, Dispatcher};
 use crate::control::transport::{Command, TransportInfo};
 use crate::osc::musical::{Musical, When};
 use crate::osc::peer::Peer;
+use crate::osc::{Failure, NO_TRANSPORT};
 use rosc::{OscMessage, OscType};
 
 /// Most `/at` messages waiting at once.
@@ -47,10 +48,10 @@ impl Dispatcher {
         b: &mut dyn Backend,
         from: Peer,
         req: Musical,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         match req {
             Musical::Commit(q) => {
-                let ticket = b.commit_quantized(q).map_err(|e| e.to_string())?;
+                let ticket = b.commit_quantized(q)?;
                 self.commits.push_back((ticket, from));
             }
             Musical::Tempo(bpm) => {
@@ -58,9 +59,7 @@ impl Dispatcher {
                 self.done(from, "/tempo", vec![OscType::Float(bpm as f32)]);
             }
             Musical::Query => {
-                let t = b
-                    .transport()
-                    .ok_or("no transport (not connected to JACK)")?;
+                let t = b.transport().ok_or(Failure::Unavailable(NO_TRANSPORT))?;
                 self.reply(from, "/transport.reply", transport_args(&t));
             }
             Musical::Start | Musical::Stop | Musical::Locate(_) => {
@@ -75,9 +74,9 @@ impl Dispatcher {
             }
             Musical::At(w, msg) => {
                 if self.at.len() >= MAX_AT {
-                    return Err(format!(
+                    return Err(Failure::Busy(format!(
                         "{MAX_AT} /at messages wait already; send fewer ahead of time"
-                    ));
+                    )));
                 }
                 let beat = self.beat_of(b, w)?;
                 let pos = self.at.partition_point(|a| a.beat <= beat);
@@ -90,14 +89,12 @@ impl Dispatcher {
     }
 
     /// Absolute beat of a musical time.
-    fn beat_of(&self, b: &dyn Backend, w: When) -> Result<f64, String> {
+    fn beat_of(&self, b: &dyn Backend, w: When) -> Result<f64, Failure> {
         Ok(match w {
             When::Beat(x) => x,
             When::After(x) => b.beat_now() + x,
             When::BarBeat(bar, beat) => {
-                let t = b
-                    .transport()
-                    .ok_or("no transport (not connected to JACK)")?;
+                let t = b.transport().ok_or(Failure::Unavailable(NO_TRANSPORT))?;
                 (bar - 1) as f64 * t.beats_per_bar + (beat - 1.0)
             }
         })

@@ -5,6 +5,7 @@
 use super::reply::{int, s};
 use super::{Backend, Dispatcher};
 use crate::osc::peer::Peer;
+use crate::osc::Failure;
 use crate::plugin::{self, instance, module::PREFIX, PortKind};
 use rosc::OscType;
 use std::sync::atomic::Ordering::Relaxed;
@@ -22,11 +23,11 @@ impl Dispatcher {
 
     /// `/plugin/info.reply URI NAME` then one string per port:
     /// `in|out KIND SYMBOL [MIN MAX DEFAULT UNIT]`.
-    pub(super) fn plugin_info(&mut self, from: Peer, uri: &str) -> Result<(), String> {
+    pub(super) fn plugin_info(&mut self, from: Peer, uri: &str) -> Result<(), Failure> {
         let w = plugin::world();
         let info = w
             .info(uri)
-            .ok_or_else(|| format!("unknown plugin {uri} (see /plugins)"))?;
+            .ok_or_else(|| Failure::Plugin(format!("unknown plugin {uri} (see /plugins)")))?;
         let mut args = vec![s(info.uri.clone()), s(info.name.clone())];
         for p in &info.ports {
             let dir = if p.input { "in" } else { "out" };
@@ -49,22 +50,22 @@ impl Dispatcher {
         from: Peer,
         id: &str,
         symbol: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let m = b
             .committed()
             .module(id)
-            .ok_or_else(|| format!("unknown module '{id}' in the playing patch"))?;
+            .ok_or_else(|| Failure::NotPlaying {
+                id: id.to_string(),
+                pending: false,
+            })?;
         if !m.kind.starts_with(PREFIX) {
-            return Err(format!("module '{id}' is not a plugin"));
+            return Err(Failure::Plugin(format!("module '{id}' is not a plugin")));
         }
         let value = match instance::playing(id)
             .and_then(|sh| Some((sh.output_symbols.iter().position(|x| x == symbol)?, sh)))
         {
             Some((i, sh)) => f32::from_bits(sh.outputs[i].load(Relaxed)),
-            None => b
-                .committed()
-                .param_value(b.registry(), id, symbol)
-                .map_err(|e| e.to_string())?,
+            None => b.committed().param_value(b.registry(), id, symbol)?,
         };
         self.reply(
             from,

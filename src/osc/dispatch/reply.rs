@@ -5,6 +5,7 @@
 use super::{Backend, Dispatcher, MAX_NOTIFY};
 use crate::control::taps::Reading;
 use crate::osc::peer::Peer;
+use crate::osc::Failure;
 use crate::osc::StatusReply;
 use dsp::Registry;
 use rosc::{OscMessage, OscType};
@@ -87,14 +88,19 @@ impl Dispatcher {
         self.reply(to, "/done", args);
     }
 
-    /// Sends `/fail address reason` and logs it.
-    pub fn fail(&mut self, to: Peer, addr: &str, reason: &str) {
+    /// Sends `/fail address reason` and logs it: as a warning when the
+    /// client is at fault, as an error when the engine side failed.
+    pub fn fail(&mut self, to: Peer, addr: &str, why: &Failure) {
         self.failures += 1;
         if self.warn.allow() {
             let shown = if addr.is_empty() { "(malformed)" } else { addr };
-            log::warn!("OSC from {to}: {shown}: {reason}");
+            if why.is_client_error() {
+                log::warn!("OSC from {to}: {shown}: {why}");
+            } else {
+                log::error!("OSC from {to}: {shown}: {why}");
+            }
         }
-        self.reply(to, "/fail", vec![s(addr), s(reason)]);
+        self.reply(to, "/fail", vec![s(addr), s(why.to_string())]);
     }
 
     pub(super) fn tell_all(&mut self, addr: &str, args: Vec<OscType>) {
@@ -122,13 +128,13 @@ impl Dispatcher {
         }
     }
 
-    pub(super) fn set_notify(&mut self, from: Peer, on: bool) -> Result<(), String> {
+    pub(super) fn set_notify(&mut self, from: Peer, on: bool) -> Result<(), Failure> {
         if on {
             if !self.notify.contains(&from) {
                 if self.notify.len() >= MAX_NOTIFY {
-                    return Err(format!(
+                    return Err(Failure::Busy(format!(
                         "{MAX_NOTIFY} clients are registered already; /notify 0 one of them first"
-                    ));
+                    )));
                 }
                 self.notify.push(from);
             }

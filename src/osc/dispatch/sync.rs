@@ -5,6 +5,7 @@ use super::reply::int;
 use super::{Backend, Dispatcher, Progress};
 use crate::control::Notice;
 use crate::osc::peer::Peer;
+use crate::osc::Failure;
 use rosc::OscType;
 use std::time::{Duration, Instant};
 
@@ -34,8 +35,8 @@ impl Dispatcher {
         b: &mut dyn Backend,
         from: Peer,
         frame: Option<u64>,
-    ) -> Result<(), String> {
-        let ticket = b.commit(frame).map_err(|e| e.to_string())?;
+    ) -> Result<(), Failure> {
+        let ticket = b.commit(frame)?;
         self.commits.push_back((ticket, from));
         Ok(())
     }
@@ -77,7 +78,7 @@ impl Dispatcher {
                     match self.commits.iter().position(|(t, _)| *t == ticket) {
                         Some(i) => {
                             let (_, to) = self.commits.remove(i).expect("index from position");
-                            self.fail(to, "/patch/commit", &reason);
+                            self.fail(to, "/patch/commit", &Failure::Engine(reason));
                         }
                         None => log::warn!("commit failed: {reason}"),
                     }

@@ -6,6 +6,7 @@
 
 mod decoding;
 mod editing;
+mod failures;
 mod fuzz;
 mod instruments;
 mod live;
@@ -13,10 +14,10 @@ mod notify;
 mod timetags;
 
 use super::decode::{self, decode, flatten, timetag, to_timetag, When};
-use super::dispatch::{modules_list, Backend, Dispatcher, Progress, Status};
+use super::dispatch::{modules_list, Backend, Dispatcher, Progress, Status, MAX_NOTIFY};
 use super::request::{parse, Request};
 use super::send::{format_message, infer};
-use super::StatusReply;
+use super::{Failure, StatusReply};
 use crate::control::{Notice, Ticket};
 use crate::osc::peer::Peer;
 use dsp::{Graph, ParamArg, Patch, PatchError, Registry};
@@ -192,21 +193,21 @@ impl Backend for Mock {
     fn telemetry(&self) -> Vec<(String, f64)> {
         vec![("cycles".into(), 12.0), ("slot0.lost_events".into(), 0.0)]
     }
-    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), String> {
+    fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), Failure> {
         if self.recording.is_some() {
-            return Err("a recording is already running".into());
+            return Err(Failure::Engine("a recording is already running".into()));
         }
         if !overwrite && path.exists() {
-            return Err(format!("{} exists", path.display()));
+            return Err(Failure::Engine(format!("{} exists", path.display())));
         }
         self.recording = Some(path.to_path_buf());
         Ok(())
     }
-    fn record_stop(&mut self) -> Result<(PathBuf, u64), String> {
+    fn record_stop(&mut self) -> Result<(PathBuf, u64), Failure> {
         self.recording
             .take()
             .map(|p| (p, 48_000))
-            .ok_or_else(|| "no recording is running".into())
+            .ok_or_else(|| Failure::Engine("no recording is running".into()))
     }
 }
 
