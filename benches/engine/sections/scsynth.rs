@@ -213,9 +213,10 @@ pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
             found.count as f64,
             "voices",
             &format!(
-                "{version}{}, block 64; Saw → {filter} → ×EnvGen(adsr) → ×0.1, Out to 2 channels; {}; {}; no added latency (DSP in the JACK callback); {} trials: {}",
+                "{}{}, block 64; Saw → {filter} → ×EnvGen(adsr) → ×0.1, Out to 2 channels; {}; {}; no added latency (DSP in the JACK callback); {} trials: {}",
+                version.replacen("scsynth", name, 1),
                 if server == Server::Supernova {
-                    format!(" (supernova, -T {cores}, voices in one ParGroup)")
+                    format!(" (-T {cores}, voices in one ParGroup)")
                 } else {
                     String::new()
                 },
