@@ -221,11 +221,11 @@ pub fn run(args: RunArgs) -> i32 {
             engine.recompute_latency();
         }
         if engine.shared().connections_changed.swap(false, AcqRel) {
-            engine.remember_connections();
+            engine.remember_connections(false);
         }
         if last_remember.elapsed() > Duration::from_secs(1) {
             engine.restore_connections();
-            engine.remember_connections();
+            engine.remember_connections(true);
             last_remember = Instant::now();
             let sh = engine.shared();
             let counts = (

@@ -13,7 +13,7 @@ use basedrop::{Collector, Handle};
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How the engine connects and plays.
 #[derive(Debug, Clone)]
@@ -79,6 +79,10 @@ impl jack::NotificationHandler for Notifications {
 
 type Client = jack::AsyncClient<Notifications, Callback>;
 
+/// How long after a connection went away (its port still there) it is
+/// looked at again: a closing client loses its connections before its ports.
+const SECOND_LOOK: Duration = Duration::from_millis(500);
+
 /// Most connections kept waiting for their port to appear.
 pub const MAX_UNRESTORED: usize = 256;
 
@@ -99,7 +103,7 @@ pub struct Engine {
     /// Connections that went away at the last look while their port still
     /// existed: a client closing loses its connections before its ports, so
     /// they are forgotten only if the port is still there at the next look.
-    went_away: Vec<(String, String)>,
+    went_away: Vec<(String, String, Instant)>,
     rt_priority: Option<i32>,
     /// Must outlive the client it is registered with.
     latency: Option<Box<LatencyReporter>>,
@@ -279,7 +283,11 @@ impl Engine {
             .iter()
             .zip(self.connections.iter())
             .flat_map(|(src, dsts)| dsts.iter().map(move |d| (src.clone(), d.clone())))
-            .chain(std::mem::take(&mut self.went_away))
+            .chain(
+                std::mem::take(&mut self.went_away)
+                    .into_iter()
+                    .map(|(s, d, _)| (s, d)),
+            )
             .collect();
         for (src, dst) in wanted {
             wait_for_port(&mut self.unrestored, src, dst);
@@ -355,8 +363,11 @@ impl Engine {
     /// Remembers the current port connections so a reconnect can restore
     /// them. A connection whose other port went away (its client quit or
     /// restarts) is kept and made again when that port comes back; one the
-    /// user removed while both ports exist is forgotten.
-    pub fn remember_connections(&mut self) {
+    /// user removed while both ports exist is forgotten: decided at a
+    /// `second_look` (the periodic one, a second later), never at a look JACK's
+    /// notifications trigger while a client may still be closing,
+    /// and at least [`SECOND_LOOK`] after it went away.
+    pub fn remember_connections(&mut self, second_look: bool) {
         let Some(c) = &self.client else {
             return;
         };
@@ -374,16 +385,21 @@ impl Engine {
             .collect();
         // Second look at those that went away last time: kept if their port
         // has gone since, forgotten (a user removed them) otherwise.
-        for (src, dst) in std::mem::take(&mut self.went_away) {
-            if cl.port_by_name(&dst).is_none() {
-                wait_for_port(&mut self.unrestored, src, dst);
+        if second_look {
+            for (src, dst, since) in std::mem::take(&mut self.went_away) {
+                if since.elapsed() < SECOND_LOOK {
+                    self.went_away.push((src, dst, since));
+                } else if cl.port_by_name(&dst).is_none() {
+                    wait_for_port(&mut self.unrestored, src, dst);
+                }
             }
         }
         for (i, dsts) in self.connections.iter().enumerate() {
             let src = format!("{}:out_{}", cl.name(), i + 1);
             for dst in dsts.iter().filter(|d| !now[i].contains(d)) {
                 if cl.port_by_name(dst).is_some() {
-                    self.went_away.push((src.clone(), dst.clone()));
+                    self.went_away
+                        .push((src.clone(), dst.clone(), Instant::now()));
                 } else {
                     wait_for_port(&mut self.unrestored, src.clone(), dst.clone());
                 }
