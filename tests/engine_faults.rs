@@ -25,32 +25,6 @@ fn commit_reply(osc: &OscClient, timeout: Duration) -> rosc::OscMessage {
     }
 }
 
-/// Waits until the synth plays `freq` at amplitude 0.5 on out_1: up to 12 half-second windows
-/// (a switch or a reconnect may still be under way in the first ones). The capture is closed
-/// before returning, so the server can be restarted afterwards.
-fn wait_plays(server: &JackServer, freq: f64, when: &str) {
-    let rate = server.rate();
-    let mut capture = Capture::start(server, &OUTS);
-    assert!(
-        capture
-            .wait_for_signal(1e-3, Duration::from_secs(20))
-            .is_some(),
-        "{when}: only silence"
-    );
-    let mut seen = Vec::new();
-    for _ in 0..12 {
-        let rec = capture.take(0.5);
-        let f = dominant_frequency(&rec[0], rate);
-        let a = tone_amplitude(&rec[0], freq, rate);
-        if (f - freq).abs() < 1.0 && a > 0.4 {
-            eprintln!("{when}: plays {f:.2} Hz, amplitude {a:.3}");
-            return;
-        }
-        seen.push(format!("{f:.1} Hz/{a:.2}"));
-    }
-    panic!("{when}: never played {freq} Hz at amplitude 0.5: {seen:?}");
-}
-
 /// `/sync` is answered within a second (the commit machine is not stuck).
 fn sync_within_a_second(osc: &OscClient, id: i32) {
     let t = Instant::now();

@@ -10,6 +10,7 @@ pub mod budget;
 pub mod denormal;
 pub mod error;
 pub mod event;
+pub mod fft;
 pub mod graph;
 pub mod module;
 pub mod modules;

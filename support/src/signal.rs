@@ -49,44 +49,10 @@ pub fn skip_leading_silence(samples: &[f32], threshold: f32) -> &[f32] {
     }
 }
 
-/// In-place iterative radix-2 FFT; `re.len()` must be a power of two.
+/// In-place radix-2 FFT; `re.len()` must be a power of two (the DSP crate's one FFT).
 pub fn fft(re: &mut [f64], im: &mut [f64]) {
-    let n = re.len();
-    assert!(n.is_power_of_two() && im.len() == n);
-    let mut j = 0;
-    for i in 1..n {
-        let mut bit = n >> 1;
-        while j & bit != 0 {
-            j ^= bit;
-            bit >>= 1;
-        }
-        j |= bit;
-        if i < j {
-            re.swap(i, j);
-            im.swap(i, j);
-        }
-    }
-    let mut len = 2;
-    while len <= n {
-        let ang = -std::f64::consts::TAU / len as f64;
-        let (w_im, w_re) = ang.sin_cos();
-        for start in (0..n).step_by(len) {
-            let (mut c_re, mut c_im) = (1.0f64, 0.0f64);
-            for k in 0..len / 2 {
-                let (a, b) = (start + k, start + k + len / 2);
-                let t_re = re[b] * c_re - im[b] * c_im;
-                let t_im = re[b] * c_im + im[b] * c_re;
-                re[b] = re[a] - t_re;
-                im[b] = im[a] - t_im;
-                re[a] += t_re;
-                im[a] += t_im;
-                let next = c_re * w_re - c_im * w_im;
-                c_im = c_re * w_im + c_im * w_re;
-                c_re = next;
-            }
-        }
-        len <<= 1;
-    }
+    assert!(re.len().is_power_of_two() && im.len() == re.len());
+    dsp::fft::fft(re, im, false);
 }
 
 /// `|DTFT|²` of the (already windowed) signal at `freq` Hz.

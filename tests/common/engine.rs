@@ -3,7 +3,7 @@
 //! second differences, and per-thread CPU time from `/proc`.
 
 use super::osc::{f, s, OscClient};
-use super::{JackServer, SynthProcess, SYNTH_READY_TIMEOUT};
+use super::{dominant_frequency, Capture, JackServer, SynthProcess, SYNTH_READY_TIMEOUT};
 use rosc::OscType;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -371,4 +371,30 @@ pub fn median_amplitude(x: &[f32], freq: f64, rate: u32) -> f64 {
         .collect();
     a.sort_by(f64::total_cmp);
     a[a.len() / 2]
+}
+
+/// Waits until the synth plays `freq` at amplitude 0.5 on out_1: up to 12 half-second windows
+/// (a switch or a reconnect may still be under way in the first ones). The capture is closed
+/// before returning, so the server can be restarted afterwards.
+pub fn wait_plays(server: &JackServer, freq: f64, when: &str) {
+    let rate = server.rate();
+    let mut capture = Capture::start(server, &OUTS);
+    assert!(
+        capture
+            .wait_for_signal(1e-3, Duration::from_secs(20))
+            .is_some(),
+        "{when}: only silence"
+    );
+    let mut seen = Vec::new();
+    for _ in 0..12 {
+        let rec = capture.take(0.5);
+        let f = dominant_frequency(&rec[0], rate);
+        let a = tone_amplitude(&rec[0], freq, rate);
+        if (f - freq).abs() < 1.0 && a > 0.4 {
+            eprintln!("{when}: plays {f:.2} Hz, amplitude {a:.3}");
+            return;
+        }
+        seen.push(format!("{f:.1} Hz/{a:.2}"));
+    }
+    panic!("{when}: never played {freq} Hz at amplitude 0.5: {seen:?}");
 }
