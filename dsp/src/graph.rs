@@ -84,8 +84,12 @@ pub struct Graph {
     layout: Layout,
     /// MIDI channel and controller routes.
     midi: MidiMap,
-    /// Nodes that are instruments (for [`Graph::voice_stats`]).
+    /// Nodes that are instruments (for [`Graph::voice_stats`], and their
+    /// voice groups rendered beside the bundles).
     instruments: Vec<u32>,
+    /// The instruments' voice groups of the block being rendered (capacity:
+    /// one per instrument; empty between blocks).
+    voice_jobs: Vec<crate::voice::VoiceJobs>,
     channels: usize,
     sample_rate: f32,
     nan_resets: u64,
@@ -261,12 +265,13 @@ impl Graph {
             let node = by_id[i].1;
             Some((node, nodes[node as usize].spec))
         })?;
-        let instruments = (0..nodes.len() as u32)
+        let instruments: Vec<u32> = (0..nodes.len() as u32)
             .filter(|&i| nodes[i as usize].spec.name == crate::voice::instrument::SPEC.name)
             .collect();
         Ok(Graph {
             nodes,
             by_id,
+            voice_jobs: Vec::with_capacity(instruments.len()),
             instruments,
             wires,
             inputs: vec![[0.0; MAX_BLOCK]; n_in],

@@ -8,6 +8,9 @@
 //! a 1,024-voice instrument holding 8 notes costs about what an 8-voice one
 //! does. A stolen voice is faded out over [`STEAL_FADE_MS`] in a spare copy
 //! while the new note starts at its exact frame in another, so nothing is cut.
+//!
+//! The sounding copies render in groups, on as many threads as the graph's
+//! runner gives (`instrument/groups.rs`), bit-identically on any count.
 
 use super::alloc::{Action, Allocator, Mode, Priority, State, Steal};
 use super::note::Note;
@@ -83,7 +86,9 @@ pub const TYPE: ModuleType = ModuleType {
 
 const NONE: u32 = u32::MAX;
 
+mod groups;
 mod play;
+pub use groups::{groups_for, VoiceJobs, MAX_GROUPS, MIN_PER_GROUP};
 
 /// One compiled copy of the template.
 pub struct VoiceGraph {
@@ -133,7 +138,10 @@ pub struct Instrument {
     last: Option<f32>,
     gain: Smoother,
     fade_step: f32,
-    buf: Block,
+    /// The voice groups' buffers ([`MAX_GROUPS`]).
+    groups: Vec<groups::Group>,
+    /// The groups of the next block were rendered by the graph.
+    prepared: bool,
     /// Allocator actions of one event (capacity: one per voice, plus one).
     actions: Vec<Action>,
 }
@@ -179,7 +187,8 @@ impl Instrument {
             last: None,
             gain: Smoother::new(1.0, SPEC.params[param::GAIN].smoothing_ms, sr),
             fade_step: 1.0 / (STEAL_FADE_MS * 0.001 * sr).max(1.0),
-            buf: [0.0; MAX_BLOCK],
+            groups: (0..MAX_GROUPS).map(|_| groups::Group::new()).collect(),
+            prepared: false,
             actions: Vec::with_capacity(count + 1),
         };
         for (i, o) in inst.owned.iter_mut().enumerate() {

@@ -103,34 +103,16 @@ impl Module for Instrument {
     fn process(&mut self, io: &mut ProcessIo) {
         let n = io.frames;
         let out = &mut io.outputs[0][..n];
-        out.fill(0.0);
-        let norm = 1.0 / (self.unison as f32).sqrt();
+        self.sum_groups(out);
+        // The copies that ended this block stop (in list order, so the next
+        // block's groups are the same whatever rendered this one).
         let mut i = 0;
         while i < self.active.len() {
             let s = self.active[i] as usize;
             let slot = &mut self.slots[s];
-            {
-                let mut chans = [&mut self.buf[..n]];
-                slot.v.graph.process(&mut chans, &[]);
-            }
-            let buf = &self.buf[..n];
-            let mut peak = 0.0f32;
-            if slot.fade > 0.0 {
-                for (o, x) in out.iter_mut().zip(buf) {
-                    slot.gain = (slot.gain - slot.fade).max(0.0);
-                    *o += x * slot.gain * norm;
-                    peak = peak.max(x.abs());
-                }
-            } else {
-                for (o, x) in out.iter_mut().zip(buf) {
-                    *o += x * norm;
-                    peak = peak.max(x.abs());
-                }
-            }
-            slot.level = peak;
             let owner = slot.owner;
             let released = owner != NONE && self.alloc.state(owner as usize) == State::Released;
-            if released && peak < SILENT_LEVEL {
+            if released && slot.level < SILENT_LEVEL {
                 slot.quiet += n as u32;
             } else {
                 slot.quiet = 0;
@@ -173,6 +155,7 @@ impl Module for Instrument {
 
     fn reset(&mut self) {
         // A voice produced NaN: silence everything and start over.
+        self.prepared = false;
         self.alloc.all_sound_off(&mut |_| {});
         for &s in &self.active {
             let slot = &mut self.slots[s as usize];
