@@ -235,8 +235,14 @@ fn an_instruments_voices_render_in_groups_bit_identically_on_any_thread_count() 
     // (fades, silence) must end on the same frame whatever the blocks.
     for block in [37, 64, 1000] {
         let out = render_blocks(&reg, &text, &events, block, &mut Threads(2));
-        let at = out[0].iter().zip(&one[0]).position(|(a, b)| a.to_bits() != b.to_bits());
-        assert!(bits(&out) == bits(&one), "instrument: {block}-frame blocks differ at {at:?}");
+        let at = out[0]
+            .iter()
+            .zip(&one[0])
+            .position(|(a, b)| a.to_bits() != b.to_bits());
+        assert!(
+            bits(&out) == bits(&one),
+            "instrument: {block}-frame blocks differ at {at:?}"
+        );
     }
 }
 

@@ -153,7 +153,8 @@ impl Instrument {
     /// Where slot `s` belongs in the sorted list of sounding slots.
     fn search_active(&self, s: u32) -> Result<usize, usize> {
         let k = self.groups.len() as u32;
-        self.active.binary_search_by_key(&(s % k, s), |&a| (a % k, a))
+        self.active
+            .binary_search_by_key(&(s % k, s), |&a| (a % k, a))
     }
 
     /// Adds slot `s` to the sounding ones (no allocation: capacity is every slot).
