@@ -18,6 +18,8 @@ pub struct Sample {
     frames: usize,
     rate: f32,
     data: Vec<f32>,
+    /// What modules built from this buffer (see [`crate::derived`]).
+    derived: crate::derived::Derived,
 }
 
 /// A shared, immutable sample buffer.
@@ -47,6 +49,7 @@ impl Sample {
             frames,
             rate,
             data,
+            derived: Default::default(),
         }
     }
 
@@ -68,6 +71,22 @@ impl Sample {
     /// Memory the samples take, in bytes (what the buffer budget counts).
     pub fn bytes(&self) -> usize {
         self.data.len() * std::mem::size_of::<f32>()
+    }
+
+    /// The value of type `T` derived from this buffer with settings `key`:
+    /// built by `build` the first time, shared afterwards (control thread;
+    /// see [`crate::derived`]).
+    pub fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        key: u64,
+        build: impl FnOnce(&Sample) -> T,
+    ) -> Arc<T> {
+        self.derived.get_or_build(key, || build(self))
+    }
+
+    /// How many derived values were built from this buffer (cache misses).
+    pub fn derived_builds(&self) -> u64 {
+        self.derived.built()
     }
 
     /// Channel `ch` of frame `i` (the last channel for `ch` beyond it, so a
