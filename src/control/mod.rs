@@ -5,6 +5,7 @@
 pub mod buffers;
 pub mod clock;
 mod commits;
+pub use commits::CommitError;
 mod live;
 mod notes;
 mod recover;
@@ -42,7 +43,7 @@ pub enum Notice {
         /// The commit.
         ticket: Ticket,
         /// Why.
-        reason: String,
+        reason: commits::CommitError,
     },
     /// The other slot took over from a dead or stalled worker.
     Failover {
@@ -99,7 +100,7 @@ enum Phase {
         /// Timeline frame it was scheduled for.
         at: Option<u64>,
         /// Why it is being cancelled, once a cancel was sent to the worker.
-        cancel: Option<&'static str>,
+        cancel: Option<commits::CommitError>,
         /// Earlier tries of this switch that timed out.
         timeouts: u8,
     },

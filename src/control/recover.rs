@@ -3,7 +3,7 @@
 //! (restarted, maybe different) JACK server rebuilds what plays. Nothing here
 //! waits for an event that may never come.
 
-use super::{Control, Notice, Phase, Queued};
+use super::{CommitError, Control, Notice, Phase, Queued};
 use crate::engine::Engine;
 use crate::rt::command::{CallbackCmd, WorkerCmd};
 use crate::rt::shared::other_slot;
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 pub const PHASE_BOUND: Duration = Duration::from_secs(2);
 
 /// Tries a commit gets when its switch times out before it is refused.
-const SWITCH_TRIES: u8 = 2;
+pub(super) const SWITCH_TRIES: u8 = 2;
 
 impl Control {
     /// After a reconnect: the playing slot restarts with the committed patch
@@ -104,15 +104,9 @@ impl Control {
             return;
         };
         let reason = if load >= 1.0 {
-            format!(
-                "the patch is too heavy for this machine: it renders at {load:.1}x real time \
-                 (try --threads, a longer period, or fewer modules); the previous patch plays on"
-            )
+            CommitError::TooHeavy { load }
         } else {
-            format!(
-                "the patch did not start playing within {PHASE_BOUND:?}, {SWITCH_TRIES} times; \
-                 the previous patch plays on"
-            )
+            CommitError::DidNotStart
         };
         log::error!("commit refused: {reason}");
         for ticket in also.into_iter().chain([ticket]) {
