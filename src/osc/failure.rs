@@ -6,6 +6,8 @@
 use crate::control::buffers::BufferError;
 use crate::control::transport::TransportError;
 use crate::control::CommitError;
+use crate::files::FileError;
+use crate::plugin::PluginError;
 use crate::record::RecordError;
 use dsp::PatchError;
 use std::fmt;
@@ -36,7 +38,7 @@ pub enum Failure {
         pending: bool,
     },
     /// A plugin check or look-up refused the request.
-    Plugin(String),
+    Plugin(PluginError),
     /// A reply longer than one message may carry.
     TooLong {
         /// Length of the reply text in bytes.
@@ -47,7 +49,7 @@ pub enum Failure {
     /// A limit is reached (`/notify` clients, waiting `/at` messages).
     Busy(String),
     /// A patch file (or a file beside it) could not be read or written.
-    File(String),
+    File(FileError),
     /// A sample buffer request refused.
     Buffer(BufferError),
     /// Loading buffer `name` was refused or failed.
@@ -88,12 +90,12 @@ impl fmt::Display for Failure {
             Failure::Malformed(t)
             | Failure::UnknownAddress(t)
             | Failure::BadRequest(t)
-            | Failure::Plugin(t)
             | Failure::Busy(t)
-            | Failure::File(t)
  => f.write_str(t),
             Failure::Buffer(e) => fmt::Display::fmt(e, f),
             Failure::BufferLoad { name, error } => write!(f, "buffer '{name}': {error}"),
+            Failure::File(e) => fmt::Display::fmt(e, f),
+            Failure::Plugin(e) => fmt::Display::fmt(e, f),
             Failure::Commit(e) => fmt::Display::fmt(e, f),
             Failure::Transport(e) => fmt::Display::fmt(e, f),
             Failure::Record(e) => fmt::Display::fmt(e, f),
@@ -124,6 +126,12 @@ impl std::error::Error for Failure {}
 impl From<PatchError> for Failure {
     fn from(e: PatchError) -> Failure {
         Failure::Patch(e)
+    }
+}
+
+impl From<FileError> for Failure {
+    fn from(e: FileError) -> Failure {
+        Failure::File(e)
     }
 }
 
