@@ -36,6 +36,31 @@ pub trait Sweep<const N: usize> {
         }
     }
 
+    /// Like [`Sweep::each`] for a module whose frames read state derived from
+    /// the values (filter coefficients kept in `s`): `derive(s, values)` runs
+    /// once per call when nothing moves, else before every frame.
+    #[inline(always)]
+    fn each_derived<S>(
+        &mut self,
+        m: &Mods<N>,
+        n: usize,
+        s: &mut S,
+        mut derive: impl FnMut(&mut S, [f32; N]),
+        mut f: impl FnMut(&mut S, usize),
+    ) {
+        if self.steady(m) {
+            derive(s, self.tick(m, 0));
+            for i in 0..n {
+                f(s, i);
+            }
+        } else {
+            for i in 0..n {
+                derive(s, self.tick(m, i));
+                f(s, i);
+            }
+        }
+    }
+
     /// Like [`Sweep::each`], with what `f` needs derived from the values by
     /// `prep`: once per call when nothing moves, else once per frame.
     #[inline(always)]
