@@ -4,7 +4,7 @@
 
 use super::{transport, Control, Notice, Phase, Queued, Ticket};
 use crate::engine::Engine;
-use crate::rt::command::WorkerCmd;
+use crate::rt::command::{Handover, WorkerCmd};
 use crate::rt::shared::other_slot;
 use dsp::PatchError;
 use std::collections::VecDeque;
@@ -312,14 +312,14 @@ impl Control {
         self.next_version += 1;
         let at =
             q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
-        let cmd = WorkerCmd::Handover {
+        let cmd = WorkerCmd::Handover(Handover {
             graph,
             to: other_slot(active),
             at,
             version,
             beat: on_beat,
             cut: self.committed.heard_the_same(&q.patch, &self.registry),
-        };
+        });
         if sh.slots[active].cmds.push(cmd).is_err() {
             for ticket in q.also.into_iter().chain([q.ticket]) {
                 self.notices.push(Notice::CommitFailed {

@@ -64,18 +64,6 @@ impl Chorus {
             self.sweep.line.write(x[i]);
         });
     }
-
-    fn clear(&mut self) {
-        self.sweep.clear();
-    }
-
-    fn carry(&mut self, o: &Self) {
-        self.sweep.carry_from(&o.sweep);
-    }
-
-    fn take(&mut self, o: &mut Self) {
-        self.sweep.take_from(&mut o.sweep);
-    }
 }
 
-knob_module!(Chorus, take = take);
+knob_module!(Chorus, state = sweep);

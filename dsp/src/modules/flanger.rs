@@ -61,18 +61,6 @@ impl Flanger {
             out[i] = (1.0 - mix) * x[i] + mix * y;
         });
     }
-
-    fn clear(&mut self) {
-        self.sweep.clear();
-    }
-
-    fn carry(&mut self, o: &Self) {
-        self.sweep.carry_from(&o.sweep);
-    }
-
-    fn take(&mut self, o: &mut Self) {
-        self.sweep.take_from(&mut o.sweep);
-    }
 }
 
-knob_module!(Flanger, take = take);
+knob_module!(Flanger, state = sweep);
