@@ -1,19 +1,40 @@
-//! `fault`: a module that stalls or panics its worker on demand, so tests and
-//! benchmarks can reproduce the prior engine's failures. Only built with the
+//! `fault`: a module that stalls or panics its worker on demand, or makes
+//! control lose the worker's next handover event, so tests and benchmarks can
+//! reproduce the prior engine's failures. Only built with the
 //! `fault-injection` feature.
 
+use crate::rt::command::EngineEvent;
 use dsp::{Module, ParamSpec, ProcessIo, Smoother};
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
+/// Which handover event control loses next: 0 none, 1 `Switched`, 2 `Stopped`.
+static LOSE: AtomicU8 = AtomicU8::new(0);
+
+/// True when control must drop `event` as if it never arrived (armed once by
+/// a live change of a `fault` module's `lose`).
+pub fn lose(event: &EngineEvent) -> bool {
+    let kind = match event {
+        EngineEvent::Switched {
+            failover: false, ..
+        } => 1,
+        EngineEvent::Stopped { .. } => 2,
+        _ => return false,
+    };
+    LOSE.compare_exchange(kind, 0, Relaxed, Relaxed).is_ok()
+}
 
 dsp::module_type! {
     name: "fault",
     description: "test only: a live change of stall_ms stalls the worker once; panic=1 panics it; \
-                  load=N makes every block take N times its duration (a patch too heavy for the CPU)",
+                  load=N makes every block take N times its duration (a patch too heavy for the CPU); \
+                  lose=1 (2) makes control lose the next switch (stop) event",
     inputs: [IN = "in"],
     outputs: [OUT = "out"],
     params: [
         STALL_MS = ParamSpec::new("stall_ms", 0.0, 10000.0, 0.0, "ms", 0.0),
         PANIC = ParamSpec::new("panic", 0.0, 1.0, 0.0, "", 0.0),
         LOAD = ParamSpec::new("load", 0.0, 100.0, 0.0, "x", 0.0),
+        LOSE_EVENT = ParamSpec::new("lose", 0.0, 2.0, 0.0, "", 0.0),
     ],
     gate: false,
     build: |cx| Box::new(Fault { sample_rate: cx.sample_rate, ..Fault::default() }),
@@ -40,6 +61,7 @@ impl Module for Fault {
             param::STALL_MS => self.stall_ms = value,
             param::PANIC => self.panic = value >= 0.5,
             param::LOAD => self.load = value,
+            param::LOSE_EVENT => LOSE.store(value.round() as u8, Relaxed),
             _ => {}
         }
     }

@@ -9,32 +9,7 @@ use common::engine::*;
 use common::osc::*;
 use common::*;
 use rosc::OscType;
-use std::time::{Duration, Instant};
-
-/// The next reply about `/patch/commit` (notifications and other replies skipped).
-fn commit_reply(osc: &OscClient, timeout: Duration) -> rosc::OscMessage {
-    let end = Instant::now() + timeout;
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        let m = osc
-            .recv(left)
-            .unwrap_or_else(|| panic!("no reply to /patch/commit within {timeout:?}"));
-        if m.args.first() == Some(&s("/patch/commit")) {
-            return m;
-        }
-    }
-}
-
-/// `/sync` is answered within a second (the commit machine is not stuck).
-fn sync_within_a_second(osc: &OscClient, id: i32) {
-    let t = Instant::now();
-    sync(osc, id);
-    assert!(
-        t.elapsed() < Duration::from_secs(1),
-        "/sync took {:?}",
-        t.elapsed()
-    );
-}
+use std::time::Duration;
 
 /// Stops the server with SIGTERM, starts it again at the same settings and waits for
 /// synth-jack's ports.

@@ -11,8 +11,11 @@
 //! [`Graph`]: generators alone, processors fed by a sine on every input and
 //! every connected parameter left alone; the cost of the sine and the graph
 //! around it (measured as its own item, `graph_sine_only`) is subtracted.
-//! FunDSP units get a precomputed sine on every input. Each figure is the
-//! median of 7 timed runs of about 30 ms after a warm-up. The thread is in
+//! For processors the sine graph is timed in alternation with each item and
+//! the median of the differences is reported. FunDSP units get a
+//! precomputed sine on every input. Each figure is the median of 7 timed
+//! runs of about 30 ms of the thread's CPU time (not wall time, so other
+//! processes on the machine count little) after a warm-up. The thread is in
 //! flush-to-zero mode for good, as the engine's render threads are.
 
 use criterion::Criterion;
@@ -20,33 +23,71 @@ use dsp::render::render_graph;
 use dsp::{Event, EventKind, Graph, Name, Patch, Registry};
 use fundsp::prelude32::{AudioUnit, BufferVec};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SR: f32 = 48000.0;
 const BLOCK: usize = 64;
 const VOICES: usize = 64;
+/// The source feeding processors, alone: what is subtracted from them.
+const SINE_ONLY: &str = "create src sine freq=220 gain=0.8\n";
 
-/// Median nanoseconds per frame of `f`, which renders `frames` frames a call.
-fn measure(frames: usize, mut f: impl FnMut()) -> f64 {
-    let warm = Instant::now();
+/// CPU time this thread has run, in seconds: unlike the wall clock, it
+/// does not count time the thread waited while other processes ran (the
+/// project machine is shared), so figures hold under load.
+fn cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec to write; the clock id is a constant.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Calls per timed run of `f` (about 30 ms of CPU), after a warm-up.
+fn calls_per_run(f: &mut impl FnMut()) -> u64 {
+    let warm = cpu_seconds();
     let mut calls = 0u64;
-    while warm.elapsed() < Duration::from_millis(40) {
+    while cpu_seconds() - warm < 0.04 {
         f();
         calls += 1;
     }
-    let per_call = warm.elapsed().as_secs_f64() / calls as f64;
-    let n = ((0.03 / per_call) as u64).max(1);
-    let mut runs: Vec<f64> = (0..7)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..n {
-                f();
-            }
-            t.elapsed().as_secs_f64() * 1e9 / (n as f64 * frames as f64)
-        })
+    let per_call = (cpu_seconds() - warm) / calls as f64;
+    ((0.03 / per_call) as u64).max(1)
+}
+
+/// Nanoseconds of CPU per frame of one timed run of `n` calls of `f`.
+fn run(n: u64, frames: usize, f: &mut impl FnMut()) -> f64 {
+    let t = cpu_seconds();
+    for _ in 0..n {
+        f();
+    }
+    (cpu_seconds() - t) * 1e9 / (n as f64 * frames as f64)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Median CPU nanoseconds per frame of `f`, which renders `frames` frames a call.
+fn measure(frames: usize, mut f: impl FnMut()) -> f64 {
+    let n = calls_per_run(&mut f);
+    median((0..7).map(|_| run(n, frames, &mut f)).collect())
+}
+
+/// Median CPU nanoseconds per frame of `f` and of `base`, and the median of
+/// their differences, timed in alternation so that both see the same machine.
+fn measure_pair(frames: usize, mut base: impl FnMut(), mut f: impl FnMut()) -> [f64; 3] {
+    let (nb, nf) = (calls_per_run(&mut base), calls_per_run(&mut f));
+    let pairs: Vec<(f64, f64)> = (0..7)
+        .map(|_| (run(nb, frames, &mut base), run(nf, frames, &mut f)))
         .collect();
-    runs.sort_by(|a, b| a.total_cmp(b));
-    runs[3]
+    [
+        median(pairs.iter().map(|p| p.1).collect()),
+        median(pairs.iter().map(|p| p.0).collect()),
+        median(pairs.iter().map(|p| p.1 - p.0).collect()),
+    ]
 }
 
 fn parse(reg: &Registry, text: &str) -> Patch {
@@ -151,7 +192,9 @@ mod theirs {
             "square" => Box::new(square_hz(440.0)),
             "triangle" => Box::new(triangle_hz(440.0)),
             "noise" => Box::new(noise()),
-            "lfo" => Box::new(lfo(|t| sin_hz(1.0, t))),
+            // Our lfo computes every sample: so does an oscillator. FunDSP's
+            // `lfo` (every 2 ms) is reported beside it, see `lfo_control_rate`.
+            "lfo" => Box::new(sine_hz(1.0)),
             "adsr" => Box::new(pass() * (dc(1.0) >> adsr_live(0.005, 0.1, 0.7, 0.2))),
             "vca" => Box::new(pass() * pass()),
             "biquad" => Box::new(butterpass_hz(1000.0)),
@@ -203,10 +246,27 @@ mod theirs {
                 let wave = Wave::from_samples(48000.0, &[0.5f32; 48000]);
                 Box::new(playwave(&std::sync::Arc::new(wave), 0, Some(0)))
             }
+            // A pass-through publishing a level to another thread (ours:
+            // a copy per block, peak and RMS computed off the audio thread).
+            "meter" => Box::new(
+                monitor(&shared(0.0), Meter::Peak(0.1)) >> monitor(&shared(0.0), Meter::Rms(0.1)),
+            ),
+            // A pass-through sending its samples to another thread.
+            "scope" => {
+                let (frontend, backend) = snoop(4096);
+                // The frontend must live for the backend to send to it.
+                std::mem::forget(frontend);
+                Box::new(backend)
+            }
             // FunDSP's band-limited wavetable saw: one table, no morph.
             "wavetable" => Box::new(saw_hz(440.0)),
             _ => return None,
         })
+    }
+
+    /// FunDSP's `lfo`: a 1 Hz sine evaluated about every 2 ms.
+    pub fn lfo_control_rate() -> Box<dyn AudioUnit> {
+        Box::new(lfo(|t| sin_hz(1.0, t)))
     }
 
     pub fn voices_static() -> Box<dyn AudioUnit> {
@@ -370,7 +430,7 @@ fn main() {
     dsp::denormal::flush_denormals_on_this_thread();
 
     // What a sine and the graph around it cost: subtracted from processors.
-    let baseline = Ours::new(&reg, "create src sine freq=220 gain=0.8\n", &[]).ns_per_sample();
+    let baseline = Ours::new(&reg, SINE_ONLY, &[]).ns_per_sample();
     let fundsp_sine = Theirs::new(theirs::sine()).ns_per_sample();
     report(
         &mut items,
@@ -392,17 +452,35 @@ fn main() {
         } else {
             vec![]
         };
-        let total = Ours::new(&reg, &text, &gates).ns_per_sample();
-        let own = if fed {
-            (total - baseline).max(0.0)
+        let mut ours = Ours::new(&reg, &text, &gates);
+        let (own, total) = if fed {
+            let mut base = Ours::new(&reg, SINE_ONLY, &[]);
+            let [total, _, own] = measure_pair(BLOCK, || base.block(), || ours.block());
+            (own.max(0.0), total)
         } else {
-            total
+            let total = ours.ns_per_sample();
+            (total, total)
         };
         let mut fields = vec![("ns_per_sample", own), ("graph_ns_per_sample", total)];
         if let Some(unit) = theirs::equivalent(kind) {
             let theirs = Theirs::new(unit).ns_per_sample();
             fields.push(("fundsp_ns_per_sample", theirs));
             fields.push(("ratio", own / theirs));
+        }
+        if kind == "sampler" {
+            // Like with like: FunDSP's `playwave` steps through whole
+            // frames, as ours does with `interp=none` (the default is cubic).
+            let plain = text.replace("mode=loop", "mode=loop interp=none");
+            let mut ours = Ours::new(&reg, &plain, &gates);
+            let mut base = Ours::new(&reg, SINE_ONLY, &[]);
+            let [_, _, own] = measure_pair(BLOCK, || base.block(), || ours.block());
+            fields.push(("interp_none_ns_per_sample", own.max(0.0)));
+        }
+        if kind == "lfo" {
+            // FunDSP's `lfo` computes its function about every 2 ms and
+            // interpolates; ours every sample, like `sine_hz` above.
+            let every_2ms = Theirs::new(theirs::lfo_control_rate()).ns_per_sample();
+            fields.push(("fundsp_lfo_2ms_ns_per_sample", every_2ms));
         }
         report(&mut items, kind, fields);
     }

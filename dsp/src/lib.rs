@@ -8,6 +8,7 @@
 pub mod declare;
 pub mod budget;
 pub mod denormal;
+pub mod derived;
 pub mod error;
 pub mod event;
 pub mod fft;

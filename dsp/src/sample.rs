@@ -18,6 +18,8 @@ pub struct Sample {
     frames: usize,
     rate: f32,
     data: Vec<f32>,
+    /// What modules built from this buffer (see [`crate::derived`]).
+    derived: crate::derived::Derived,
 }
 
 /// A shared, immutable sample buffer.
@@ -47,6 +49,7 @@ impl Sample {
             frames,
             rate,
             data,
+            derived: Default::default(),
         }
     }
 
@@ -70,6 +73,22 @@ impl Sample {
         self.data.len() * std::mem::size_of::<f32>()
     }
 
+    /// The value of type `T` derived from this buffer with settings `key`:
+    /// built by `build` the first time, shared afterwards (control thread;
+    /// see [`crate::derived`]).
+    pub fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        key: u64,
+        build: impl FnOnce(&Sample) -> T,
+    ) -> Arc<T> {
+        self.derived.get_or_build(key, || build(self))
+    }
+
+    /// How many derived values were built from this buffer (cache misses).
+    pub fn derived_builds(&self) -> u64 {
+        self.derived.built()
+    }
+
     /// Channel `ch` of frame `i` (the last channel for `ch` beyond it, so a
     /// mono buffer feeds both sides); silence outside the buffer.
     #[inline]
@@ -83,9 +102,14 @@ impl Sample {
     /// Channel `ch` at fractional frame `pos`, linear interpolation.
     #[inline]
     pub fn read_linear(&self, ch: usize, pos: f64) -> f32 {
-        let i = pos.floor();
-        let t = (pos - i) as f32;
-        let i = i as isize;
+        let (i, t) = split(pos);
+        self.linear_at(ch, i, t)
+    }
+
+    /// Channel `ch` a fraction `t` past frame `i`, linear: what
+    /// [`Sample::read_linear`] reads at a position [`split`] into `i`, `t`.
+    #[inline]
+    pub fn linear_at(&self, ch: usize, i: isize, t: f32) -> f32 {
         let (a, b) = (self.at(ch, i), self.at(ch, i + 1));
         a + (b - a) * t
     }
@@ -94,9 +118,22 @@ impl Sample {
     /// interpolation.
     #[inline]
     pub fn read_cubic(&self, ch: usize, pos: f64) -> f32 {
-        let i = pos.floor();
-        let t = (pos - i) as f32;
-        let i = i as isize;
+        let (i, t) = split(pos);
+        self.cubic_at(ch, i, t)
+    }
+
+    /// Channel `ch` a fraction `t` past frame `i` (`pos` split by
+    /// [`split`]), 4-point cubic: what [`Sample::read_cubic`] reads, for a
+    /// reader that splits a position once for several channels. Away from
+    /// the ends the four frames are read without a check each.
+    #[inline(always)]
+    pub fn cubic_at(&self, ch: usize, i: isize, t: f32) -> f32 {
+        let c = self.channels;
+        if i >= 1 && (i as usize) + 2 < self.frames {
+            let at = (i as usize - 1) * c + ch.min(c - 1);
+            let d = &self.data[at..at + 3 * c + 1];
+            return hermite(d[0], d[c], d[2 * c], d[3 * c], t);
+        }
         hermite(
             self.at(ch, i - 1),
             self.at(ch, i),
@@ -182,6 +219,22 @@ pub fn append_pcm(out: &mut Vec<f32>, bytes: &[u8], format: Pcm) {
     }
 }
 
+/// `pos` as its whole frame (`pos.floor()`) and the fraction past it.
+/// Baseline x86-64 has no rounding instruction, so `f64::floor` is a call
+/// into libm; a truncating conversion and a compare give the same result
+/// for every position a buffer can have (`floor` serves the rest).
+#[inline]
+pub fn split(pos: f64) -> (isize, f32) {
+    if pos.abs() < 4.0e18 {
+        let i = pos as isize;
+        let i = i - ((i as f64) > pos) as isize;
+        (i, (pos - i as f64) as f32)
+    } else {
+        let f = pos.floor();
+        (f as isize, (pos - f) as f32)
+    }
+}
+
 /// 4-point, 3rd-order Hermite interpolation between `x0` and `x1` at `t`.
 #[inline]
 fn hermite(xm1: f32, x0: f32, x1: f32, x2: f32, t: f32) -> f32 {
@@ -204,6 +257,28 @@ mod tests {
         assert_eq!(s.read_linear(0, 1.5), 1.5);
         // A straight line is reproduced exactly by the cubic between its ends.
         assert!((s.read_cubic(0, 1.25) - 1.25).abs() < 1e-6);
+    }
+
+    #[test]
+    fn split_is_floor_and_the_fraction() {
+        for pos in [
+            -3.5,
+            -3.0,
+            -0.25,
+            -0.0,
+            0.0,
+            0.75,
+            1.0,
+            47_999.999,
+            2.5e9 + 0.5,
+            1e17,
+            -1e17,
+            5e18,
+            -5e18,
+        ] {
+            let f = f64::floor(pos);
+            assert_eq!(split(pos), (f as isize, (pos - f) as f32), "{pos}");
+        }
     }
 
     #[test]

@@ -332,3 +332,37 @@ fn mixer_vca_and_lfo() {
         }
     }
 }
+
+/// Mixer and vca skip their products at unity gain; the samples must be
+/// exactly those of their general path (forced here by a gain modulated by
+/// zero), for every block size.
+#[test]
+fn unity_gain_shortcuts_give_the_general_paths_samples() {
+    let reg = registry();
+    let graph = |subject: &str, modulated: &str| {
+        let text = format!(
+            "create a saw freq=110\ncreate b sine freq=330 gain=0.7\n\
+             create z lfo depth=0 offset=0\ncreate out output\n{subject}connect m out\n{modulated}"
+        );
+        let (p, _) = dsp::Patch::parse(&reg, &text).unwrap();
+        dsp::Graph::compile(&p, &reg, 48_000.0, 1).unwrap()
+    };
+    let mixer = "create m mixer\nconnect a m.in1\nconnect b m.in2\nconnect a m.in3\n";
+    let vca = "create m vca\nconnect a m.in\nconnect b m.cv\n";
+    for (subject, param) in [(mixer, "gain2"), (vca, "gain")] {
+        for block in [64, 37] {
+            let fast = render(&mut graph(subject, ""), 4096, block);
+            let general = render(
+                &mut graph(subject, &format!("connect z m.{param}\n")),
+                4096,
+                block,
+            );
+            assert!(fast.iter().any(|&v| v != 0.0));
+            let same = fast
+                .iter()
+                .zip(&general)
+                .all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(same, "{subject}: block {block}");
+        }
+    }
+}

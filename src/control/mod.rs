@@ -277,6 +277,11 @@ impl Control {
     fn take_events(&mut self, engine: &mut Engine) {
         let sh = engine.shared().clone();
         while let Some(e) = sh.events.pop() {
+            #[cfg(feature = "fault-injection")]
+            if crate::fault::lose(&e) {
+                log::warn!("fault injection: lost {e:?}");
+                continue;
+            }
             match e {
                 EngineEvent::Switched {
                     slot,

@@ -129,9 +129,20 @@ impl<'s> Capture<'s> {
         for (src, dst) in sources.iter().zip(&inputs).filter(|_| connect) {
             // synth-jack may have connected it first: it restores the connections of a port
             // that went away (an earlier capture) as soon as one of that name comes back.
-            match active.as_client().connect_ports_by_name(src, dst) {
-                Ok(()) | Err(jack::Error::PortAlreadyConnected(..)) => {}
-                Err(e) => panic!("cannot connect {src} -> {dst}: {e:?}"),
+            // Its connect may also race ours (jack2 then fails one of them): judged by the
+            // result, a few tries.
+            let client = active.as_client();
+            let mut tries = 0;
+            loop {
+                match client.connect_ports_by_name(src, dst) {
+                    Ok(()) | Err(jack::Error::PortAlreadyConnected(..)) => break,
+                    Err(_) if connected(client, src, dst) => break,
+                    Err(_) if tries < 20 => {
+                        tries += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    Err(e) => panic!("cannot connect {src} -> {dst}: {e:?}"),
+                }
             }
         }
         Capture {
@@ -345,4 +356,11 @@ impl<'s> Capture<'s> {
     pub fn stop(&mut self) {
         self.client.close();
     }
+}
+
+/// True when `src` is connected to `dst` on `client`'s server.
+fn connected(client: &jack::Client, src: &str, dst: &str) -> bool {
+    client
+        .port_by_name(src)
+        .is_some_and(|p| p.is_connected_to(dst).unwrap_or(false))
 }

@@ -398,3 +398,28 @@ pub fn wait_plays(server: &JackServer, freq: f64, when: &str) {
     }
     panic!("{when}: never played {freq} Hz at amplitude 0.5: {seen:?}");
 }
+
+/// The next reply about `/patch/commit` (notifications and other replies skipped).
+pub fn commit_reply(osc: &OscClient, timeout: Duration) -> rosc::OscMessage {
+    let end = Instant::now() + timeout;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        let m = osc
+            .recv(left)
+            .unwrap_or_else(|| panic!("no reply to /patch/commit within {timeout:?}"));
+        if m.args.first() == Some(&s("/patch/commit")) {
+            return m;
+        }
+    }
+}
+
+/// `/sync` is answered within a second (the commit machine is not stuck).
+pub fn sync_within_a_second(osc: &OscClient, id: i32) {
+    let t = Instant::now();
+    sync(osc, id);
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "/sync took {:?}",
+        t.elapsed()
+    );
+}

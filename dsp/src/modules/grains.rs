@@ -16,7 +16,7 @@ use crate::module::ProcessIo;
 use crate::modules::knobs::{sane, Edge, Knobs, Mods, Sweep};
 use crate::modules::noise::XorShift;
 use crate::modules::shared;
-use crate::sample::{Sample, SampleRef};
+use crate::sample::{split, Sample, SampleRef};
 use crate::spec::ParamSpec;
 use crate::table::sin_cycles;
 
@@ -178,10 +178,11 @@ fn mix(grains: &mut [Grain; MAX_GRAINS], live: &mut usize, b: &Sample, n: f64) -
         let g = &mut grains[k];
         let s = sin_cycles(g.age as f64 * g.step * 0.5);
         let w = s * s;
-        let x = w * b.read_cubic(0, g.pos);
+        let (i, t) = split(g.pos);
+        let x = w * b.cubic_at(0, i, t);
         l += x;
         // A mono buffer feeds both sides: read it once.
-        r += if stereo { w * b.read_cubic(1, g.pos) } else { x };
+        r += if stereo { w * b.cubic_at(1, i, t) } else { x };
         g.age += 1;
         g.pos += g.speed;
         if g.pos >= n {

@@ -106,17 +106,8 @@ impl NoiseBlock {
     /// Makes the next [`CHUNK`] samples.
     #[inline]
     fn refill(&mut self) {
-        let mut lanes = self.lanes;
-        for chunk in self.buf.chunks_exact_mut(LANES) {
-            for (x, o) in lanes.iter_mut().zip(chunk) {
-                *x ^= *x << 13;
-                *x ^= *x >> 17;
-                *x ^= *x << 5;
-                // 23 random mantissa bits: a float in [2, 4), moved to [-1, 1).
-                *o = f32::from_bits(0x4000_0000 | (*x >> 9)) - 3.0;
-            }
-        }
-        self.lanes = lanes;
+        // Times 1 is exact: the samples `make` writes straight out for any gain.
+        make(&mut self.lanes, &mut self.buf, 1.0);
         self.pos = 0;
     }
 
@@ -137,6 +128,12 @@ impl NoiseBlock {
         let mut i = 0;
         while i < out.len() {
             if self.pos == CHUNK {
+                if let Some(whole) = out[i..].first_chunk_mut::<CHUNK>() {
+                    // A whole chunk goes straight to `out`, not through `buf`.
+                    make(&mut self.lanes, whole, g);
+                    i += CHUNK;
+                    continue;
+                }
                 self.refill();
             }
             let k = (out.len() - i).min(CHUNK - self.pos);
@@ -150,6 +147,23 @@ impl NoiseBlock {
             self.pos += k;
         }
     }
+}
+
+/// Advances `lanes` by [`CHUNK`] / [`LANES`] steps, writing their samples
+/// times `g` to `out`, interleaved.
+#[inline]
+fn make(lanes: &mut [u32; LANES], out: &mut [f32; CHUNK], g: f32) {
+    let mut l = *lanes;
+    for chunk in out.chunks_exact_mut(LANES) {
+        for (x, o) in l.iter_mut().zip(chunk) {
+            *x ^= *x << 13;
+            *x ^= *x >> 17;
+            *x ^= *x << 5;
+            // 23 random mantissa bits: a float in [2, 4), moved to [-1, 1).
+            *o = g * (f32::from_bits(0x4000_0000 | (*x >> 9)) - 3.0);
+        }
+    }
+    *lanes = l;
 }
 
 /// Noise generator state.

@@ -11,7 +11,7 @@ use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::knobs::{sane, Edge, Knobs, Mods, Sweep};
 use crate::modules::shared;
-use crate::sample::{Sample, SampleRef};
+use crate::sample::{split, Sample, SampleRef};
 use crate::spec::ParamSpec;
 
 /// Playback modes (`mode`).
@@ -101,34 +101,50 @@ impl Sampler {
             self.playing = self.knobs.index(param::MODE) == 1;
             self.pos = (sane(self.knobs.value(param::START), 0.0, 1.0, 0.0) as f64 * n).round();
         }
-        let prep = |p: [f32; 8]| Frame::of(p, n, ratio);
         let (mut pos, mut playing, mut pending) = (self.pos, self.playing, self.pending);
         let edge = &mut self.edge;
-        self.knobs.each_with(&m, io.frames, prep, |i, f| {
-            if edge.rise(trig[i]) || std::mem::take(&mut pending) {
-                pos = f.start;
-                playing = true;
-            }
-            if !playing || !pos.is_finite() {
-                playing = false;
-                left[i] = 0.0;
-                right[i] = 0.0;
-                return;
-            }
-            left[i] = f.read(buf, 0, pos);
-            right[i] = f.read(buf, 1, pos);
-            pos += f.speed;
-            if f.looped {
-                let len = f.loop_end - f.loop_start;
-                if f.speed > 0.0 && pos >= f.loop_end {
-                    pos = f.loop_start + (pos - f.loop_end) % len;
-                } else if f.speed < 0.0 && pos < f.loop_start {
-                    pos = f.loop_end - (f.loop_start - pos) % len;
+        // One frame of playback with the parameters `f`. A macro, not a
+        // closure: the compiler did not inline a closure this size into
+        // both loops below, and the call per frame cost more than the rest.
+        macro_rules! play {
+            ($i:expr, $f:expr) => {{
+                let (i, f): (usize, &Frame) = ($i, $f);
+                if edge.rise(trig[i]) || std::mem::take(&mut pending) {
+                    pos = f.start;
+                    playing = true;
                 }
-            } else if pos >= n || pos < 0.0 {
-                playing = false;
+                if !playing || !pos.is_finite() {
+                    playing = false;
+                    left[i] = 0.0;
+                    right[i] = 0.0;
+                } else {
+                    (left[i], right[i]) = f.read(buf, pos);
+                    pos += f.speed;
+                    if f.looped {
+                        let len = f.loop_end - f.loop_start;
+                        if f.speed > 0.0 && pos >= f.loop_end {
+                            pos = f.loop_start + (pos - f.loop_end) % len;
+                        } else if f.speed < 0.0 && pos < f.loop_start {
+                            pos = f.loop_end - (f.loop_start - pos) % len;
+                        }
+                    } else if pos >= n || pos < 0.0 {
+                        playing = false;
+                    }
+                }
+            }};
+        }
+        // As `Sweep::each_with`: parameters read once when nothing moves.
+        if self.knobs.steady(&m) {
+            let f = Frame::of(self.knobs.tick(&m, 0), n, ratio);
+            for i in 0..io.frames {
+                play!(i, &f);
             }
-        });
+        } else {
+            for i in 0..io.frames {
+                let f = Frame::of(self.knobs.tick(&m, i), n, ratio);
+                play!(i, &f);
+            }
+        }
         (self.pos, self.playing, self.pending) = (pos, playing, pending);
     }
 
@@ -183,14 +199,27 @@ impl Frame {
         }
     }
 
-    #[inline]
-    fn read(&self, buf: &Sample, ch: usize, pos: f64) -> f32 {
-        self.gain
-            * match self.interp {
-                0 => buf.read_cubic(ch, pos),
-                1 => buf.read_linear(ch, pos),
-                _ => buf.at(ch, pos as isize),
-            }
+    /// Both channels at `pos` (a mono buffer read once for both).
+    #[inline(always)]
+    fn read(&self, buf: &Sample, pos: f64) -> (f32, f32) {
+        let (i, t) = split(pos);
+        let l = self.gain * self.one(buf, 0, i, t, pos);
+        let r = if buf.channels() == 1 {
+            l
+        } else {
+            self.gain * self.one(buf, 1, i, t, pos)
+        };
+        (l, r)
+    }
+
+    /// Channel `ch` at `pos`, split into frame `i` and fraction `t`.
+    #[inline(always)]
+    fn one(&self, buf: &Sample, ch: usize, i: isize, t: f32, pos: f64) -> f32 {
+        match self.interp {
+            0 => buf.cubic_at(ch, i, t),
+            1 => buf.linear_at(ch, i, t),
+            _ => buf.at(ch, pos as isize),
+        }
     }
 }
 

@@ -42,6 +42,12 @@ impl Module for Vca {
         if !gain.is_moving() && gm.is_none() {
             let g = gain.current;
             match cv {
+                // Unity gain (the default): x·1 is x, one product fewer.
+                Some(cv) if g == 1.0 => {
+                    for ((o, x), c) in out.iter_mut().zip(x).zip(cv) {
+                        *o = x * c;
+                    }
+                }
                 Some(cv) => {
                     for ((o, x), c) in out.iter_mut().zip(x).zip(cv) {
                         *o = x * g * c;

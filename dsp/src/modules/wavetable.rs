@@ -11,13 +11,18 @@
 //! A frame's DC offset is removed. `morph` (0..1) crossfades between
 //! adjacent frames across the table.
 //! Without a buffer it is silent.
+//!
+//! The tables are kept with the buffer ([`crate::derived`]): a commit that
+//! compiles the patch again with the same buffer shares them, a buffer
+//! replaced by a new load gets its own.
 
-use crate::fft::fft;
 use super::shared;
+use crate::fft::fft;
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::knobs::{sane, Knobs, Mods, Sweep};
-use crate::sample::SampleRef;
+use crate::sample::{Sample, SampleRef};
+use std::sync::Arc;
 use crate::spec::ParamSpec;
 use crate::table::{phase_inc, read_cycle_fixed, BandTables, WaveCycle, WAVE_BANDS, WAVE_LEN};
 
@@ -41,34 +46,18 @@ crate::module_type! {
 /// Most frames read from one buffer (each takes about 250 KiB of tables).
 pub const MAX_FRAMES: usize = 64;
 
-/// `wavetable` state.
-pub struct Wavetable {
-    inv_sr: f64,
-    knobs: Knobs<{ param::COUNT }>,
+/// The band-limited tables of one buffer, shared by every `wavetable`
+/// reading it (see [`crate::derived`]).
+pub struct Tables {
     /// Band-limited cycles, `WAVE_BANDS` per frame, frame after frame.
     cycles: Box<[WaveCycle]>,
+    /// Frames read from the buffer (0: none).
     frames: usize,
-    phase: u64,
 }
 
-impl Wavetable {
-    /// A silent oscillator until it gets a buffer.
-    pub fn new(sample_rate: f32) -> Self {
-        Wavetable {
-            inv_sr: 1.0 / sample_rate as f64,
-            knobs: Knobs::new(SPEC.params, sample_rate),
-            cycles: Box::new([]),
-            frames: 0,
-            phase: 0,
-        }
-    }
-
-    /// Builds the band-limited tables of `b` (control thread: allocates).
-    fn load_tables(&mut self, b: Option<SampleRef>) {
-        let Some(b) = b.filter(|b| b.frames() > 0) else {
-            (self.cycles, self.frames) = (Box::new([]), 0);
-            return;
-        };
+impl Tables {
+    /// The tables of buffer `b` (control thread: allocates, runs FFTs).
+    fn build(b: &Sample) -> Tables {
         let frames = (b.frames() / WAVE_LEN).clamp(1, MAX_FRAMES);
         let mut cycles = vec![[0.0f32; WAVE_LEN + 1]; frames * WAVE_BANDS];
         // A short buffer is one cycle: read it stretched to WAVE_LEN.
@@ -88,38 +77,74 @@ impl Wavetable {
             fft(&mut re, &mut im, false);
             band_limit(&re, &im, bands);
         }
-        self.cycles = cycles.into_boxed_slice();
-        self.frames = frames;
+        Tables {
+            cycles: cycles.into_boxed_slice(),
+            frames,
+        }
+    }
+}
+
+/// The settings the tables depend on, beyond the buffer: none can change
+/// today (cycle length, frame count and bands are constants), so one key.
+const TABLES_KEY: u64 = 0;
+
+/// `wavetable` state.
+pub struct Wavetable {
+    inv_sr: f64,
+    knobs: Knobs<{ param::COUNT }>,
+    /// The buffer's tables (`None`: no buffer, silent).
+    tables: Option<Arc<Tables>>,
+    phase: u64,
+}
+
+impl Wavetable {
+    /// A silent oscillator until it gets a buffer.
+    pub fn new(sample_rate: f32) -> Self {
+        Wavetable {
+            inv_sr: 1.0 / sample_rate as f64,
+            knobs: Knobs::new(SPEC.params, sample_rate),
+            tables: None,
+            phase: 0,
+        }
+    }
+
+    /// Takes the band-limited tables of `b`, built now unless an earlier
+    /// compile built them (control thread: may allocate).
+    fn load_tables(&mut self, b: Option<SampleRef>) {
+        self.tables = b
+            .filter(|b| b.frames() > 0)
+            .map(|b| b.derived(TABLES_KEY, Tables::build));
     }
 
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
         let out = &mut io.outputs[output::OUT];
-        if self.frames == 0 {
+        let Some(tables) = self.tables.as_deref() else {
             for (i, o) in out[..io.frames].iter_mut().enumerate() {
                 self.knobs.tick(&m, i);
                 *o = 0.0;
             }
             return;
-        }
-        let (inv_sr, last) = (self.inv_sr, (self.frames - 1) as f32);
+        };
+        let frames = tables.frames;
+        let (inv_sr, last) = (self.inv_sr, (frames - 1) as f32);
         let prep = |p: [f32; param::COUNT]| {
             let mut c = (p[param::FREQ] as f64 * inv_sr).clamp(-0.5, 0.5);
             if c.is_nan() {
                 c = 0.0;
             }
             let at = sane(p[param::MORPH], 0.0, 1.0, 0.0) * last;
-            let lo = (at as usize).min(self.frames.saturating_sub(2));
+            let lo = (at as usize).min(frames.saturating_sub(2));
             let band = BandTables::band_index(c);
             Step {
                 inc: phase_inc(c),
                 a: lo * WAVE_BANDS + band,
-                b: (lo + 1).min(self.frames - 1) * WAVE_BANDS + band,
+                b: (lo + 1).min(frames - 1) * WAVE_BANDS + band,
                 t: at - lo as f32,
                 gain: sane(p[param::GAIN], 0.0, 4.0, 0.5),
             }
         };
-        let (cycles, mut ph) = (&self.cycles, self.phase);
+        let (cycles, mut ph) = (&tables.cycles, self.phase);
         self.knobs.each_with(&m, io.frames, prep, |i, s| {
             let (x, y) = (
                 read_cycle_fixed(&cycles[s.a], ph),
