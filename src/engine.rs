@@ -4,6 +4,7 @@
 
 mod notify;
 mod stop;
+mod unrestored;
 
 use crate::latency::LatencyReporter;
 use crate::record::Recorder;
@@ -19,6 +20,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use stop::{join_within, CloseWatchdog, QUIT_BOUND};
+use unrestored::wait_for_port;
+pub use unrestored::MAX_UNRESTORED;
 
 /// How the engine connects and plays.
 #[derive(Debug, Clone)]
@@ -61,9 +64,6 @@ type Client = jack::AsyncClient<Notifications, Callback>;
 /// How long after a connection went away (its port still there) it is
 /// looked at again: a closing client loses its connections before its ports.
 const SECOND_LOOK: Duration = Duration::from_millis(500);
-
-/// Most connections kept waiting for their port to appear.
-pub const MAX_UNRESTORED: usize = 256;
 
 /// The running engine.
 pub struct Engine {
@@ -488,16 +488,4 @@ fn client_rt_priority(client: &jack::Client) -> Option<i32> {
     // SAFETY: plain libjack query on a live client.
     let p = unsafe { jack::jack_sys::jack_client_real_time_priority(client.raw()) };
     (p > 0).then_some(p)
-}
-
-/// Keeps `src -> dst` in `list` to be made when `dst` appears (at most
-/// [`MAX_UNRESTORED`], oldest dropped).
-fn wait_for_port(list: &mut Vec<(String, String)>, src: String, dst: String) {
-    if list.iter().any(|(s, d)| *s == src && *d == dst) {
-        return;
-    }
-    if list.len() >= MAX_UNRESTORED {
-        list.remove(0);
-    }
-    list.push((src, dst));
 }
