@@ -23,8 +23,8 @@ pub enum FileError {
         name: String,
         /// Its file.
         path: PathBuf,
-        /// What the parser said.
-        error: dsp::PatchError,
+        /// What the parser said (boxed: it is large, and errors travel by value).
+        error: Box<dsp::PatchError>,
     },
     /// A directory could not be created.
     CreateDir {

@@ -27,7 +27,7 @@ impl Dispatcher {
             Patch::parse(b.registry(), &text).map_err(|error| FileError::ParsePatch {
                 name: name.clone(),
                 path: path.clone(),
-                error,
+                error: Box::new(error),
             })?;
         for w in warnings {
             log::warn!("{}: {w}", path.display());
