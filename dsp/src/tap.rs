@@ -13,8 +13,21 @@ use std::sync::Arc;
 /// more than one 30 Hz reading at any rate.
 pub const TAP_LEN: usize = 8192;
 
+/// What the reader makes of a tap's samples, declared by the observer type
+/// that owns it (so the engine never tells observers apart by name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TapKind {
+    /// The latest samples as they are (`/scope id values...`; the setting
+    /// is how many).
+    Trace,
+    /// RMS and peak since the previous reading (`/meter id rms peak`).
+    Levels,
+}
+
 /// The shared window.
 pub struct SignalTap {
+    /// How the reader reads it.
+    kind: TapKind,
     /// Sample bits, slot `position % TAP_LEN`.
     buf: Box<[AtomicU32]>,
     /// Samples written so far.
@@ -24,9 +37,10 @@ pub struct SignalTap {
 }
 
 impl SignalTap {
-    /// An empty tap (control thread: allocates).
-    pub fn new() -> Arc<SignalTap> {
+    /// An empty tap read as `kind` (control thread: allocates).
+    pub fn new(kind: TapKind) -> Arc<SignalTap> {
         Arc::new(SignalTap {
+            kind,
             buf: (0..TAP_LEN).map(|_| AtomicU32::new(0)).collect(),
             written: AtomicU64::new(0),
             setting: AtomicU32::new(0),
@@ -42,6 +56,11 @@ impl SignalTap {
         }
         self.written
             .store(w + xs.len().min(MAX_BLOCK) as u64, Release);
+    }
+
+    /// How the reader reads this tap.
+    pub fn kind(&self) -> TapKind {
+        self.kind
     }
 
     /// Samples written so far.
@@ -96,7 +115,7 @@ mod tests {
 
     #[test]
     fn reads_what_was_written_since_last_time() {
-        let t = SignalTap::new();
+        let t = SignalTap::new(TapKind::Levels);
         let mut out = Vec::new();
         assert_eq!(t.read_since(0, &mut out), 0);
         assert!(out.is_empty());
@@ -116,7 +135,7 @@ mod tests {
 
     #[test]
     fn a_reader_far_behind_gets_only_intact_samples() {
-        let t = SignalTap::new();
+        let t = SignalTap::new(TapKind::Levels);
         let mut v = 0.0f32;
         for _ in 0..(3 * TAP_LEN / 64) {
             let block: Vec<f32> = (0..64)

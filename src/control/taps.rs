@@ -7,7 +7,7 @@
 //! from whichever of them advanced most since the previous one (the graph
 //! that plays). Taps of dropped graphs are forgotten.
 
-use dsp::tap::{levels, SignalTap};
+use dsp::tap::{levels, SignalTap, TapKind};
 use dsp::Graph;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -47,10 +47,10 @@ impl Taps {
         let found = g.taps();
         let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         e.retain(|x| x.tap.strong_count() > 0);
-        for (id, spec, tap) in found {
+        for (id, _, tap) in found {
             e.push(Entry {
                 id: id.to_string(),
-                scope: spec.name == "scope",
+                scope: tap.kind() == TapKind::Trace,
                 pos: tap.written(),
                 tap: Arc::downgrade(&tap),
             });

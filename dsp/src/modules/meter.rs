@@ -4,6 +4,7 @@
 //! [`super::probe`]).
 
 use super::probe::Probe;
+use crate::tap::TapKind;
 
 crate::module_type! {
     name: "meter" | "level",
@@ -13,5 +14,5 @@ crate::module_type! {
     outputs: [OUT = "out" | "thru"],
     params: [],
     gate: false,
-    build: |cx| Box::new(Probe::new(cx.spec, cx.sample_rate)),
+    build: |cx| Box::new(Probe::new(cx.spec, TapKind::Levels, cx.sample_rate)),
 }

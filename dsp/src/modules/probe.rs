@@ -1,10 +1,11 @@
 //! The module behind `scope` and `meter`: it copies its input into a
 //! [`SignalTap`] and to its output (so it can sit inline), nothing else. What the control thread makes of the
-//! samples (a trace, levels) depends on the type; see `src/control/taps.rs`.
+//! samples (a trace, levels) is the [`TapKind`] the type gives; see
+//! `src/control/taps.rs`.
 
 use crate::module::{same_type, Module, ProcessIo, Smoother};
 use crate::spec::ModuleSpec;
-use crate::tap::SignalTap;
+use crate::tap::{SignalTap, TapKind};
 use std::sync::Arc;
 
 /// An observer of type `spec`: one input, its copy as the one output, at
@@ -17,14 +18,15 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// An observer of type `spec` (one input, one output, at most one parameter).
-    pub fn new(spec: &'static ModuleSpec, sample_rate: f32) -> Self {
+    /// An observer of type `spec` (one input, one output, at most one
+    /// parameter) whose tap is read as `kind`.
+    pub fn new(spec: &'static ModuleSpec, kind: TapKind, sample_rate: f32) -> Self {
         debug_assert!(spec.inputs.len() == 1 && spec.outputs.len() == 1 && spec.params.len() <= 1);
         let default = spec.params.first().map_or(0.0, |p| p.default);
         let probe = Probe {
             spec,
             p: [Smoother::new(default, 0.0, sample_rate)],
-            tap: SignalTap::new(),
+            tap: SignalTap::new(kind),
         };
         probe.publish();
         probe

@@ -3,6 +3,7 @@
 //! control thread reads them from a lock-free tap; see [`super::probe`]).
 
 use super::probe::Probe;
+use crate::tap::TapKind;
 use crate::spec::ParamSpec;
 
 crate::module_type! {
@@ -13,5 +14,5 @@ crate::module_type! {
     outputs: [OUT = "out" | "thru"],
     params: [POINTS = ParamSpec::new("points", 16.0, 1024.0, 256.0, "samples", 0.0)],
     gate: false,
-    build: |cx| Box::new(Probe::new(cx.spec, cx.sample_rate)),
+    build: |cx| Box::new(Probe::new(cx.spec, TapKind::Trace, cx.sample_rate)),
 }
