@@ -52,6 +52,7 @@ fn graph(args: &crate::cli::GraphArgs) -> i32 {
                 .clone()
                 .unwrap_or_else(|| args.patch.with_extension("dot"));
             crate::graph_dot::write(&crate::graph_dot::dot(&patch, &reg), &out)
+                .map_err(|e| e.to_string())
         });
     match drawn {
         Ok(files) => {

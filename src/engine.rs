@@ -2,6 +2,10 @@
 //! collector, the process callback. Non-real-time: everything here may
 //! allocate; the real-time pieces live in `rt/`.
 
+mod notify;
+mod stop;
+mod unrestored;
+
 use crate::latency::LatencyReporter;
 use crate::record::Recorder;
 use crate::rt::callback::Callback;
@@ -10,10 +14,14 @@ use crate::rt::ring::MAX_PERIOD;
 use crate::rt::shared::Shared;
 use crate::rt::worker::Worker;
 use basedrop::{Collector, Handle};
+pub use notify::Notifications;
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use stop::{join_within, CloseWatchdog, QUIT_BOUND};
+use unrestored::wait_for_port;
+pub use unrestored::MAX_UNRESTORED;
 
 /// How the engine connects and plays.
 #[derive(Debug, Clone)]
@@ -51,40 +59,11 @@ pub enum StartError {
     Other(String),
 }
 
-/// Handles JACK's notifications (on JACK's notification thread).
-pub struct Notifications {
-    shared: Arc<Shared>,
-}
-
-impl jack::NotificationHandler for Notifications {
-    unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
-        self.shared.server_gone.store(true, Release);
-    }
-
-    fn xrun(&mut self, _: &jack::Client) -> jack::Control {
-        self.shared.stats.xruns.fetch_add(1, Relaxed);
-        self.shared.epoch.fetch_add(1, Release);
-        jack::Control::Continue
-    }
-
-    fn ports_connected(&mut self, _: &jack::Client, _: jack::PortId, _: jack::PortId, _: bool) {
-        self.shared.connections_changed.store(true, Release);
-    }
-
-    fn sample_rate(&mut self, _: &jack::Client, srate: jack::Frames) -> jack::Control {
-        self.shared.sample_rate.store(srate, Release);
-        jack::Control::Continue
-    }
-}
-
 type Client = jack::AsyncClient<Notifications, Callback>;
 
 /// How long after a connection went away (its port still there) it is
 /// looked at again: a closing client loses its connections before its ports.
 const SECOND_LOOK: Duration = Duration::from_millis(500);
-
-/// Most connections kept waiting for their port to appear.
-pub const MAX_UNRESTORED: usize = 256;
 
 /// The running engine.
 pub struct Engine {
@@ -505,66 +484,8 @@ impl Engine {
     }
 }
 
-/// Longest shutdown waits for a worker to quit.
-const QUIT_BOUND: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Joins `h` if it ends within `bound`; else leaves it (a worker stuck in a
-/// hung plugin's `run()` never ends) and says so: the process exits anyway.
-fn join_within(h: std::thread::JoinHandle<()>, bound: std::time::Duration, what: &str) {
-    let deadline = std::time::Instant::now() + bound;
-    while !h.is_finished() {
-        if std::time::Instant::now() > deadline {
-            log::error!("a {what} thread did not stop within {bound:?} (a hung plugin?); exiting without it");
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    let _ = h.join();
-}
-
-/// Ends the process if closing a dead client hangs: libjack can deadlock
-/// there when one of its threads died holding a lock (seen once in 30
-/// restarts under load). A supervisor or session manager can restart a
-/// process; nobody can revive a hung one. Disarmed when dropped.
-struct CloseWatchdog(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
-
-impl CloseWatchdog {
-    fn arm(limit: Duration) -> CloseWatchdog {
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let spawned = std::thread::Builder::new()
-            .name("close-watchdog".into())
-            .spawn(move || {
-                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
-                    log::error!(
-                        "closing the JACK client after the server loss hung for {limit:?} \
-                         (a libjack deadlock); exiting with code 4 so it can be restarted"
-                    );
-                    // _exit: libjack's exit handlers would wait on the same lock.
-                    // SAFETY: ends the process; nothing runs after it.
-                    unsafe { libc::_exit(4) };
-                }
-            });
-        if let Err(e) = spawned {
-            log::warn!("no watchdog for closing the JACK client: {e}");
-        }
-        CloseWatchdog(tx)
-    }
-}
-
 fn client_rt_priority(client: &jack::Client) -> Option<i32> {
     // SAFETY: plain libjack query on a live client.
     let p = unsafe { jack::jack_sys::jack_client_real_time_priority(client.raw()) };
     (p > 0).then_some(p)
-}
-
-/// Keeps `src -> dst` in `list` to be made when `dst` appears (at most
-/// [`MAX_UNRESTORED`], oldest dropped).
-fn wait_for_port(list: &mut Vec<(String, String)>, src: String, dst: String) {
-    if list.iter().any(|(s, d)| *s == src && *d == dst) {
-        return;
-    }
-    if list.len() >= MAX_UNRESTORED {
-        list.remove(0);
-    }
-    list.push((src, dst));
 }

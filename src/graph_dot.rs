@@ -3,6 +3,7 @@
 //! as dashed edges), and SVG through Graphviz's `dot` when it is installed.
 //! Used by `synth-jack graph` and `/patch/graph`.
 
+use crate::files::FileError;
 use dsp::{Patch, Registry};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,12 +68,11 @@ fn esc(s: &str) -> String {
 
 /// Writes `dot` into `path` (`.dot`) and, when Graphviz's `dot` runs, the
 /// SVG beside it (`.svg`); returns the files written.
-pub fn write(dot: &str, path: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn write(dot: &str, path: &Path) -> Result<Vec<PathBuf>, FileError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| FileError::create_dir("", dir, e))?;
     }
-    std::fs::write(path, dot).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::fs::write(path, dot).map_err(|e| FileError::write(path, e))?;
     let mut written = vec![path.to_path_buf()];
     let svg = path.with_extension("svg");
     match Command::new("dot")

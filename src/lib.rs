@@ -16,6 +16,7 @@ pub mod control;
 pub mod engine;
 #[cfg(feature = "fault-injection")]
 pub mod fault;
+pub mod files;
 pub mod graph_dot;
 pub mod jack_log;
 pub mod latency;

@@ -141,11 +141,11 @@ impl Backend for Live<'_> {
         self.engine
             .recorder()
             .start(path, overwrite)
-            .map_err(Failure::Engine)
+            .map_err(Failure::Record)
     }
 
     fn record_stop(&mut self) -> Result<(PathBuf, u64), Failure> {
-        self.engine.recorder().stop().map_err(Failure::Engine)
+        self.engine.recorder().stop().map_err(Failure::Record)
     }
 
     fn transport(&self) -> Option<transport::TransportInfo> {
@@ -157,11 +157,11 @@ impl Backend for Live<'_> {
     }
 
     fn set_tempo(&mut self, bpm: f64) -> Result<(), Failure> {
-        transport::set_tempo(self.engine, bpm).map_err(Failure::Engine)
+        transport::set_tempo(self.engine, bpm).map_err(Failure::Transport)
     }
 
     fn transport_command(&mut self, c: transport::Command) -> Result<(), Failure> {
-        transport::command(self.engine, c).map_err(Failure::Engine)
+        transport::command(self.engine, c).map_err(Failure::Transport)
     }
 
     fn frame_of_beat(&self, beat: f64) -> Result<Option<u64>, f64> {

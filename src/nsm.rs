@@ -209,7 +209,7 @@ impl Nsm {
                         self.saved = Some(control.committed().clone());
                         self.reply("/nsm/client/save", "saved");
                     }
-                    Err(e) => self.error("/nsm/client/save", &e),
+                    Err(e) => self.error("/nsm/client/save", &e.to_string()),
                 },
                 "/nsm/client/open" => match open_args(&m) {
                     Ok(session) => {
@@ -262,13 +262,12 @@ impl Nsm {
     /// maps and CC routes. State kept outside the patch (the plugins' states
     /// below; a buffer list, once `/buffer/*` exists) is written here too,
     /// beside it in `self.session.path`, and read back where the session opens.
-    fn save(&self, control: &Control) -> Result<PathBuf, String> {
+    fn save(&self, control: &Control) -> Result<PathBuf, crate::osc::Failure> {
         std::fs::create_dir_all(&self.session.path)
-            .map_err(|e| format!("cannot create {}: {e}", self.session.path.display()))?;
+            .map_err(|e| crate::files::FileError::create_dir("", &self.session.path, e))?;
         let text = control.committed().to_text(control.registry());
         let name = SESSION_PATCH.trim_end_matches(".patch");
-        let path = crate::osc::dispatch::save_atomically(&self.session.path, name, &text)
-            .map_err(|e| e.to_string())?;
+        let path = crate::osc::dispatch::save_atomically(&self.session.path, name, &text)?;
         // Plugin states beside it (`session.lv2state/`), restored when the
         // session opens again (`--patch` stages them).
         crate::plugin::state::save_beside(&path, control.committed())?;

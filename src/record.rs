@@ -14,7 +14,70 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// A running recording: the writer thread, its file, its stop flag.
-type Writer = (JoinHandle<Result<u64, String>>, PathBuf, Arc<AtomicBool>);
+type Writer = (
+    JoinHandle<Result<u64, RecordError>>,
+    PathBuf,
+    Arc<AtomicBool>,
+);
+
+/// Why the recorder refused a request or a recording failed. Its `Display` is
+/// the `/fail` reason musicians see.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordError {
+    /// `/record/start` while a recording runs.
+    AlreadyRunning,
+    /// The file exists and replacing it was not asked for.
+    Exists(PathBuf),
+    /// `/record/stop` with no recording running.
+    NotRunning,
+    /// The file could not be created.
+    Create {
+        /// The file (the `.wav.part` it is written to first).
+        path: PathBuf,
+        /// What the system said.
+        error: String,
+    },
+    /// The header of a file whose writing failed could not be repaired.
+    Repair {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        error: String,
+    },
+    /// The finished file could not be renamed to its name.
+    Rename(String),
+    /// The writer thread could not be started.
+    Spawn(String),
+    /// The writer thread panicked.
+    Panicked,
+    /// A thread panicked while it held the recorder's lock.
+    Poisoned,
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            RecordError::AlreadyRunning => f.write_str("a recording is already running"),
+            RecordError::Exists(p) => write!(
+                f,
+                "{} exists; send `/record/start NAME overwrite` to replace it",
+                p.display()
+            ),
+            RecordError::NotRunning => f.write_str("no recording is running"),
+            RecordError::Create { path, error } => {
+                write!(f, "cannot create {}: {error}", path.display())
+            }
+            RecordError::Repair { path, error } => {
+                write!(f, "cannot repair {}: {error}", path.display())
+            }
+            RecordError::Rename(e) | RecordError::Spawn(e) => f.write_str(e),
+            RecordError::Panicked => f.write_str("recorder thread panicked"),
+            RecordError::Poisoned => f.write_str("recorder poisoned"),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
 
 /// Default size limit of one recording (`--record-max-mib`).
 pub const DEFAULT_MAX_MIB: u64 = 2048;
@@ -59,11 +122,8 @@ impl Recorder {
 
     /// Starts recording into `path` (32-bit float WAV); refuses an existing
     /// file unless `overwrite`.
-    pub fn start(&self, path: &Path, overwrite: bool) -> Result<(), String> {
-        let mut w = self
-            .writer
-            .lock()
-            .map_err(|_| "recorder poisoned".to_string())?;
+    pub fn start(&self, path: &Path, overwrite: bool) -> Result<(), RecordError> {
+        let mut w = self.writer.lock().map_err(|_| RecordError::Poisoned)?;
         if w.as_ref().is_some_and(|(h, _, _)| h.is_finished()) {
             // It stopped by itself (size limit, disk full): reap it.
             if let Some((h, path, _)) = w.take() {
@@ -73,13 +133,10 @@ impl Recorder {
             }
         }
         if w.is_some() {
-            return Err("a recording is already running".into());
+            return Err(RecordError::AlreadyRunning);
         }
         if !overwrite && path.exists() {
-            return Err(format!(
-                "{} exists; send `/record/start NAME overwrite` to replace it",
-                path.display()
-            ));
+            return Err(RecordError::Exists(path.to_path_buf()));
         }
         let spec = hound::WavSpec {
             channels: self.shared.channels as u16,
@@ -88,8 +145,10 @@ impl Recorder {
             sample_format: hound::SampleFormat::Float,
         };
         let tmp = path.with_extension("wav.part");
-        let file = hound::WavWriter::create(&tmp, spec)
-            .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        let file = hound::WavWriter::create(&tmp, spec).map_err(|e| RecordError::Create {
+            path: tmp.clone(),
+            error: e.to_string(),
+        })?;
         let shared = self.shared.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
@@ -105,27 +164,22 @@ impl Recorder {
         let handle = std::thread::Builder::new()
             .name("recorder".into())
             .spawn(move || write_file(file, &shared, &stop2, max_bytes, &tmp, &final_path))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| RecordError::Spawn(e.to_string()))?;
         *w = Some((handle, path.to_path_buf(), stop));
         Ok(())
     }
 
     /// Stops the recording; returns the file and the frames written.
-    pub fn stop(&self) -> Result<(PathBuf, u64), String> {
-        let mut w = self
-            .writer
-            .lock()
-            .map_err(|_| "recorder poisoned".to_string())?;
+    pub fn stop(&self) -> Result<(PathBuf, u64), RecordError> {
+        let mut w = self.writer.lock().map_err(|_| RecordError::Poisoned)?;
         let Some((handle, path, stop)) = w.take() else {
-            return Err("no recording is running".into());
+            return Err(RecordError::NotRunning);
         };
         self.shared.active.store(false, Release);
         // Let the callback hand over its partial block.
         std::thread::sleep(Duration::from_millis(50));
         stop.store(true, Release);
-        let frames = handle
-            .join()
-            .map_err(|_| "recorder thread panicked".to_string())??;
+        let frames = handle.join().map_err(|_| RecordError::Panicked)??;
         let overflow = self.shared.overflow.load(Relaxed);
         if overflow > 0 {
             log::warn!(
@@ -138,12 +192,12 @@ impl Recorder {
 
     /// The server now runs at `rate` Hz: a running recording at another rate
     /// is finalized and continues in a new file (`NAME-RATE.wav`).
-    pub fn set_rate(&self, rate: u32) -> Result<Option<PathBuf>, String> {
+    pub fn set_rate(&self, rate: u32) -> Result<Option<PathBuf>, RecordError> {
         let old = self.sample_rate.swap(rate, Relaxed);
         let running = self
             .writer
             .lock()
-            .map_err(|_| "recorder poisoned".to_string())?
+            .map_err(|_| RecordError::Poisoned)?
             .as_ref()
             .map(|(h, p, _)| (h.is_finished(), p.clone()));
         let Some((false, path)) = running else {
@@ -188,7 +242,7 @@ fn write_file(
     max_bytes: u64,
     tmp: &Path,
     path: &Path,
-) -> Result<u64, String> {
+) -> Result<u64, RecordError> {
     let ch = shared.channels;
     let mut written = 0u64;
     let mut ended: Option<String> = None;
@@ -240,9 +294,12 @@ fn write_file(
     }
     if let Err(e) = file.finalize() {
         log::warn!("recording {}: {e}; repairing its header", path.display());
-        repair_header(tmp, ch).map_err(|e| format!("cannot repair {}: {e}", tmp.display()))?;
+        repair_header(tmp, ch).map_err(|e| RecordError::Repair {
+            path: tmp.to_path_buf(),
+            error: e.to_string(),
+        })?;
     }
-    std::fs::rename(tmp, path).map_err(|e| e.to_string())?;
+    std::fs::rename(tmp, path).map_err(|e| RecordError::Rename(e.to_string()))?;
     Ok(written)
 }
 
@@ -292,7 +349,8 @@ mod tests {
         std::fs::write(&path, b"precious").unwrap();
         let (rec, mut tap) = Recorder::new(2, 48_000);
         let e = rec.start(&path, false).unwrap_err();
-        assert!(e.contains("overwrite"), "{e}");
+        assert_eq!(e, RecordError::Exists(path.clone()));
+        assert!(e.to_string().contains("overwrite"), "{e}");
         assert_eq!(std::fs::read(&path).unwrap(), b"precious");
         rec.set_max_mib(1);
         rec.start(&path, true).unwrap();

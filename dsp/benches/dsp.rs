@@ -220,6 +220,9 @@ mod theirs {
             ),
             "sh" => Box::new(hold(0.0)),
             "math" => Box::new(pass() + pass()),
+            // Stepped random values at a rate (ours: on its clock input's
+            // edges, fed here; or at `rate` Hz).
+            "random" => Box::new(sink() | (noise() >> hold_hz(8.0, 0.0))),
             "xfade" => Box::new(pass() * 0.5 + pass() * 0.5),
             "envfollow" => Box::new(afollow(0.005, 0.1)),
             "chorus" => Box::new(chorus(0, 0.012, 0.005, 0.6)),

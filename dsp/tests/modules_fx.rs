@@ -333,11 +333,12 @@ fn mixer_vca_and_lfo() {
     }
 }
 
-/// Mixer and vca skip their products at unity gain; the samples must be
-/// exactly those of their general path (forced here by a gain modulated by
-/// zero), for every block size.
+/// Mixer and vca skip their products at unity gain, random reads its
+/// parameters once when none moves; the samples must be exactly those of
+/// their general path (forced here by a parameter modulated by zero), for
+/// every block size.
 #[test]
-fn unity_gain_shortcuts_give_the_general_paths_samples() {
+fn shortcuts_give_the_general_paths_samples() {
     let reg = registry();
     let graph = |subject: &str, modulated: &str| {
         let text = format!(
@@ -349,7 +350,16 @@ fn unity_gain_shortcuts_give_the_general_paths_samples() {
     };
     let mixer = "create m mixer\nconnect a m.in1\nconnect b m.in2\nconnect a m.in3\n";
     let vca = "create m vca\nconnect a m.in\nconnect b m.cv\n";
-    for (subject, param) in [(mixer, "gain2"), (vca, "gain")] {
+    let stepped = "create m random\nconnect b m.clock\n";
+    let smooth = "create m random mode=1\nconnect b m.clock\n";
+    let free = "create m random mode=1 rate=40\n";
+    for (subject, param) in [
+        (mixer, "gain2"),
+        (vca, "gain"),
+        (stepped, "depth"),
+        (smooth, "depth"),
+        (free, "offset"),
+    ] {
         for block in [64, 37] {
             let fast = render(&mut graph(subject, ""), 4096, block);
             let general = render(

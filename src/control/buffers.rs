@@ -22,6 +22,98 @@ pub const MAX_BUFFERS: usize = 256;
 /// Default memory budget for all buffers, in MiB (`--buffer-budget-mib`).
 pub const DEFAULT_BUDGET_MIB: u64 = 1024;
 
+/// Why a buffer request was refused or a load failed: the `/fail` reason.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BufferError {
+    /// No loader thread (it could not be started).
+    NoLoader,
+    /// The loader thread ended.
+    LoaderStopped,
+    /// `/buffer/free` of a name that is not loaded.
+    NotLoaded(String),
+    /// [`MAX_BUFFERS`] are loaded or loading.
+    TooMany,
+    /// A file name that is empty, absolute or has `..`.
+    NotInside(String),
+    /// The sample directory itself cannot be opened.
+    SampleDir {
+        /// The directory.
+        dir: PathBuf,
+        /// What the system said.
+        error: String,
+    },
+    /// The file cannot be opened.
+    CannotOpen {
+        /// The file as named.
+        file: String,
+        /// The sample directory.
+        root: PathBuf,
+        /// What the system said.
+        error: String,
+    },
+    /// The file (through a symbolic link) is outside the sample directory.
+    LeadsOutside {
+        /// The file as named.
+        file: String,
+        /// The sample directory.
+        root: PathBuf,
+    },
+    /// The name is a directory or another non-file.
+    NotAFile(String),
+    /// The file is not a WAV file synth-jack reads.
+    Wav {
+        /// The file as named.
+        file: String,
+        /// Why.
+        error: wav::WavError,
+    },
+    /// Loading it would exceed `--buffer-budget-mib`.
+    OverBudget {
+        /// The file as named.
+        file: String,
+        /// Bytes the load needs at its peak.
+        need: usize,
+        /// Bytes of the budget free.
+        free: usize,
+    },
+}
+
+impl std::fmt::Display for BufferError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            BufferError::NoLoader => f.write_str("the buffer loader thread is not running"),
+            BufferError::LoaderStopped => f.write_str("the buffer loader thread has stopped"),
+            BufferError::NotLoaded(name) => write!(f, "no buffer '{name}' is loaded"),
+            BufferError::TooMany => write!(f, "too many buffers: at most {MAX_BUFFERS}"),
+            BufferError::NotInside(file) => write!(
+                f,
+                "'{file}': name a file inside the sample directory (no absolute path, no ..)"
+            ),
+            BufferError::SampleDir { dir, error } => {
+                write!(f, "sample directory {}: {error} (--sample-dir)", dir.display())
+            }
+            BufferError::CannotOpen { file, root, error } => {
+                write!(f, "cannot open '{file}' in {}: {error}", root.display())
+            }
+            BufferError::LeadsOutside { file, root } => write!(
+                f,
+                "'{file}' leads outside the sample directory {}",
+                root.display()
+            ),
+            BufferError::NotAFile(file) => write!(f, "'{file}' is not a file"),
+            BufferError::Wav { file, error } => write!(f, "{file}: {error}"),
+            BufferError::OverBudget { file, need, free } => write!(
+                f,
+                "{file}: needs {:.1} MiB to load, {:.1} MiB of the buffer budget are free (--buffer-budget-mib)",
+                *need as f64 / (1 << 20) as f64,
+                *free as f64 / (1 << 20) as f64
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BufferError {}
+
 /// A finished load, for the reply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -41,7 +133,7 @@ pub enum Outcome {
         /// Buffer name.
         name: String,
         /// Why.
-        reason: String,
+        reason: BufferError,
     },
 }
 
@@ -133,16 +225,13 @@ impl BufferStore {
     /// `name`, resampled to `rate`; the result comes from [`BufferStore::poll`].
     /// Errors found without reading the file (a path leading outside the
     /// directory, a missing file, too many buffers) come back at once.
-    pub fn load(&mut self, name: &str, file: &str, rate: f32) -> Result<(), String> {
+    pub fn load(&mut self, name: &str, file: &str, rate: f32) -> Result<(), BufferError> {
         let job = self.job(name, file, rate)?;
-        let jobs = self
-            .jobs
-            .as_ref()
-            .ok_or("the buffer loader thread is not running")?;
+        let jobs = self.jobs.as_ref().ok_or(BufferError::NoLoader)?;
         lock(&self.inner).in_flight += 1;
         if jobs.send(job).is_err() {
             lock(&self.inner).in_flight -= 1;
-            return Err("the buffer loader thread has stopped".into());
+            return Err(BufferError::LoaderStopped);
         }
         Ok(())
     }
@@ -164,13 +253,13 @@ impl BufferStore {
     }
 
     /// Forgets buffer `name`; graphs playing it keep it until replaced.
-    pub fn free(&mut self, name: &str) -> Result<(), String> {
+    pub fn free(&mut self, name: &str) -> Result<(), BufferError> {
         let mut inner = lock(&self.inner);
         let i = inner
             .loaded
             .iter()
             .position(|e| e.name == name)
-            .ok_or_else(|| format!("no buffer '{name}' is loaded"))?;
+            .ok_or_else(|| BufferError::NotLoaded(name.to_string()))?;
         inner.loaded.remove(i);
         Ok(())
     }
@@ -192,11 +281,11 @@ impl BufferStore {
         lock(&self.inner).used()
     }
 
-    fn job(&self, name: &str, file: &str, rate: f32) -> Result<Job, String> {
+    fn job(&self, name: &str, file: &str, rate: f32) -> Result<Job, BufferError> {
         let inner = lock(&self.inner);
         let known = inner.loaded.iter().any(|e| e.name == name);
         if !known && inner.loaded.len() + inner.in_flight >= MAX_BUFFERS {
-            return Err(format!("too many buffers: at most {MAX_BUFFERS}"));
+            return Err(BufferError::TooMany);
         }
         drop(inner);
         Ok(Job {
@@ -236,29 +325,32 @@ pub fn load_lines_now(store: &mut BufferStore, lines: &[dsp::sample::BufferLine]
 
 /// `file` inside `dir`: relative, without `..`, and (symbolic links
 /// followed) still inside `dir`; the file must exist.
-pub fn inside(dir: &Path, file: &str) -> Result<PathBuf, String> {
+pub fn inside(dir: &Path, file: &str) -> Result<PathBuf, BufferError> {
     let rel = Path::new(file);
     let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
     if file.is_empty() || rel.is_absolute() || !plain {
-        return Err(format!(
-            "'{file}': name a file inside the sample directory (no absolute path, no ..)"
-        ));
+        return Err(BufferError::NotInside(file.to_string()));
     }
-    let root = dir
-        .canonicalize()
-        .map_err(|e| format!("sample directory {}: {e} (--sample-dir)", dir.display()))?;
+    let root = dir.canonicalize().map_err(|e| BufferError::SampleDir {
+        dir: dir.to_path_buf(),
+        error: e.to_string(),
+    })?;
     let full = root
         .join(rel)
         .canonicalize()
-        .map_err(|e| format!("cannot open '{file}' in {}: {e}", root.display()))?;
+        .map_err(|e| BufferError::CannotOpen {
+            file: file.to_string(),
+            root: root.clone(),
+            error: e.to_string(),
+        })?;
     if !full.starts_with(&root) {
-        return Err(format!(
-            "'{file}' leads outside the sample directory {}",
-            root.display()
-        ));
+        return Err(BufferError::LeadsOutside {
+            file: file.to_string(),
+            root,
+        });
     }
     if !full.is_file() {
-        return Err(format!("'{file}' is not a file"));
+        return Err(BufferError::NotAFile(file.to_string()));
     }
     Ok(full)
 }
@@ -270,8 +362,12 @@ fn load(
     inner: &Mutex<Inner>,
     budget: usize,
     handle: &Handle,
-) -> Result<Outcome, String> {
-    let wav = wav::open(&job.path).map_err(|e| format!("{}: {e}", job.file))?;
+) -> Result<Outcome, BufferError> {
+    let bad_wav = |error| BufferError::Wav {
+        file: job.file.clone(),
+        error,
+    };
+    let wav = wav::open(&job.path).map_err(bad_wav)?;
     let header = wav.header;
     // At the peak the decoded file and its resampled copy are both held.
     let decoded_bytes = header.bytes_at(header.rate as f32);
@@ -290,12 +386,11 @@ fn load(
             .sum();
         let free = budget.saturating_sub(i.used() - replaced + i.reserved);
         if need > free {
-            return Err(format!(
-                "{}: needs {:.1} MiB to load, {:.1} MiB of the buffer budget are free (--buffer-budget-mib)",
-                job.file,
-                need as f64 / (1 << 20) as f64,
-                free as f64 / (1 << 20) as f64
-            ));
+            return Err(BufferError::OverBudget {
+                file: job.file.clone(),
+                need,
+                free,
+            });
         }
         i.reserved += need;
     }
@@ -311,7 +406,7 @@ fn load(
         });
     let mut i = lock(inner);
     i.reserved -= need;
-    let sample = decoded.map_err(|e| format!("{}: {e}", job.file))?;
+    let sample = decoded.map_err(bad_wav)?;
     let (frames, channels) = (sample.frames(), sample.channels());
     let entry = Entry {
         name: job.name.clone(),

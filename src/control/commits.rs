@@ -4,7 +4,7 @@
 
 use super::{transport, Control, Notice, Phase, Queued, Ticket};
 use crate::engine::Engine;
-use crate::rt::command::WorkerCmd;
+use crate::rt::command::{Handover, WorkerCmd};
 use crate::rt::shared::other_slot;
 use dsp::PatchError;
 use std::collections::VecDeque;
@@ -17,6 +17,57 @@ pub const MAX_QUEUED: usize = 8;
 /// Most superseded commits answered together with one waiting commit; older
 /// ones are answered with `/fail` at once.
 pub const MAX_SUPERSEDED: usize = 256;
+
+/// Why a commit that was accepted does not play: the reason of its
+/// `/fail /patch/commit` reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommitError {
+    /// More than [`MAX_SUPERSEDED`] commits waited; this, the oldest, is dropped.
+    TooManyWaiting,
+    /// A later commit came before this one's frame.
+    Superseded,
+    /// `/patch/cancel`.
+    Cancelled,
+    /// Its graph could not be built when its turn came.
+    Build(PatchError),
+    /// The playing worker's queue had no room for the handover.
+    QueueFull,
+    /// The new slot never started: it renders slower than real time.
+    TooHeavy {
+        /// How many times real time it takes to render.
+        load: f32,
+    },
+    /// The new slot never started, [`SWITCH_TRIES`](super::recover) times.
+    DidNotStart,
+}
+
+impl std::fmt::Display for CommitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            CommitError::TooManyWaiting => {
+                write!(f, "superseded: more than {MAX_SUPERSEDED} commits waiting")
+            }
+            CommitError::Superseded => f.write_str("superseded by a later commit"),
+            CommitError::Cancelled => f.write_str("cancelled by /patch/cancel"),
+            CommitError::Build(e) => std::fmt::Display::fmt(e, f),
+            CommitError::QueueFull => f.write_str("worker queue full"),
+            CommitError::TooHeavy { load } => write!(
+                f,
+                "the patch is too heavy for this machine: it renders at {load:.1}x real time \
+                 (try --threads, a longer period, or fewer modules); the previous patch plays on"
+            ),
+            CommitError::DidNotStart => write!(
+                f,
+                "the patch did not start playing within {:?}, {} times; \
+                 the previous patch plays on",
+                super::recover::PHASE_BOUND,
+                super::recover::SWITCH_TRIES
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CommitError {}
 
 /// What `/status` shows of the commit machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +121,7 @@ impl Control {
                     let oldest = last.also.remove(0);
                     self.notices.push(Notice::CommitFailed {
                         ticket: oldest,
-                        reason: format!("superseded: more than {MAX_SUPERSEDED} commits waiting"),
+                        reason: CommitError::TooManyWaiting,
                     });
                 }
                 last.ticket = ticket;
@@ -90,7 +141,7 @@ impl Control {
                 timeouts: 0,
             }),
         }
-        self.cancel_scheduled(engine, "superseded by a later commit");
+        self.cancel_scheduled(engine, CommitError::Superseded);
         self.pump(engine);
         // A commit left waiting keeps its patch only (bounded memory).
         self.queue.iter_mut().for_each(|q| q.graph = None);
@@ -112,7 +163,7 @@ impl Control {
             for ticket in q.also.into_iter().chain([q.ticket]) {
                 self.notices.push(Notice::CommitFailed {
                     ticket,
-                    reason: "superseded by a later commit".into(),
+                    reason: CommitError::Superseded,
                 });
             }
         }
@@ -127,11 +178,11 @@ impl Control {
                 n += 1;
                 self.notices.push(Notice::CommitFailed {
                     ticket,
-                    reason: "cancelled by /patch/cancel".into(),
+                    reason: CommitError::Cancelled,
                 });
             }
         }
-        if self.cancel_scheduled(engine, "cancelled by /patch/cancel") {
+        if self.cancel_scheduled(engine, CommitError::Cancelled) {
             n += 1;
         }
         n
@@ -140,7 +191,7 @@ impl Control {
     /// Asks the playing worker to drop a handover scheduled for a frame not
     /// reached yet. True if asked; the answer comes as `Cancelled` (or, if
     /// the frame came first, as the switch).
-    fn cancel_scheduled(&mut self, engine: &Engine, why: &'static str) -> bool {
+    fn cancel_scheduled(&mut self, engine: &Engine, why: CommitError) -> bool {
         let sh = engine.shared();
         let active = sh.stats.active_slot.load(Acquire) as usize & 1;
         let rendered = sh.slots[active].produced.load(Acquire);
@@ -180,12 +231,12 @@ impl Control {
             ..
         } = std::mem::replace(&mut self.phase, Phase::Idle)
         {
-            let reason = cancel.unwrap_or("cancelled");
+            let reason = cancel.unwrap_or(CommitError::Cancelled);
             log::info!("scheduled commit (version {version}) {reason}");
             for ticket in also.into_iter().chain([ticket]) {
                 self.notices.push(Notice::CommitFailed {
                     ticket,
-                    reason: reason.into(),
+                    reason: reason.clone(),
                 });
             }
         }
@@ -249,7 +300,7 @@ impl Control {
                 for ticket in q.also.into_iter().chain([q.ticket]) {
                     self.notices.push(Notice::CommitFailed {
                         ticket,
-                        reason: e.to_string(),
+                        reason: CommitError::Build(e.clone()),
                     });
                 }
                 return self.pump(engine);
@@ -261,19 +312,19 @@ impl Control {
         self.next_version += 1;
         let at =
             q.at.filter(|&f| f > sh.slots[active].produced.load(Acquire));
-        let cmd = WorkerCmd::Handover {
+        let cmd = WorkerCmd::Handover(Handover {
             graph,
             to: other_slot(active),
             at,
             version,
             beat: on_beat,
             cut: self.committed.heard_the_same(&q.patch, &self.registry),
-        };
+        });
         if sh.slots[active].cmds.push(cmd).is_err() {
             for ticket in q.also.into_iter().chain([q.ticket]) {
                 self.notices.push(Notice::CommitFailed {
                     ticket,
-                    reason: "worker queue full".into(),
+                    reason: CommitError::QueueFull,
                 });
             }
             return;

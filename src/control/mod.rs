@@ -5,6 +5,8 @@
 pub mod buffers;
 pub mod clock;
 mod commits;
+pub use commits::CommitError;
+mod live;
 mod notes;
 mod recover;
 pub mod taps;
@@ -12,11 +14,9 @@ pub mod transport;
 pub mod wav;
 
 use crate::engine::Engine;
-use crate::rt::command::{CallbackCmd, EngineEvent, WorkerCmd};
-use crate::rt::shared::{other_slot, CONTROL_RESERVE, WORKER_QUEUE};
-use crate::rt::worker::EVENT_CAPACITY;
+use crate::rt::command::{EngineEvent, WorkerCmd};
 use basedrop::Owned;
-use dsp::{Event, EventKind, Graph, Name, ParamArg, Patch, PatchError, Registry};
+use dsp::{Graph, Patch, PatchError, Registry};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::Ordering::*;
@@ -43,7 +43,7 @@ pub enum Notice {
         /// The commit.
         ticket: Ticket,
         /// Why.
-        reason: String,
+        reason: commits::CommitError,
     },
     /// The other slot took over from a dead or stalled worker.
     Failover {
@@ -100,7 +100,7 @@ enum Phase {
         /// Timeline frame it was scheduled for.
         at: Option<u64>,
         /// Why it is being cancelled, once a cancel was sent to the worker.
-        cancel: Option<&'static str>,
+        cancel: Option<commits::CommitError>,
         /// Earlier tries of this switch that timed out.
         timeouts: u8,
     },
@@ -252,118 +252,6 @@ impl Control {
         }
     }
 
-    /// Resolves `id` and `param` against what plays.
-    fn resolve(
-        &self,
-        id: &str,
-        param: &str,
-    ) -> Result<(Name, usize, &'static dsp::ParamSpec), PatchError> {
-        let spec = self.committed.spec_of(&self.registry, id)?;
-        let pi = spec
-            .param_index(param)
-            .ok_or_else(|| PatchError::unknown_param(id, spec, param))?;
-        Ok((module_name(id)?, pi, &spec.params[pi]))
-    }
-
-    /// Live parameter change on what plays (smoothed), at `frame` or at once;
-    /// also recorded in the pending and committed patches. Returns the
-    /// clamped value and warnings.
-    pub fn set_live(
-        &mut self,
-        engine: &Engine,
-        id: &str,
-        param: &str,
-        value: &ParamArg,
-        frame: Option<u64>,
-    ) -> Result<(f32, Vec<String>), PatchError> {
-        if let Some((inst, inner)) = dsp::voice::edit::inner_id(id) {
-            return self.set_voice_live(engine, (inst, inner), param, value, frame);
-        }
-        let (name, pi, _) = self.resolve(id, param)?;
-        self.make_room(engine, frame)?;
-        let (v, warnings) = self.committed.set(&self.registry, id, param, value)?;
-        if self.pending.module_index(id).is_some() {
-            let _ = self.pending.set(&self.registry, id, param, value);
-        }
-        let kind = EventKind::Param {
-            index: pi as u16,
-            value: v,
-        };
-        self.send_event(engine, frame, name, kind);
-        Ok((v, warnings))
-    }
-
-    /// Gate on or off for module `id` of what plays.
-    pub fn gate(
-        &mut self,
-        engine: &Engine,
-        id: &str,
-        on: bool,
-        frame: Option<u64>,
-    ) -> Result<(), PatchError> {
-        let gated = self.committed.spec_of(&self.registry, id)?.gate;
-        if !gated {
-            return Err(PatchError::NoGate(id.to_string()));
-        }
-        let name = module_name(id)?;
-        self.make_room(engine, frame)?;
-        self.send_event(engine, frame, name, EventKind::Gate(on));
-        Ok(())
-    }
-
-    /// Refuses a live event when the workers' queues, or (timed) their event
-    /// lists, have no room for it. Checked before anything is changed.
-    fn make_room(&mut self, engine: &Engine, frame: Option<u64>) -> Result<(), PatchError> {
-        room_for_event(engine)?;
-        self.reserve(engine, frame)
-    }
-
-    /// Refuses a timed event when the workers' event lists would overflow.
-    /// (Room in the queues themselves is checked by [`room_for_event`].)
-    fn reserve(&mut self, engine: &Engine, frame: Option<u64>) -> Result<(), PatchError> {
-        let Some(frame) = frame else {
-            return Ok(());
-        };
-        let sh = engine.shared();
-        let active = sh.stats.active_slot.load(Acquire) as usize;
-        let rendered = sh.slots[active].produced.load(Acquire);
-        while self
-            .scheduled
-            .peek()
-            .is_some_and(|Reverse(f)| *f < rendered)
-        {
-            self.scheduled.pop();
-        }
-        if self.scheduled.len() >= EVENT_CAPACITY {
-            return Err(PatchError::OverCapacity {
-                what: "scheduled events",
-                limit: EVENT_CAPACITY,
-            });
-        }
-        self.scheduled.push(Reverse(frame));
-        Ok(())
-    }
-
-    /// Queues an event on both slots (frame 0 = at once).
-    fn send_event(&self, engine: &Engine, frame: Option<u64>, module: Name, kind: EventKind) {
-        let event = Event {
-            offset: 0,
-            module,
-            kind,
-        };
-        for s in &engine.shared().slots {
-            if s.cmds
-                .push(WorkerCmd::Event {
-                    frame: frame.unwrap_or(0),
-                    event,
-                })
-                .is_err()
-            {
-                s.stats.lost_events.fetch_add(1, Relaxed);
-            }
-        }
-    }
-
     /// Handles what the real-time side reported; supervises the active worker.
     pub fn poll(&mut self, engine: &mut Engine) {
         let sh = engine.shared().clone();
@@ -462,117 +350,4 @@ impl Control {
             }
         }
     }
-
-    /// Fails over when the active worker lags the callback by more than the timeout.
-    fn supervise(&mut self, engine: &mut Engine) {
-        let sh = engine.shared().clone();
-        let active = sh.stats.active_slot.load(Acquire) as usize;
-        if self.failover_in_flight {
-            self.silent_since = None;
-            // The slot it goes to has not rendered a block within the bound:
-            // its worker hangs (one that died was restarted at once).
-            let since = *self.failover_since.get_or_insert_with(Instant::now);
-            if since.elapsed() > recover::PHASE_BOUND {
-                log::error!(
-                    "the failover to slot {} did not start; restarting it",
-                    other_slot(active)
-                );
-                sh.stats.recoveries.fetch_add(1, Relaxed);
-                self.restart_failover_target(engine, other_slot(active));
-            }
-            return;
-        }
-        self.failover_since = None;
-        let s = &sh.slots[active];
-        if !s.rendering.load(Acquire) {
-            // Nothing renders what plays (the slot a failover went to died
-            // as well): past the failover bound, what plays is restarted.
-            let since = *self.silent_since.get_or_insert_with(Instant::now);
-            if since.elapsed() > self.failover_after {
-                self.silent_since = None;
-                log::error!("no worker renders slot {active}, which plays; restarting it");
-                sh.stats.recoveries.fetch_add(1, Relaxed);
-                self.after_reconnect(engine);
-            }
-            return;
-        }
-        self.silent_since = None;
-        let lag = s
-            .consumed
-            .load(Acquire)
-            .saturating_sub(s.produced.load(Acquire));
-        let limit = (self.failover_after.as_secs_f64() * engine.sample_rate() as f64) as u64;
-        if lag > limit {
-            log::error!(
-                "worker {active} is {:.0} ms behind; failing over",
-                lag as f64 * 1e3 / engine.sample_rate() as f64
-            );
-            self.failed_module = "";
-            self.fail_over(engine, active);
-        }
-    }
-
-    /// Moves playback off slot `dead` (a worker that panicked or stalls).
-    fn fail_over(&mut self, engine: &mut Engine, dead: usize) {
-        let sh = engine.shared().clone();
-        let active = sh.stats.active_slot.load(Acquire) as usize;
-        // A commit that was waiting on either worker is sent again later.
-        self.requeue_switching();
-        let panicked = !sh.slots[dead].alive.load(Acquire);
-        if dead == active {
-            let to = other_slot(dead);
-            self.failover_in_flight = true;
-            let start = sh.cycle_frame.load(Acquire);
-            // A fresh graph of what plays, with live changes; the loaded
-            // standby graph is the fallback if that cannot be built.
-            self.plugins
-                .on_failover(&mut [&mut self.committed, &mut self.pending]);
-            let graph = self.build(engine, &self.committed).ok();
-            let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
-                graph,
-                start,
-                version: self.version,
-            });
-            sh.slots[to].wake();
-            let _ = sh.callback_cmds.push(CallbackCmd::Failover {
-                to,
-                version: self.version,
-            });
-        }
-        if panicked && dead != active && self.failover_in_flight {
-            // The slot a failover goes to died before it played: a fresh
-            // worker renders the committed patch there, or nothing would.
-            self.restart_failover_target(engine, dead);
-        } else if panicked {
-            // A fresh thread with the committed patch becomes the standby.
-            engine.spawn_worker(dead);
-            self.load_standby(engine, dead);
-        } else {
-            // A stalled worker stops when it wakes; commits wait for that.
-            let _ = sh.slots[dead].cmds.push(WorkerCmd::Stop);
-            self.phase = Phase::Reloading {
-                slot: dead,
-                since: Instant::now(),
-            };
-        }
-    }
-}
-
-/// Refuses a live change when a worker's queue has no room left outside the
-/// part kept for control commands, so `/mod` traffic can never keep a
-/// handover, a stop or a reload from reaching a worker.
-/// A module id as the workers name it, or why it cannot be one.
-fn module_name(id: &str) -> Result<Name, PatchError> {
-    Name::new(id).ok_or_else(|| PatchError::BadName(id.to_string()))
-}
-
-fn room_for_event(engine: &Engine) -> Result<(), PatchError> {
-    let limit = WORKER_QUEUE - CONTROL_RESERVE;
-    if engine.shared().slots.iter().any(|s| s.cmds.len() >= limit) {
-        return Err(PatchError::OverCapacity {
-            what: "live changes waiting for the workers",
-            limit,
-        });
-    }
-    Ok(())
 }

@@ -23,7 +23,7 @@ impl Control {
                 message: format!("is a {}, not an instrument", spec.name),
             });
         }
-        let name = super::module_name(inst)?;
+        let name = super::live::module_name(inst)?;
         self.make_room(engine, frame)?;
         self.send_event(engine, frame, name, EventKind::Note(ev));
         Ok(())
@@ -52,7 +52,7 @@ impl Control {
             .ok_or_else(|| PatchError::unknown_param(&id, spec, param))?;
         let (v, warnings) = self.committed.set(&self.registry, &id, param, value)?;
         let _ = self.pending.set(&self.registry, &id, param, value);
-        let module = super::module_name(inner)?;
+        let module = super::live::module_name(inner)?;
         let ev = NoteEvent::Param {
             module,
             index: index as u16,

@@ -1,10 +1,11 @@
-//! Recovery: every phase of the commit machine has a bound, and a reconnect
-//! to a (restarted, maybe different) JACK server rebuilds what plays. Nothing
-//! here waits for an event that may never come.
+//! Recovery: a worker that dies or lags is failed over to the other slot,
+//! every phase of the commit machine has a bound, and a reconnect to a
+//! (restarted, maybe different) JACK server rebuilds what plays. Nothing here
+//! waits for an event that may never come.
 
-use super::{Control, Notice, Phase, Queued};
+use super::{CommitError, Control, Notice, Phase, Queued};
 use crate::engine::Engine;
-use crate::rt::command::WorkerCmd;
+use crate::rt::command::{CallbackCmd, WorkerCmd};
 use crate::rt::shared::other_slot;
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 pub const PHASE_BOUND: Duration = Duration::from_secs(2);
 
 /// Tries a commit gets when its switch times out before it is refused.
-const SWITCH_TRIES: u8 = 2;
+pub(super) const SWITCH_TRIES: u8 = 2;
 
 impl Control {
     /// After a reconnect: the playing slot restarts with the committed patch
@@ -103,15 +104,9 @@ impl Control {
             return;
         };
         let reason = if load >= 1.0 {
-            format!(
-                "the patch is too heavy for this machine: it renders at {load:.1}x real time \
-                 (try --threads, a longer period, or fewer modules); the previous patch plays on"
-            )
+            CommitError::TooHeavy { load }
         } else {
-            format!(
-                "the patch did not start playing within {PHASE_BOUND:?}, {SWITCH_TRIES} times; \
-                 the previous patch plays on"
-            )
+            CommitError::DidNotStart
         };
         log::error!("commit refused: {reason}");
         for ticket in also.into_iter().chain([ticket]) {
@@ -186,5 +181,99 @@ impl Control {
         });
         sh.slots[slot].wake();
         self.failover_since = Some(Instant::now());
+    }
+
+    /// Fails over when the active worker lags the callback by more than the timeout.
+    pub(super) fn supervise(&mut self, engine: &mut Engine) {
+        let sh = engine.shared().clone();
+        let active = sh.stats.active_slot.load(Acquire) as usize;
+        if self.failover_in_flight {
+            self.silent_since = None;
+            // The slot it goes to has not rendered a block within the bound:
+            // its worker hangs (one that died was restarted at once).
+            let since = *self.failover_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > PHASE_BOUND {
+                log::error!(
+                    "the failover to slot {} did not start; restarting it",
+                    other_slot(active)
+                );
+                sh.stats.recoveries.fetch_add(1, Relaxed);
+                self.restart_failover_target(engine, other_slot(active));
+            }
+            return;
+        }
+        self.failover_since = None;
+        let s = &sh.slots[active];
+        if !s.rendering.load(Acquire) {
+            // Nothing renders what plays (the slot a failover went to died
+            // as well): past the failover bound, what plays is restarted.
+            let since = *self.silent_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > self.failover_after {
+                self.silent_since = None;
+                log::error!("no worker renders slot {active}, which plays; restarting it");
+                sh.stats.recoveries.fetch_add(1, Relaxed);
+                self.after_reconnect(engine);
+            }
+            return;
+        }
+        self.silent_since = None;
+        let lag = s
+            .consumed
+            .load(Acquire)
+            .saturating_sub(s.produced.load(Acquire));
+        let limit = (self.failover_after.as_secs_f64() * engine.sample_rate() as f64) as u64;
+        if lag > limit {
+            log::error!(
+                "worker {active} is {:.0} ms behind; failing over",
+                lag as f64 * 1e3 / engine.sample_rate() as f64
+            );
+            self.failed_module = "";
+            self.fail_over(engine, active);
+        }
+    }
+
+    /// Moves playback off slot `dead` (a worker that panicked or stalls).
+    pub(super) fn fail_over(&mut self, engine: &mut Engine, dead: usize) {
+        let sh = engine.shared().clone();
+        let active = sh.stats.active_slot.load(Acquire) as usize;
+        // A commit that was waiting on either worker is sent again later.
+        self.requeue_switching();
+        let panicked = !sh.slots[dead].alive.load(Acquire);
+        if dead == active {
+            let to = other_slot(dead);
+            self.failover_in_flight = true;
+            let start = sh.cycle_frame.load(Acquire);
+            // A fresh graph of what plays, with live changes; the loaded
+            // standby graph is the fallback if that cannot be built.
+            self.plugins
+                .on_failover(&mut [&mut self.committed, &mut self.pending]);
+            let graph = self.build(engine, &self.committed).ok();
+            let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
+                graph,
+                start,
+                version: self.version,
+            });
+            sh.slots[to].wake();
+            let _ = sh.callback_cmds.push(CallbackCmd::Failover {
+                to,
+                version: self.version,
+            });
+        }
+        if panicked && dead != active && self.failover_in_flight {
+            // The slot a failover goes to died before it played: a fresh
+            // worker renders the committed patch there, or nothing would.
+            self.restart_failover_target(engine, dead);
+        } else if panicked {
+            // A fresh thread with the committed patch becomes the standby.
+            engine.spawn_worker(dead);
+            self.load_standby(engine, dead);
+        } else {
+            // A stalled worker stops when it wakes; commits wait for that.
+            let _ = sh.slots[dead].cmds.push(WorkerCmd::Stop);
+            self.phase = Phase::Reloading {
+                slot: dead,
+                since: Instant::now(),
+            };
+        }
     }
 }

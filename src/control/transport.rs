@@ -154,17 +154,50 @@ pub fn beat_now(engine: &Engine) -> f64 {
     sh.transport.time_at(rendered(engine).max(snap.t)).beat()
 }
 
+/// Why `/tempo` or `/transport` was refused: the `/fail` reason.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransportError {
+    /// A tempo outside [`crate::cli::BPM_RANGE`].
+    TempoOutOfRange(f64),
+    /// Another JACK client is the timebase master: the tempo is its to set.
+    OtherMaster,
+    /// No JACK client (between a server loss and the reconnect).
+    NotConnected,
+    /// A beat whose frame does not fit JACK's 32-bit frame counter.
+    BeatOutOfRange(f64),
+    /// JACK refused the request.
+    Jack(String),
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            TransportError::TempoOutOfRange(bpm) => {
+                write!(f, "tempo {bpm} is out of range 1..999 BPM")
+            }
+            TransportError::OtherMaster => f.write_str(
+                "another JACK client is the timebase master and sets the tempo; change it there",
+            ),
+            TransportError::NotConnected => f.write_str("not connected to JACK"),
+            TransportError::BeatOutOfRange(beat) => {
+                write!(f, "beat {beat} is outside the transport's frame range")
+            }
+            TransportError::Jack(e) => write!(f, "JACK transport: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
 /// Sets the internal clock's tempo; refused while another client is the
 /// timebase master.
-pub fn set_tempo(engine: &Engine, bpm: f64) -> Result<(), String> {
+pub fn set_tempo(engine: &Engine, bpm: f64) -> Result<(), TransportError> {
     if !crate::cli::BPM_RANGE.contains(&bpm) {
-        return Err(format!("tempo {bpm} is out of range 1..999 BPM"));
+        return Err(TransportError::TempoOutOfRange(bpm));
     }
     let sh = engine.shared();
     if sh.transport.read().master == Master::External {
-        return Err(
-            "another JACK client is the timebase master and sets the tempo; change it there".into(),
-        );
+        return Err(TransportError::OtherMaster);
     }
     sh.transport.set_tempo(bpm);
     Ok(())
@@ -182,8 +215,8 @@ pub enum Command {
 }
 
 /// Asks the JACK transport to start, stop or relocate.
-pub fn command(engine: &Engine, c: Command) -> Result<(), String> {
-    let client = engine.client().ok_or("not connected to JACK")?;
+pub fn command(engine: &Engine, c: Command) -> Result<(), TransportError> {
+    let client = engine.client().ok_or(TransportError::NotConnected)?;
     let t = client.transport();
     let r = match c {
         Command::Start => t.start(),
@@ -192,12 +225,10 @@ pub fn command(engine: &Engine, c: Command) -> Result<(), String> {
             let time = engine.shared().transport.read().time;
             let f = time.frame_of(beat).round();
             if !(0.0..=u32::MAX as f64).contains(&f) {
-                return Err(format!(
-                    "beat {beat} is outside the transport's frame range"
-                ));
+                return Err(TransportError::BeatOutOfRange(beat));
             }
             t.locate(f as u32)
         }
     };
-    r.map_err(|e| format!("JACK transport: {e:?}"))
+    r.map_err(|e| TransportError::Jack(format!("{e:?}")))
 }

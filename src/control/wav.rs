@@ -39,41 +39,113 @@ pub struct Wav {
     pub header: Header,
 }
 
+/// Why a WAV file cannot be read as a sample buffer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WavError {
+    /// Not a WAV file hound can read.
+    Unreadable(String),
+    /// A sample format other than 8/16/24/32-bit integer or 32-bit float.
+    Unsupported {
+        /// Bits per sample.
+        bits: u16,
+        /// Integer or float.
+        format: SampleFormat,
+    },
+    /// Neither mono nor stereo.
+    Channels(u16),
+    /// A header with a sample rate of 0 Hz.
+    ZeroRate,
+    /// No frames at all.
+    NoFrames,
+    /// The header claims more data than the file holds.
+    Truncated {
+        /// Frames the header claims.
+        frames: u64,
+        /// Bytes those frames take.
+        bytes: u64,
+        /// Bytes the file has.
+        file_len: u64,
+    },
+    /// The data ended early while decoding.
+    EndsEarly {
+        /// Samples read.
+        read: usize,
+        /// Samples the header claims.
+        of: usize,
+        /// What the reader said, if anything.
+        error: Option<String>,
+    },
+    /// A sample could not be decoded.
+    Samples(String),
+}
+
+impl std::fmt::Display for WavError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            WavError::Unreadable(e) => write!(f, "not a readable WAV file: {e}"),
+            WavError::Unsupported { bits, format } => write!(
+                f,
+                "unsupported WAV format: {bits} bit {format:?} (use 8/16/24/32-bit integer or 32-bit float)"
+            ),
+            WavError::Channels(n) => write!(f, "{n} channels: only mono and stereo files are read"),
+            WavError::ZeroRate => f.write_str("the header claims a sample rate of 0 Hz"),
+            WavError::NoFrames => f.write_str("the file holds no audio frames"),
+            WavError::Truncated {
+                frames,
+                bytes,
+                file_len,
+            } => write!(
+                f,
+                "the header claims {frames} frames ({bytes} bytes) but the file has only {file_len} bytes (truncated?)"
+            ),
+            WavError::EndsEarly { read, of, error } => {
+                write!(f, "the file ends after {read} of {of} samples (truncated)")?;
+                match error {
+                    Some(e) => write!(f, ": {e}"),
+                    None => Ok(()),
+                }
+            }
+            WavError::Samples(e) => write!(f, "cannot read the samples: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WavError {}
+
 /// Opens `path` and checks its header: a WAV file, a supported format,
 /// 1 or 2 channels, at least one frame, and no more data claimed than the
 /// file holds.
-pub fn open(path: &Path) -> Result<Wav, String> {
-    let reader = WavReader::open(path).map_err(|e| format!("not a readable WAV file: {e}"))?;
+pub fn open(path: &Path) -> Result<Wav, WavError> {
+    let reader = WavReader::open(path).map_err(|e| WavError::Unreadable(e.to_string()))?;
     let spec = reader.spec();
     let supported = match spec.sample_format {
         SampleFormat::Int => matches!(spec.bits_per_sample, 8 | 16 | 24 | 32),
         SampleFormat::Float => spec.bits_per_sample == 32,
     };
     if !supported {
-        return Err(format!(
-            "unsupported WAV format: {} bit {:?} (use 8/16/24/32-bit integer or 32-bit float)",
-            spec.bits_per_sample, spec.sample_format
-        ));
+        return Err(WavError::Unsupported {
+            bits: spec.bits_per_sample,
+            format: spec.sample_format,
+        });
     }
     if !(1..=2).contains(&spec.channels) {
-        return Err(format!(
-            "{} channels: only mono and stereo files are read",
-            spec.channels
-        ));
+        return Err(WavError::Channels(spec.channels));
     }
     if spec.sample_rate == 0 {
-        return Err("the header claims a sample rate of 0 Hz".into());
+        return Err(WavError::ZeroRate);
     }
     let frames = reader.duration() as u64;
     if frames == 0 {
-        return Err("the file holds no audio frames".into());
+        return Err(WavError::NoFrames);
     }
     let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bytes = frames * spec.channels as u64 * spec.bits_per_sample.div_ceil(8) as u64;
     if bytes > file_len {
-        return Err(format!(
-            "the header claims {frames} frames ({bytes} bytes) but the file has only {file_len} bytes (truncated?)"
-        ));
+        return Err(WavError::Truncated {
+            frames,
+            bytes,
+            file_len,
+        });
     }
     let packed = match (spec.sample_format, spec.bits_per_sample) {
         (SampleFormat::Int, 8) => Some(Pcm::U8),
@@ -97,7 +169,7 @@ pub fn open(path: &Path) -> Result<Wav, String> {
 
 impl Wav {
     /// Reads every sample, interleaved, scaled to -1..1.
-    pub fn decode(mut self) -> Result<Vec<f32>, String> {
+    pub fn decode(mut self) -> Result<Vec<f32>, WavError> {
         let spec = self.reader.spec();
         let n = self.header.frames * self.header.channels;
         let mut out = Vec::with_capacity(n);
@@ -109,18 +181,18 @@ impl Wav {
             let mut left = n * format.bytes();
             while left > 0 {
                 let k = left.min(block.len());
-                r.read_exact(&mut block[..k]).map_err(|e| {
-                    format!(
-                        "the file ends after {} of {n} samples (truncated): {e}",
-                        out.len()
-                    )
-                })?;
+                r.read_exact(&mut block[..k])
+                    .map_err(|e| WavError::EndsEarly {
+                        read: out.len(),
+                        of: n,
+                        error: Some(e.to_string()),
+                    })?;
                 append_pcm(&mut out, &block[..k], format);
                 left -= k;
             }
             return Ok(out);
         }
-        let bad = |e: hound::Error| format!("cannot read the samples: {e}");
+        let bad = |e: hound::Error| WavError::Samples(e.to_string());
         match spec.sample_format {
             SampleFormat::Float => {
                 for s in self.reader.samples::<f32>().take(n) {
@@ -136,10 +208,11 @@ impl Wav {
             }
         }
         if out.len() < n {
-            return Err(format!(
-                "the file ends after {} of {n} samples (truncated)",
-                out.len()
-            ));
+            return Err(WavError::EndsEarly {
+                read: out.len(),
+                of: n,
+                error: None,
+            });
         }
         Ok(out)
     }

@@ -3,6 +3,12 @@
 //! (clients and tests match on that text, so it is part of the interface);
 //! code matches on the kind.
 
+use crate::control::buffers::BufferError;
+use crate::control::transport::TransportError;
+use crate::control::CommitError;
+use crate::files::FileError;
+use crate::plugin::PluginError;
+use crate::record::RecordError;
 use dsp::PatchError;
 use std::fmt;
 
@@ -32,7 +38,7 @@ pub enum Failure {
         pending: bool,
     },
     /// A plugin check or look-up refused the request.
-    Plugin(String),
+    Plugin(PluginError),
     /// A reply longer than one message may carry.
     TooLong {
         /// Length of the reply text in bytes.
@@ -43,13 +49,25 @@ pub enum Failure {
     /// A limit is reached (`/notify` clients, waiting `/at` messages).
     Busy(String),
     /// A patch file (or a file beside it) could not be read or written.
-    File(String),
-    /// A sample buffer request refused, or a load that failed.
-    Buffer(String),
+    File(FileError),
+    /// A sample buffer request refused.
+    Buffer(BufferError),
+    /// Loading buffer `name` was refused or failed.
+    BufferLoad {
+        /// The buffer.
+        name: String,
+        /// Why.
+        error: BufferError,
+    },
     /// What this engine does not have (no JACK transport, no sample buffers).
     Unavailable(&'static str),
-    /// Refused or failed on the engine side: commits, the transport, the recorder.
-    Engine(String),
+    /// An accepted commit that does not play (engine side).
+    Commit(CommitError),
+    /// `/tempo` or `/transport` refused (engine side).
+    Transport(TransportError),
+    /// `/record/start` or `/record/stop` refused, or the recording failed
+    /// (engine side).
+    Record(RecordError),
 }
 
 /// The reason when there is no JACK transport.
@@ -59,7 +77,10 @@ impl Failure {
     /// True when the client's message is at fault (logged as a warning);
     /// false for failures on the engine side (logged as errors).
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, Failure::Engine(_))
+        !matches!(
+            self,
+            Failure::Commit(_) | Failure::Transport(_) | Failure::Record(_)
+        )
     }
 }
 
@@ -69,11 +90,15 @@ impl fmt::Display for Failure {
             Failure::Malformed(t)
             | Failure::UnknownAddress(t)
             | Failure::BadRequest(t)
-            | Failure::Plugin(t)
             | Failure::Busy(t)
-            | Failure::File(t)
-            | Failure::Buffer(t)
-            | Failure::Engine(t) => f.write_str(t),
+ => f.write_str(t),
+            Failure::Buffer(e) => fmt::Display::fmt(e, f),
+            Failure::BufferLoad { name, error } => write!(f, "buffer '{name}': {error}"),
+            Failure::File(e) => fmt::Display::fmt(e, f),
+            Failure::Plugin(e) => fmt::Display::fmt(e, f),
+            Failure::Commit(e) => fmt::Display::fmt(e, f),
+            Failure::Transport(e) => fmt::Display::fmt(e, f),
+            Failure::Record(e) => fmt::Display::fmt(e, f),
             Failure::Unavailable(t) => f.write_str(t),
             Failure::Patch(e) => fmt::Display::fmt(e, f),
             Failure::TooFarAhead { ahead, max } => write!(
@@ -101,5 +126,23 @@ impl std::error::Error for Failure {}
 impl From<PatchError> for Failure {
     fn from(e: PatchError) -> Failure {
         Failure::Patch(e)
+    }
+}
+
+impl From<FileError> for Failure {
+    fn from(e: FileError) -> Failure {
+        Failure::File(e)
+    }
+}
+
+impl From<TransportError> for Failure {
+    fn from(e: TransportError) -> Failure {
+        Failure::Transport(e)
+    }
+}
+
+impl From<RecordError> for Failure {
+    fn from(e: RecordError) -> Failure {
+        Failure::Record(e)
     }
 }

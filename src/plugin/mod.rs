@@ -4,6 +4,7 @@
 //!
 //! Plugins run in-process: a crash inside a plugin ends synth-jack.
 
+mod error;
 pub mod features;
 pub mod ffi;
 pub mod instance;
@@ -12,6 +13,7 @@ pub mod module;
 pub mod state;
 pub mod world;
 
+pub use error::{PluginError, SEE_CLI, SEE_OSC};
 pub use world::{world, PluginInfo, PortInfo, PortKind};
 
 use dsp::ParamArg;
@@ -19,13 +21,16 @@ use std::sync::atomic::Ordering::*;
 
 /// The text of `synth-jack plugins [URI]`: every plugin (URI and name, then
 /// its ports), or one. Errors name an unknown URI.
-pub fn listing(uri: Option<&str>) -> Result<String, String> {
+pub fn listing(uri: Option<&str>) -> Result<String, PluginError> {
     let w = world();
     match uri {
         Some(u) => w
             .info(u)
             .map(|p| p.describe())
-            .ok_or_else(|| format!("unknown plugin {u} (see `synth-jack plugins`)")),
+            .ok_or_else(|| PluginError::Unknown {
+                uri: u.to_string(),
+                see: SEE_CLI,
+            }),
         None => Ok(w.plugins().iter().map(|p| p.describe()).collect()),
     }
 }
@@ -56,9 +61,9 @@ pub fn check_create(
     id: &str,
     kind: &str,
     params: &[(String, ParamArg)],
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, PluginError> {
     if kind == "lv2" && plugin_uri(kind, params).is_none() {
-        return Err("usage: create ID lv2 uri URI [symbol value]...".into());
+        return Err(PluginError::Usage);
     }
     let Some(uri) = plugin_uri(kind, params) else {
         return Ok(None);
@@ -76,7 +81,7 @@ pub fn check_create(
 
 /// Refuses a value outside the range of a plugin's control port (types that
 /// are not plugins pass: they clamp with a warning).
-pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Result<(), String> {
+pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Result<(), PluginError> {
     let Some(uri) = kind.strip_prefix(module::PREFIX) else {
         return Ok(());
     };
@@ -88,37 +93,49 @@ pub fn check_value(id: &str, kind: &str, param: &str, value: &ParamArg) -> Resul
             .and_then(|(_, t)| t.spec.params.iter().find(|p| p.name == param));
         return match (own, number(id, param, value)?) {
             (Some(p), v) if v >= p.min && v <= p.max => Ok(()),
-            (Some(p), v) => Err(format!(
-                "{id}.{param}: {v} is out of range {} .. {} {}",
-                p.min, p.max, p.unit
-            )),
-            (None, _) => Err(format!(
-                "plugin {uri} has no port '{param}' (module '{id}')"
-            )),
+            (Some(p), v) => Err(out_of_range(id, param, v, (p.min, p.max, p.unit))),
+            (None, _) => Err(PluginError::NoPort {
+                uri: uri.to_string(),
+                id: id.to_string(),
+                param: param.to_string(),
+            }),
         };
     };
     if port.kind != PortKind::Control || !port.input {
-        return Err(format!(
-            "{id}.{param} is not a control input of plugin {uri}"
-        ));
+        return Err(PluginError::NotControlInput {
+            uri: uri.to_string(),
+            id: id.to_string(),
+            param: param.to_string(),
+        });
     }
     let v = number(id, param, value)?;
     if !v.is_finite() || (!port.min.is_nan() && (v < port.min || v > port.max)) {
-        return Err(format!(
-            "{id}.{param}: {v} is out of range {} .. {} {}",
-            port.min, port.max, port.unit
-        ));
+        return Err(out_of_range(id, param, v, (port.min, port.max, &port.unit)));
     }
     Ok(())
 }
 
+/// `value` refused for `id.param`, whose range and unit are `range`.
+fn out_of_range(id: &str, param: &str, value: f32, range: (f32, f32, &str)) -> PluginError {
+    PluginError::OutOfRange {
+        id: id.to_string(),
+        param: param.to_string(),
+        value,
+        min: range.0,
+        max: range.1,
+        unit: range.2.to_string(),
+    }
+}
+
 /// `value` as a number, for messages about `id.param`.
-fn number(id: &str, param: &str, value: &ParamArg) -> Result<f32, String> {
+fn number(id: &str, param: &str, value: &ParamArg) -> Result<f32, PluginError> {
     match value {
         ParamArg::Number(v) => Ok(*v),
-        ParamArg::Text(t) => t
-            .parse::<f32>()
-            .map_err(|_| format!("bad value '{t}' for '{id}.{param}'")),
+        ParamArg::Text(t) => t.parse::<f32>().map_err(|_| PluginError::BadValue {
+            id: id.to_string(),
+            param: param.to_string(),
+            text: t.clone(),
+        }),
     }
 }
 

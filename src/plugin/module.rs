@@ -11,6 +11,7 @@
 
 use super::instance::Instance;
 use super::world::{world, PluginInfo, PortKind};
+use super::PluginError;
 use dsp::module::same_type;
 use dsp::module::Smoother;
 use dsp::{Module, ModuleSpec, ModuleType, ParamSpec, PortSpec, ProcessIo, MAX_BLOCK};
@@ -37,8 +38,8 @@ struct Entry {
 }
 
 /// Plugin module types by URI (or why the plugin cannot be one).
-fn types() -> &'static Mutex<HashMap<String, Result<Entry, String>>> {
-    static M: std::sync::OnceLock<Mutex<HashMap<String, Result<Entry, String>>>> =
+fn types() -> &'static Mutex<HashMap<String, Result<Entry, PluginError>>> {
+    static M: std::sync::OnceLock<Mutex<HashMap<String, Result<Entry, PluginError>>>> =
         std::sync::OnceLock::new();
     M.get_or_init(|| Mutex::new(HashMap::new()))
 }
@@ -48,7 +49,7 @@ fn leak(s: &str) -> &'static str {
 }
 
 /// Why the plugin `uri` cannot be a module, if it cannot.
-pub fn check(uri: &str) -> Result<(), String> {
+pub fn check(uri: &str) -> Result<(), PluginError> {
     entry(uri).map(|_| ())
 }
 
@@ -93,29 +94,33 @@ fn without_instance(id: &str) -> bool {
 
 /// The plugin's description and module type, built (and leaked: one per
 /// plugin URI used, bounded by what is installed) on first use.
-pub(super) fn entry(uri: &str) -> Result<(Arc<PluginInfo>, &'static ModuleType), String> {
+pub(super) fn entry(uri: &str) -> Result<(Arc<PluginInfo>, &'static ModuleType), PluginError> {
     let mut t = types().lock().unwrap_or_else(|e| e.into_inner());
     let e = t.entry(uri.to_string()).or_insert_with(|| make(uri));
     e.as_ref()
         .map(|e| (e.info.clone(), e.ty))
-        .map_err(|s| s.clone())
+        .map_err(|e| e.clone())
 }
 
-fn make(uri: &str) -> Result<Entry, String> {
+fn make(uri: &str) -> Result<Entry, PluginError> {
     let info = world()
         .info(uri)
         .cloned()
-        .ok_or_else(|| format!("unknown plugin {uri} (see `synth-jack plugins`)"))?;
+        .ok_or_else(|| PluginError::Unknown {
+            uri: uri.to_string(),
+            see: super::SEE_CLI,
+        })?;
     if let Some(f) = super::features::missing(&info.required) {
-        return Err(format!(
-            "plugin {uri} requires feature {f}, which synth-jack lacks"
-        ));
+        return Err(PluginError::MissingFeature {
+            uri: uri.to_string(),
+            feature: f.to_string(),
+        });
     }
     if let Some(p) = info.ports.iter().find(|p| p.kind == PortKind::Other) {
-        return Err(format!(
-            "plugin {uri}: port {} has a type synth-jack cannot connect",
-            p.symbol
-        ));
+        return Err(PluginError::OtherPort {
+            uri: uri.to_string(),
+            symbol: p.symbol.clone(),
+        });
     }
     let ports = |kinds: &[PortKind], input: bool| -> Vec<PortSpec> {
         info.ports
@@ -127,9 +132,7 @@ fn make(uri: &str) -> Result<Entry, String> {
     let inputs = ports(&[PortKind::Audio, PortKind::Cv], true);
     let outputs = ports(&[PortKind::Audio, PortKind::Cv], false);
     if inputs.len() > MAX_AUDIO_PORTS || outputs.len() > MAX_AUDIO_PORTS {
-        return Err(format!(
-            "plugin {uri} has more than {MAX_AUDIO_PORTS} audio inputs or outputs"
-        ));
+        return Err(PluginError::TooManyPorts(uri.to_string()));
     }
     let mut params: Vec<ParamSpec> = info
         .ports_of(PortKind::Control, true)
@@ -174,7 +177,7 @@ fn make(uri: &str) -> Result<Entry, String> {
 /// The registry resolver: `lv2:URI` names the module type of plugin URI.
 pub fn resolve(name: &str) -> Option<Result<&'static ModuleType, String>> {
     let uri = name.strip_prefix(PREFIX)?;
-    Some(entry(uri).map(|(_, t)| t))
+    Some(entry(uri).map(|(_, t)| t).map_err(|e| e.to_string()))
 }
 
 /// A plugin module; its instance is owned through `inst` (null: silent,
@@ -212,7 +215,7 @@ pub fn build_plugin(
     sample_rate: f32,
 ) -> Result<PluginModule, String> {
     let uri = spec.name.strip_prefix(PREFIX).unwrap_or(spec.name);
-    let (info, _) = entry(uri)?;
+    let (info, _) = entry(uri).map_err(|e| e.to_string())?;
     let idx = |kinds: &[PortKind], input: bool| -> Vec<u32> {
         info.ports
             .iter()

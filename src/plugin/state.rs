@@ -8,6 +8,7 @@ use super::ffi::*;
 use super::instance::{instantiation, playing, Instance};
 use super::module::PREFIX;
 use super::world::world;
+use crate::files::FileError;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CString};
 use std::path::{Path, PathBuf};
@@ -101,17 +102,18 @@ pub fn save_one(id: &str, uri: &str) -> Result<Option<String>, String> {
 
 /// Writes the state of every plugin module of `patch` into the directory
 /// beside `patch_file`. Returns how many states were written.
-pub fn save_beside(patch_file: &Path, patch: &dsp::Patch) -> Result<usize, String> {
+pub fn save_beside(patch_file: &Path, patch: &dsp::Patch) -> Result<usize, FileError> {
     let dir = dir_for(patch_file);
     let mut n = 0;
     for m in &patch.modules {
         let Some(uri) = m.kind.strip_prefix(PREFIX) else {
             continue;
         };
-        if let Some(text) = save_one(&m.id, uri)? {
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        if let Some(text) = save_one(&m.id, uri).map_err(FileError::PluginState)? {
+            let io = |p: &Path, e| FileError::PluginState(format!("{}: {e}", p.display()));
+            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
             let f = dir.join(format!("{}.ttl", m.id));
-            std::fs::write(&f, text).map_err(|e| format!("{}: {e}", f.display()))?;
+            std::fs::write(&f, text).map_err(|e| io(&f, e))?;
             n += 1;
         }
     }

@@ -22,6 +22,28 @@
 use basedrop::Owned;
 use dsp::{Event, Graph};
 
+/// What [`WorkerCmd::Handover`] asks of the playing worker: at the block
+/// boundary `at` (or the next one), copy the running state into `graph` and
+/// start slot `to` with it from that frame. The worker keeps it until then.
+pub struct Handover {
+    /// The new graph.
+    pub graph: Owned<Graph>,
+    /// The slot that will play it.
+    pub to: usize,
+    /// Timeline frame of the switch; `None` for the next block boundary.
+    pub at: Option<u64>,
+    /// Its patch version.
+    pub version: u32,
+    /// Switch on the first frame of this transport beat instead of `at`
+    /// (found while rendering, so xruns and relocations in between are
+    /// taken into account; never while the transport is stopped).
+    pub beat: Option<f64>,
+    /// Cut at the switch frame instead of cross-fading: the new graph
+    /// plays what the old one would have (`Patch::heard_the_same`), and
+    /// the old one loses the state moved out of it at that frame.
+    pub cut: bool,
+}
+
 /// To a worker.
 pub enum WorkerCmd {
     /// Hold this graph, without rendering, ready for a failover.
@@ -42,24 +64,7 @@ pub enum WorkerCmd {
     },
     /// At the block boundary `at` (or the next one), copy the running state into
     /// `graph` and start slot `to` with it from that frame.
-    Handover {
-        /// The new graph.
-        graph: Owned<Graph>,
-        /// The slot that will play it.
-        to: usize,
-        /// Timeline frame of the switch; `None` for the next block boundary.
-        at: Option<u64>,
-        /// Its patch version.
-        version: u32,
-        /// Switch on the first frame of this transport beat instead of `at`
-        /// (found while rendering, so xruns and relocations in between are
-        /// taken into account; never while the transport is stopped).
-        beat: Option<f64>,
-        /// Cut at the switch frame instead of cross-fading: the new graph
-        /// plays what the old one would have (`Patch::heard_the_same`), and
-        /// the old one loses the state moved out of it at that frame.
-        cut: bool,
-    },
+    Handover(Handover),
     /// Drop the pending handover of patch `version` if its frame has not
     /// come (a scheduled commit superseded or cancelled).
     Cancel {

@@ -5,6 +5,7 @@
 pub mod alloc;
 pub mod callback;
 pub mod command;
+mod death;
 pub mod guard;
 pub mod midi;
 pub mod pool;

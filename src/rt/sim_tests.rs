@@ -3,7 +3,7 @@
 //! binary's allocator aborts on any allocation inside `assert_no_alloc`.
 
 use super::callback::Callback;
-use super::command::{CallbackCmd, WorkerCmd};
+use super::command::{CallbackCmd, Handover, WorkerCmd};
 use super::shared::Shared;
 use super::worker::Worker;
 use crate::record::Recorder;
@@ -319,14 +319,14 @@ fn switch(a: &Patch, b: &Patch, cut: bool) -> Sim {
     let g = sim.graph(b);
     assert!(sim.shared.slots[0]
         .cmds
-        .push(WorkerCmd::Handover {
+        .push(WorkerCmd::Handover(Handover {
             graph: g,
             to: 1,
             at: None,
             version: 1,
             beat: None,
             cut,
-        })
+        }))
         .is_ok());
     sim.shared.slots[0].wake();
     let mut switched_at = None;

@@ -356,8 +356,25 @@ pub fn fill_bbt(time: &Time, pos: &mut jack_sys::jack_position_t) {
     pos.beats_per_minute = time.bpm;
 }
 
+/// JACK refused to make synth-jack the timebase master (another client holds
+/// the role); the code libjack returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MasterRefused(pub i32);
+
+impl std::fmt::Display for MasterRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "JACK refused the timebase master role (code {}): another client holds it",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for MasterRefused {}
+
 /// Makes the client JACK's timebase master. `shared` must outlive the client.
-pub fn become_master(client: &jack::Client, shared: &TransportShared) -> Result<(), String> {
+pub fn become_master(client: &jack::Client, shared: &TransportShared) -> Result<(), MasterRefused> {
     // SAFETY: the callback only reads `shared` through atomics; the engine
     // keeps it alive (in an Arc) for as long as the client exists.
     let rc = unsafe {
@@ -372,8 +389,6 @@ pub fn become_master(client: &jack::Client, shared: &TransportShared) -> Result<
         shared.master.store(true, Relaxed);
         Ok(())
     } else {
-        Err(format!(
-            "JACK refused the timebase master role (code {rc}): another client holds it"
-        ))
+        Err(MasterRefused(rc))
     }
 }

@@ -7,14 +7,15 @@
 //! so after any stall it renders at most `lead` blocks and then follows the
 //! callback again (the prior engine's catch-up spiral cannot happen).
 
-use super::command::{CallbackCmd, EngineEvent, WorkerCmd};
+use super::command::{CallbackCmd, EngineEvent, Handover, WorkerCmd};
+use super::death;
+pub use super::death::install_panic_hook;
 use super::guard::rt_guard;
 use super::shared::Shared;
 use super::timed::TimedEvents;
 use basedrop::Owned;
 use dsp::graph::MAX_CHANNELS;
 use dsp::{Event, Graph};
-use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
@@ -25,15 +26,6 @@ pub const EVENT_CAPACITY: usize = 4096;
 
 /// Longest a worker sleeps when nobody wakes it.
 const IDLE_WAIT: Duration = Duration::from_millis(20);
-
-struct Pending {
-    graph: Owned<Graph>,
-    to: usize,
-    at: Option<u64>,
-    version: u32,
-    beat: Option<f64>,
-    cut: bool,
-}
 
 /// The state a worker thread owns.
 pub struct Worker {
@@ -48,7 +40,7 @@ pub struct Worker {
     events: TimedEvents,
     /// This block's events with offsets (capacity fixed).
     block_events: Vec<Event>,
-    handover: Option<Pending>,
+    handover: Option<Handover>,
     /// Just started: being behind is not lateness.
     fresh: bool,
     /// Callback cycle count when the worker last found itself behind.
@@ -86,16 +78,16 @@ impl Worker {
         let slot = self.slot;
         let generation = shared.slots[slot].generation.load(Acquire);
         shared.slots[slot].alive.store(true, Release);
-        CURRENT.with(|c| *c.borrow_mut() = Some((shared.clone(), slot, generation)));
+        death::serving(Some((shared.clone(), slot, generation)));
         // Denormals flushed for good: each block then only reads the mode.
         dsp::denormal::flush_denormals_on_this_thread();
         let result = catch_unwind(AssertUnwindSafe(|| self.main_loop()));
         if result.is_err() {
-            report_death();
+            death::report_death();
         } else {
-            retire(&shared, slot, generation);
+            death::retire(&shared, slot, generation);
         }
-        CURRENT.with(|c| *c.borrow_mut() = None);
+        death::serving(None);
     }
 
     fn main_loop(&mut self) {
@@ -170,22 +162,8 @@ impl Worker {
                 self.epoch = self.shared.epoch.load(Relaxed);
                 s.rendering.store(true, Release);
             }
-            WorkerCmd::Handover {
-                graph,
-                to,
-                at,
-                version,
-                beat,
-                cut,
-            } => {
-                self.handover = Some(Pending {
-                    graph,
-                    to,
-                    at,
-                    version,
-                    beat,
-                    cut,
-                });
+            WorkerCmd::Handover(h) => {
+                self.handover = Some(h);
                 if !self.rendering {
                     // Nothing plays here: hand over at once, from the present.
                     self.produced = self.shared.cycle_frame.load(Acquire);
@@ -366,7 +344,7 @@ impl Worker {
                 graph: Some(graph), ..
             }) => {
                 // Target queue full: keep it and try again next block.
-                self.handover = Some(Pending {
+                self.handover = Some(Handover {
                     graph,
                     to: h.to,
                     at: Some(start),
@@ -472,53 +450,4 @@ impl Drop for Recycle<'_> {
             self.ring.recycle(b);
         }
     }
-}
-
-thread_local! {
-    /// The worker this thread serves: shared state, slot, generation.
-    static CURRENT: RefCell<Option<(Arc<Shared>, usize, u64)>> = const { RefCell::new(None) };
-    /// Set once this thread's death has been reported.
-    static REPORTED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Marks the slot idle and dead, unless a newer worker already serves it.
-fn retire(shared: &Shared, slot: usize, generation: u64) {
-    let s = &shared.slots[slot];
-    if s.generation.load(Acquire) == generation {
-        s.rendering.store(false, Release);
-        s.alive.store(false, Release);
-    }
-}
-
-/// On a worker thread: marks its slot dead and tells the control thread,
-/// once. Elsewhere: nothing.
-fn report_death() {
-    if REPORTED.with(|r| r.replace(true)) {
-        return;
-    }
-    CURRENT.with(|c| {
-        if let Ok(c) = c.try_borrow() {
-            if let Some((shared, slot, generation)) = c.as_ref() {
-                retire(shared, *slot, *generation);
-                shared.post(EngineEvent::Died {
-                    slot: *slot,
-                    module: dsp::running::running(),
-                });
-            }
-        }
-    });
-}
-
-/// Installs (once per process) a panic hook that reports a dying worker
-/// before the previous hook runs: printing a backtrace takes about 100 ms,
-/// which would otherwise delay the failover by many periods.
-pub fn install_panic_hook() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            report_death();
-            previous(info);
-        }));
-    });
 }

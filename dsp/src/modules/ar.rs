@@ -59,12 +59,7 @@ impl Ar {
 
     /// Samples in `ms` (rounded, NaN and negatives 0).
     fn samples(&self, ms: f32) -> u32 {
-        let ms = if ms.is_nan() {
-            0.0
-        } else {
-            ms.clamp(0.0, 600_000.0)
-        };
-        (ms as f64 * self.sr as f64 / 1000.0 + 0.5) as u32
+        crate::modules::knobs::segment_frames(ms, self.sr)
     }
 
     /// Starts a segment from the current level to `to` over `n` samples.

@@ -6,7 +6,7 @@ use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
 use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
-use crate::modules::line::DelayLine;
+use crate::modules::line::Swept;
 use crate::spec::ParamSpec;
 use crate::table::sin_cycles;
 
@@ -26,37 +26,11 @@ crate::module_type! {
     build: |cx| Box::new(Chorus::new(cx.sample_rate)),
 }
 
-/// A sine LFO phase in cycles, `[0, 1)`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Phase(pub f64);
-
-impl Phase {
-    /// Advances by `hz / sr` and returns the phase before the step.
-    #[inline]
-    pub fn step(&mut self, hz: f32, sr: f32) -> f64 {
-        let p = self.0;
-        let inc = if hz.is_finite() {
-            hz as f64 / sr as f64
-        } else {
-            0.0
-        };
-        self.0 = p + inc;
-        if !(0.0..1.0).contains(&self.0) {
-            self.0 -= self.0.floor();
-            if !(0.0..1.0).contains(&self.0) {
-                self.0 = 0.0;
-            }
-        }
-        p
-    }
-}
-
 /// `chorus` state: 70 ms of line (the longest delay plus depth).
 pub struct Chorus {
     sr: f32,
     knobs: Knobs<4>,
-    line: DelayLine,
-    phase: Phase,
+    sweep: Swept,
 }
 
 impl Chorus {
@@ -65,8 +39,7 @@ impl Chorus {
         Chorus {
             sr: sample_rate,
             knobs: Knobs::new(SPEC.params, sample_rate),
-            line: DelayLine::new((0.071 * sample_rate) as usize + 2),
-            phase: Phase::default(),
+            sweep: Swept::new((0.071 * sample_rate) as usize + 2),
         }
     }
 
@@ -79,33 +52,18 @@ impl Chorus {
         let spms = self.sr / 1000.0;
         let n = io.frames;
         self.knobs.each(&m, n, |i, [rate, depth, delay, mix]| {
-            let p = self.phase.step(rate, self.sr);
+            let p = self.sweep.phase.step(rate, self.sr);
             let depth = sane(depth, 0.0, 20.0, 0.0) * spms;
             let base = sane(delay, 0.5, 50.0, 12.0) * spms;
             let mix = sane(mix, 0.0, 1.0, 0.5);
             let dl = base + depth * sin_cycles(p);
             let dr = base + depth * sin_cycles(p + 0.25);
             let dry = (1.0 - mix) * x[i];
-            l[i] = dry + mix * self.line.read(dl);
-            r[i] = dry + mix * self.line.read(dr);
-            self.line.write(x[i]);
+            l[i] = dry + mix * self.sweep.line.read(dl);
+            r[i] = dry + mix * self.sweep.line.read(dr);
+            self.sweep.line.write(x[i]);
         });
-    }
-
-    fn clear(&mut self) {
-        self.line.clear();
-        self.phase = Phase::default();
-    }
-
-    fn carry(&mut self, o: &Self) {
-        self.line.carry_from(&o.line);
-        self.phase = o.phase;
-    }
-
-    fn take(&mut self, o: &mut Self) {
-        self.line.take_from(&mut o.line);
-        self.phase = o.phase;
     }
 }
 
-knob_module!(Chorus, take = take);
+knob_module!(Chorus, state = sweep);

@@ -49,8 +49,18 @@ pub struct ClockDiv {
 impl ClockDiv {
     /// A divider at the parameter defaults.
     pub fn new(sample_rate: f32) -> Self {
-        let mut d = ClockDiv {
-            p: Params::new(SPEC.params, sample_rate),
+        let mut d = ClockDiv::idle(Params::new(SPEC.params, sample_rate));
+        for i in 0..param::COUNT {
+            d.param_changed(i);
+        }
+        d
+    }
+
+    /// A divider with parameters `p` that has seen no input yet (dividing
+    /// and multiplying by 1 until told its parameters).
+    fn idle(p: Params<{ param::COUNT }>) -> Self {
+        ClockDiv {
+            p,
             div: 1,
             mult: 1,
             edge: Edge::default(),
@@ -62,11 +72,7 @@ impl ClockDiv {
             spacing: 0,
             high: 0,
             follow: false,
-        };
-        for i in 0..param::COUNT {
-            d.param_changed(i);
         }
-        d
     }
 
     /// One input sample in, one output sample out.
@@ -132,18 +138,10 @@ impl Module for ClockDiv {
     }
 
     fn reset(&mut self) {
-        let keep = *self;
         *self = ClockDiv {
-            edge: Edge::default(),
-            count: 0,
-            since: None,
-            interval: None,
-            left: 0,
-            next_in: 0,
-            spacing: 0,
-            high: 0,
-            follow: false,
-            ..keep
+            div: self.div,
+            mult: self.mult,
+            ..ClockDiv::idle(self.p)
         };
     }
 

@@ -79,26 +79,21 @@ impl Band {
 
 /// `eq` state.
 pub struct Eq {
-    sr: f32,
     knobs: Knobs<7>,
+    f: Bands,
+}
+
+/// The three bands and their memory.
+struct Bands {
+    sr: f32,
     /// Parameters the bands were computed for (NaN: stale).
     last: [f32; 7],
     bands: [Band; 3],
     z: [SvfState; 3],
 }
 
-impl Eq {
-    /// A flat EQ.
-    pub fn new(sample_rate: f32) -> Self {
-        Eq {
-            sr: sample_rate,
-            knobs: Knobs::new(SPEC.params, sample_rate),
-            last: [f32::NAN; 7],
-            bands: [Band::default(); 3],
-            z: [SvfState::default(); 3],
-        }
-    }
-
+impl Bands {
+    /// Recomputes the bands whose parameters changed.
     fn coeffs(&mut self, p: [f32; 7]) {
         let sr = self.sr;
         if p[..2] != self.last[..2] {
@@ -113,34 +108,46 @@ impl Eq {
         self.last = p;
     }
 
+    /// One sample through the three bands in turn.
+    #[inline(always)]
+    fn tick(&mut self, x: f32) -> f32 {
+        let mut y = x;
+        for (b, z) in self.bands.iter().zip(&mut self.z) {
+            y = b.tick(z, y);
+        }
+        y
+    }
+}
+
+impl Eq {
+    /// A flat EQ.
+    pub fn new(sample_rate: f32) -> Self {
+        Eq {
+            knobs: Knobs::new(SPEC.params, sample_rate),
+            f: Bands {
+                sr: sample_rate,
+                last: [f32::NAN; 7],
+                bands: [Band::default(); 3],
+                z: [SvfState::default(); 3],
+            },
+        }
+    }
+
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
         let x = io.inputs[input::IN];
         let out = &mut io.outputs[output::OUT];
-        let still = self.knobs.steady(&m);
-        if still {
-            let p = self.knobs.tick(&m, 0);
-            self.coeffs(p);
-        }
-        for i in 0..io.frames {
-            if !still {
-                let p = self.knobs.tick(&m, i);
-                self.coeffs(p);
-            }
-            let mut y = x[i];
-            for (b, z) in self.bands.iter().zip(&mut self.z) {
-                y = b.tick(z, y);
-            }
-            out[i] = y;
-        }
+        let derive = Bands::coeffs;
+        let frame = |f: &mut Bands, i: usize| out[i] = f.tick(x[i]);
+        self.knobs.each_derived(&m, io.frames, &mut self.f, derive, frame);
     }
 
     fn clear(&mut self) {
-        self.z = [SvfState::default(); 3];
+        self.f.z = [SvfState::default(); 3];
     }
 
     fn carry(&mut self, o: &Self) {
-        self.z = o.z;
+        self.f.z = o.f.z;
     }
 }
 

@@ -4,9 +4,8 @@
 use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::chorus::Phase;
 use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
-use crate::modules::line::DelayLine;
+use crate::modules::line::Swept;
 use crate::spec::ParamSpec;
 use crate::table::sin_cycles;
 
@@ -31,8 +30,7 @@ crate::module_type! {
 pub struct Flanger {
     sr: f32,
     knobs: Knobs<5>,
-    line: DelayLine,
-    phase: Phase,
+    sweep: Swept,
 }
 
 impl Flanger {
@@ -41,8 +39,7 @@ impl Flanger {
         Flanger {
             sr: sample_rate,
             knobs: Knobs::new(SPEC.params, sample_rate),
-            line: DelayLine::new((0.021 * sample_rate) as usize + 2),
-            phase: Phase::default(),
+            sweep: Swept::new((0.021 * sample_rate) as usize + 2),
         }
     }
 
@@ -53,32 +50,17 @@ impl Flanger {
         let spms = self.sr / 1000.0;
         let n = io.frames;
         self.knobs.each(&m, n, |i, [rate, depth, delay, fb, mix]| {
-            let p = self.phase.step(rate, self.sr);
+            let p = self.sweep.phase.step(rate, self.sr);
             let depth = sane(depth, 0.0, 10.0, 0.0) * spms;
             let base = sane(delay, 0.05, 10.0, 0.5) * spms;
             let fb = sane(fb, -0.95, 0.95, 0.0);
             let mix = sane(mix, 0.0, 1.0, 0.5);
             let d = base + depth * 0.5 * (1.0 + sin_cycles(p));
-            let y = self.line.read(d);
-            self.line.write(x[i] + fb * y);
+            let y = self.sweep.line.read(d);
+            self.sweep.line.write(x[i] + fb * y);
             out[i] = (1.0 - mix) * x[i] + mix * y;
         });
     }
-
-    fn clear(&mut self) {
-        self.line.clear();
-        self.phase = Phase::default();
-    }
-
-    fn carry(&mut self, o: &Self) {
-        self.line.carry_from(&o.line);
-        self.phase = o.phase;
-    }
-
-    fn take(&mut self, o: &mut Self) {
-        self.line.take_from(&mut o.line);
-        self.phase = o.phase;
-    }
 }
 
-knob_module!(Flanger, take = take);
+knob_module!(Flanger, state = sweep);

@@ -57,8 +57,13 @@ pub const VOWELS: [[(f32, f32, f32); 3]; 5] = [
 
 /// `formant` state.
 pub struct Formant {
-    sr: f32,
     knobs: Knobs<3>,
+    f: Formants,
+}
+
+/// The three band-passes, their levels and memory.
+struct Formants {
+    sr: f32,
     /// Parameters the coefficients were computed for (NaN: stale).
     last: [f32; 3],
     c: [SvfCoeffs; 3],
@@ -66,19 +71,8 @@ pub struct Formant {
     z: [SvfState; 3],
 }
 
-impl Formant {
-    /// An `a` filter.
-    pub fn new(sample_rate: f32) -> Self {
-        Formant {
-            sr: sample_rate,
-            knobs: Knobs::new(SPEC.params, sample_rate),
-            last: [f32::NAN; 3],
-            c: [SvfCoeffs::default(); 3],
-            level: [0.0; 3],
-            z: [SvfState::default(); 3],
-        }
-    }
-
+impl Formants {
+    /// Recomputes the bands when a parameter changed.
     fn coeffs(&mut self, p: [f32; 3]) {
         if p == self.last {
             return;
@@ -101,35 +95,48 @@ impl Formant {
         }
     }
 
+    /// One sample through the three band-passes, summed at their levels.
+    #[inline(always)]
+    fn tick(&mut self, x: f32) -> f32 {
+        let mut y = 0.0;
+        for k in 0..3 {
+            let (v1, _) = self.z[k].tick(&self.c[k], x);
+            y += self.level[k] * self.c[k].k * v1;
+        }
+        y
+    }
+}
+
+impl Formant {
+    /// An `a` filter.
+    pub fn new(sample_rate: f32) -> Self {
+        Formant {
+            knobs: Knobs::new(SPEC.params, sample_rate),
+            f: Formants {
+                sr: sample_rate,
+                last: [f32::NAN; 3],
+                c: [SvfCoeffs::default(); 3],
+                level: [0.0; 3],
+                z: [SvfState::default(); 3],
+            },
+        }
+    }
+
     fn run(&mut self, io: &mut ProcessIo) {
         let m = Mods::of(io);
         let x = io.inputs[input::IN];
         let out = &mut io.outputs[output::OUT];
-        let still = self.knobs.steady(&m);
-        if still {
-            let p = self.knobs.tick(&m, 0);
-            self.coeffs(p);
-        }
-        for i in 0..io.frames {
-            if !still {
-                let p = self.knobs.tick(&m, i);
-                self.coeffs(p);
-            }
-            let mut y = 0.0;
-            for k in 0..3 {
-                let (v1, _) = self.z[k].tick(&self.c[k], x[i]);
-                y += self.level[k] * self.c[k].k * v1;
-            }
-            out[i] = y;
-        }
+        let derive = Formants::coeffs;
+        let frame = |f: &mut Formants, i: usize| out[i] = f.tick(x[i]);
+        self.knobs.each_derived(&m, io.frames, &mut self.f, derive, frame);
     }
 
     fn clear(&mut self) {
-        self.z = [SvfState::default(); 3];
+        self.f.z = [SvfState::default(); 3];
     }
 
     fn carry(&mut self, o: &Self) {
-        self.z = o.z;
+        self.f.z = o.f.z;
     }
 }
 

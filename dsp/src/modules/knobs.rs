@@ -36,6 +36,31 @@ pub trait Sweep<const N: usize> {
         }
     }
 
+    /// Like [`Sweep::each`] for a module whose frames read state derived from
+    /// the values (filter coefficients kept in `s`): `derive(s, values)` runs
+    /// once per call when nothing moves, else before every frame.
+    #[inline(always)]
+    fn each_derived<S>(
+        &mut self,
+        m: &Mods<N>,
+        n: usize,
+        s: &mut S,
+        mut derive: impl FnMut(&mut S, [f32; N]),
+        mut f: impl FnMut(&mut S, usize),
+    ) {
+        if self.steady(m) {
+            derive(s, self.tick(m, 0));
+            for i in 0..n {
+                f(s, i);
+            }
+        } else {
+            for i in 0..n {
+                derive(s, self.tick(m, i));
+                f(s, i);
+            }
+        }
+    }
+
     /// Like [`Sweep::each`], with what `f` needs derived from the values by
     /// `prep`: once per call when nothing moves, else once per frame.
     #[inline(always)]
@@ -86,6 +111,18 @@ impl<'a, const N: usize> Mods<'a, N> {
 /// Level at or above which a trigger or gate input counts as high.
 pub const TRIGGER_LEVEL: f32 = 0.5;
 
+/// Frames in an envelope segment of `ms` milliseconds at `sr` Hz: rounded,
+/// NaN and negatives 0, at most ten minutes (adsr, ar).
+#[inline]
+pub fn segment_frames(ms: f32, sr: f32) -> u32 {
+    let ms = if ms.is_nan() {
+        0.0
+    } else {
+        ms.clamp(0.0, 600_000.0)
+    };
+    (ms as f64 * sr as f64 / 1000.0 + 0.5) as u32
+}
+
 /// Rising-edge detector for trigger inputs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Edge {
@@ -127,9 +164,29 @@ pub fn ms_to_samples(ms: f32, sr: f32, min: f32) -> f32 {
 /// swapping delay lines instead of copying them), `buffer = field` (an
 /// `Option<SampleRef>` field set by `set_buffer`) or `load = method`
 /// (`fn(&mut self, Option<SampleRef>)`, called by `set_buffer`).
+/// `knob_module!(T, state = field)` writes `clear`, `carry` and `take` for a
+/// type whose running state is one field with `clear`, `carry_from` and
+/// `take_from` methods (a [`crate::modules::line::Swept`]).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! knob_module {
+    ($t:ty, state = $f:ident) => {
+        impl $t {
+            fn clear(&mut self) {
+                self.$f.clear();
+            }
+
+            fn carry(&mut self, o: &Self) {
+                self.$f.carry_from(&o.$f);
+            }
+
+            fn take(&mut self, o: &mut Self) {
+                self.$f.take_from(&mut o.$f);
+            }
+        }
+
+        $crate::knob_module!($t, take = take);
+    };
     ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)? $(, take = $take:ident)? $(, buffer = $buf:ident)? $(, load = $load:ident)?) => {
         impl $crate::module::Module for $t {
             fn params_mut(&mut self) -> &mut [$crate::module::Smoother] {

@@ -1,6 +1,8 @@
 //! A delay line for the modules that need one (comb, allpass, chorus,
 //! flanger, pingpong, limiter): memory allocated once at construction on the
-//! control thread, read with linear interpolation.
+//! control thread, read with linear interpolation. [`Swept`] is the
+//! modulated-delay core of chorus and flanger: a line and the sine LFO that
+//! sweeps where it is read.
 
 /// A delay in samples split into whole samples and a fraction, for
 /// [`DelayLine::read_at`] (computed once while the delay holds still).
@@ -101,5 +103,67 @@ impl DelayLine {
             std::mem::swap(&mut self.buf, &mut old.buf);
             self.w = old.w;
         }
+    }
+}
+
+/// A sine LFO phase in cycles, `[0, 1)`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phase(pub f64);
+
+impl Phase {
+    /// Advances by `hz / sr` and returns the phase before the step.
+    #[inline]
+    pub fn step(&mut self, hz: f32, sr: f32) -> f64 {
+        let p = self.0;
+        let inc = if hz.is_finite() {
+            hz as f64 / sr as f64
+        } else {
+            0.0
+        };
+        self.0 = p + inc;
+        if !(0.0..1.0).contains(&self.0) {
+            self.0 -= self.0.floor();
+            if !(0.0..1.0).contains(&self.0) {
+                self.0 = 0.0;
+            }
+        }
+        p
+    }
+}
+
+/// A delay line read at a position a sine LFO sweeps (chorus, flanger): the
+/// line and the LFO's phase, cleared, carried and moved together.
+pub struct Swept {
+    /// The line.
+    pub line: DelayLine,
+    /// The LFO's phase.
+    pub phase: Phase,
+}
+
+impl Swept {
+    /// Room for `max_delay` samples, LFO at phase 0.
+    pub fn new(max_delay: usize) -> Self {
+        Swept {
+            line: DelayLine::new(max_delay),
+            phase: Phase::default(),
+        }
+    }
+
+    /// Silence and phase 0.
+    pub fn clear(&mut self) {
+        self.line.clear();
+        self.phase = Phase::default();
+    }
+
+    /// Copies what `old` holds (a commit that keeps the module).
+    pub fn carry_from(&mut self, old: &Swept) {
+        self.line.carry_from(&old.line);
+        self.phase = old.phase;
+    }
+
+    /// Moves what `old` holds (see [`DelayLine::take_from`]).
+    pub fn take_from(&mut self, old: &mut Swept) {
+        self.line.take_from(&mut old.line);
+        self.phase = old.phase;
     }
 }

@@ -4,7 +4,7 @@
 use super::shared;
 use crate::knob_module;
 use crate::module::ProcessIo;
-use crate::modules::chorus::Phase;
+use crate::modules::line::Phase;
 use crate::modules::knobs::{sane, Knobs, Sweep, Mods};
 use crate::spec::ParamSpec;
 use crate::table::{sin_cycles, tpt_gain};

@@ -73,18 +73,22 @@ impl Random {
         let m = Mods::of(io);
         let clock = io.input_connected[input::CLOCK].then_some(io.inputs[input::CLOCK]);
         let out = &mut io.outputs[output::OUT];
+        // Nothing glides or is modulated: the parameters are read once.
+        let fixed = self.knobs.steady(&m).then(|| self.knobs.tick(&m, 0));
+        let (mut since, mut period, mut phase) = (self.since, self.period, self.phase);
         for i in 0..io.frames {
-            let [mode, rate, depth, offset] = self.knobs.tick(&m, i);
-            // Position in the glide, 0..1.
-            let t = match clock {
+            let [mode, rate, depth, offset] = match fixed {
+                Some(p) => p,
+                None => self.knobs.tick(&m, i),
+            };
+            match clock {
                 Some(c) => {
-                    self.since = self.since.saturating_add(1);
+                    since = since.saturating_add(1);
                     if self.edge.rise(c[i]) {
-                        self.period = self.since.max(1);
-                        self.since = 0;
+                        period = since.max(1);
+                        since = 0;
                         self.step();
                     }
-                    (self.since as f32 / self.period as f32).min(1.0)
                 }
                 None => {
                     let r = if rate.is_nan() {
@@ -92,15 +96,19 @@ impl Random {
                     } else {
                         rate.clamp(0.0, 0.5 * self.sr)
                     };
-                    self.phase += r as f64 / self.sr as f64;
-                    if self.phase >= 1.0 {
-                        self.phase -= self.phase.floor();
+                    phase += r as f64 / self.sr as f64;
+                    if phase >= 1.0 {
+                        phase -= phase.floor();
                         self.step();
                     }
-                    self.phase as f32
                 }
-            };
+            }
             let v = if mode >= 0.5 {
+                // Position in the glide, 0..1.
+                let t = match clock {
+                    Some(_) => (since as f32 / period as f32).min(1.0),
+                    None => phase as f32,
+                };
                 // Cosine glide: 0 at t = 0, 1 at t = 1, flat at both ends.
                 let (_, c) = sin_cos_pi(0.5 * t);
                 let w = 1.0 - c * c;
@@ -110,6 +118,7 @@ impl Random {
             };
             out[i] = offset + depth * v;
         }
+        (self.since, self.period, self.phase) = (since, period, phase);
     }
 
     fn clear(&mut self) {

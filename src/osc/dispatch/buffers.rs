@@ -42,7 +42,10 @@ impl Dispatcher {
         let rate = b.sample_rate() as f32;
         self.store()?
             .load(name, file, rate)
-            .map_err(|e| Failure::Buffer(format!("buffer '{name}': {e}")))?;
+            .map_err(|error| Failure::BufferLoad {
+                name: name.to_string(),
+                error,
+            })?;
         self.buffer_waits.push((from, name.to_string()));
         Ok(())
     }
@@ -112,7 +115,10 @@ impl Dispatcher {
                     }
                 }
                 Outcome::Failed { name, reason } => {
-                    let why = Failure::Buffer(format!("buffer '{name}': {reason}"));
+                    let why = Failure::BufferLoad {
+                        name,
+                        error: reason,
+                    };
                     match to {
                         Some(to) => self.fail(to, LOAD, &why),
                         None => log::warn!("{why}"),

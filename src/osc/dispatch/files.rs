@@ -3,6 +3,7 @@
 
 use super::reply::{int, s};
 use super::{Backend, Dispatcher};
+use crate::files::FileError;
 use crate::osc::peer::Peer;
 use crate::osc::request::check_name;
 use crate::osc::Failure;
@@ -17,14 +18,17 @@ impl Dispatcher {
         name: String,
     ) -> Result<(), Failure> {
         let path = self.patch_dir.join(format!("{name}.patch"));
-        let text = std::fs::read_to_string(&path).map_err(|err| {
-            Failure::File(format!(
-                "cannot read patch '{name}' ({}): {err}",
-                path.display()
-            ))
+        let text = std::fs::read_to_string(&path).map_err(|err| FileError::ReadPatch {
+            name: name.clone(),
+            path: path.clone(),
+            error: err.to_string(),
         })?;
-        let (patch, warnings) = Patch::parse(b.registry(), &text)
-            .map_err(|err| Failure::File(format!("patch '{name}' ({}): {err}", path.display())))?;
+        let (patch, warnings) =
+            Patch::parse(b.registry(), &text).map_err(|error| FileError::ParsePatch {
+                name: name.clone(),
+                path: path.clone(),
+                error: Box::new(error),
+            })?;
         for w in warnings {
             log::warn!("{}: {w}", path.display());
         }
@@ -46,8 +50,7 @@ impl Dispatcher {
     ) -> Result<(), Failure> {
         let text = b.committed().to_text(b.registry());
         let path = save_atomically(&self.patch_dir, &name, &text)?;
-        let states =
-            crate::plugin::state::save_beside(&path, b.committed()).map_err(Failure::File)?;
+        let states = crate::plugin::state::save_beside(&path, b.committed())?;
         log::info!(
             "saved the playing patch to {} ({states} plugin states beside it)",
             path.display()
@@ -66,7 +69,7 @@ impl Dispatcher {
     ) -> Result<(), Failure> {
         let dot = crate::graph_dot::dot(b.committed(), b.registry());
         let path = self.patch_dir.join(format!("{name}.dot"));
-        let files = crate::graph_dot::write(&dot, &path).map_err(Failure::File)?;
+        let files = crate::graph_dot::write(&dot, &path)?;
         let mut args = vec![s(name)];
         args.extend(files.iter().map(|f| s(f.display().to_string())));
         self.done(from, "/patch/graph", args);
@@ -80,12 +83,8 @@ impl Dispatcher {
         name: Option<String>,
         overwrite: bool,
     ) -> Result<(), Failure> {
-        std::fs::create_dir_all(&self.record_dir).map_err(|err| {
-            Failure::File(format!(
-                "cannot create the recording directory {}: {err}",
-                self.record_dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(&self.record_dir)
+            .map_err(|e| FileError::create_dir("the recording directory ", &self.record_dir, e))?;
         let dir = absolute(&self.record_dir);
         let path = match name {
             Some(n) => dir.join(format!("{n}.wav")),
@@ -136,21 +135,14 @@ fn free_name(dir: &Path, base: &str) -> PathBuf {
 /// `dir` if needed; returns the path.
 pub fn save_atomically(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Failure> {
     check_name(name, "name").map_err(Failure::BadRequest)?;
-    std::fs::create_dir_all(dir).map_err(|err| {
-        Failure::File(format!(
-            "cannot create the patch directory {}: {err}",
-            dir.display()
-        ))
-    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| FileError::create_dir("the patch directory ", dir, e))?;
     let path = dir.join(format!("{name}.patch"));
     let tmp = dir.join(format!(".{name}.patch.{}.tmp", std::process::id()));
     let write = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path));
     if let Err(err) = write {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Failure::File(format!(
-            "cannot write {}: {err}",
-            path.display()
-        )));
+        return Err(FileError::write(&path, err).into());
     }
     Ok(path)
 }

@@ -6,7 +6,7 @@ use super::reply::{int, s};
 use super::{Backend, Dispatcher};
 use crate::osc::peer::Peer;
 use crate::osc::Failure;
-use crate::plugin::{self, instance, module::PREFIX, PortKind};
+use crate::plugin::{self, instance, module::PREFIX, PluginError, PortKind};
 use rosc::OscType;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -25,9 +25,12 @@ impl Dispatcher {
     /// `in|out KIND SYMBOL [MIN MAX DEFAULT UNIT]`.
     pub(super) fn plugin_info(&mut self, from: Peer, uri: &str) -> Result<(), Failure> {
         let w = plugin::world();
-        let info = w
-            .info(uri)
-            .ok_or_else(|| Failure::Plugin(format!("unknown plugin {uri} (see /plugins)")))?;
+        let info = w.info(uri).ok_or_else(|| {
+            Failure::Plugin(PluginError::Unknown {
+                uri: uri.to_string(),
+                see: crate::plugin::SEE_OSC,
+            })
+        })?;
         let mut args = vec![s(info.uri.clone()), s(info.name.clone())];
         for p in &info.ports {
             let dir = if p.input { "in" } else { "out" };
@@ -59,7 +62,7 @@ impl Dispatcher {
                 pending: false,
             })?;
         if !m.kind.starts_with(PREFIX) {
-            return Err(Failure::Plugin(format!("module '{id}' is not a plugin")));
+            return Err(Failure::Plugin(PluginError::NotAPlugin(id.to_string())));
         }
         let value = match instance::playing(id)
             .and_then(|sh| Some((sh.output_symbols.iter().position(|x| x == symbol)?, sh)))

@@ -78,7 +78,7 @@ impl Dispatcher {
                     match self.commits.iter().position(|(t, _)| *t == ticket) {
                         Some(i) => {
                             let (_, to) = self.commits.remove(i).expect("index from position");
-                            self.fail(to, "/patch/commit", &Failure::Engine(reason));
+                            self.fail(to, "/patch/commit", &Failure::Commit(reason));
                         }
                         None => log::warn!("commit failed: {reason}"),
                     }

@@ -112,5 +112,6 @@ fn limits_and_the_engine_side_have_their_own_kinds() {
     );
     r.ok(m("/record/start", vec![st("take")]));
     let busy = r.failure("/record/start", vec![st("take2")]);
-    assert!(matches!(busy, Failure::Engine(_)) && !busy.is_client_error());
+    assert_eq!(busy, Failure::Record(RecordError::AlreadyRunning));
+    assert!(!busy.is_client_error());
 }

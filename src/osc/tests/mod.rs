@@ -20,6 +20,7 @@ use super::send::{format_message, infer};
 use super::{Failure, StatusReply};
 use crate::control::{Notice, Ticket};
 use crate::osc::peer::Peer;
+use crate::record::RecordError;
 use dsp::{Graph, ParamArg, Patch, PatchError, Registry};
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 use std::path::{Path, PathBuf};
@@ -195,10 +196,10 @@ impl Backend for Mock {
     }
     fn record_start(&mut self, path: &Path, overwrite: bool) -> Result<(), Failure> {
         if self.recording.is_some() {
-            return Err(Failure::Engine("a recording is already running".into()));
+            return Err(RecordError::AlreadyRunning.into());
         }
         if !overwrite && path.exists() {
-            return Err(Failure::Engine(format!("{} exists", path.display())));
+            return Err(RecordError::Exists(path.to_path_buf()).into());
         }
         self.recording = Some(path.to_path_buf());
         Ok(())
@@ -207,7 +208,7 @@ impl Backend for Mock {
         self.recording
             .take()
             .map(|p| (p, 48_000))
-            .ok_or_else(|| Failure::Engine("no recording is running".into()))
+            .ok_or(Failure::Record(RecordError::NotRunning))
     }
 }
 

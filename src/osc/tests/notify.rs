@@ -49,7 +49,7 @@ fn notify_relays_engine_notices() {
     r.b.queued.clear();
     let got = r.notices(vec![Notice::CommitFailed {
         ticket: t,
-        reason: "worker queue full".into(),
+        reason: crate::control::CommitError::QueueFull,
     }]);
     assert_eq!(
         format_message(&got[0].1),
