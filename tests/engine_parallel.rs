@@ -2,7 +2,9 @@
 //! build (allocation guard armed on the worker and its render helpers), the same patches played
 //! with `--threads 1`, 2 and 4 give the same samples, bit for bit: voices (12 parts), chains
 //! meeting at a mixer (4), voices sharing a modulator (5), feedback through delays (6), and an
-//! instrument's voices playing a chord.
+//! instrument's voices playing a chord of 24 notes (two unison copies each, four notes stealing,
+//! half of them released within the take): its sounding copies render in voice groups of four
+//! on the render threads and their partial sums are added in group order.
 //!
 //! Each case starts from silence (a patch of only `out`) and begins at one timed frame: a timed
 //! `/patch/commit` of the case's patch (fresh module ids, so nothing is carried over and every
@@ -29,14 +31,14 @@ const FRAMES: usize = 24_000;
 /// The silent starting point of every case.
 const BASE: &str = "create out output\n";
 
-/// A fresh 8-voice instrument `name` into `out`, idle (a new name per chord, so no voice has
-/// played before).
+/// A fresh 20-voice instrument `name` into `out` (two unison copies per note), idle (a new name
+/// per chord, so no voice has played before).
 fn instrument(name: &str) -> String {
     format!(
-        "voice {name} count=8 mode=poly steal=oldest glide=0
-  create osc saw gain=0.3
+        "voice {name} count=20 unison=2 detune=8 mode=poly steal=oldest glide=0
+  create osc saw gain=0.05
   create filt ladder cutoff=1800 resonance=0.3
-  create env adsr attack=5 decay=200 sustain=0.6 release=400
+  create env adsr attack=5 decay=200 sustain=0.6 release=40
   create amp vca
   connect note.freq osc.freq
   connect note.gate env.gate
@@ -132,8 +134,15 @@ fn take_case(
             assert_eq!(r.addr, "/done", "{r:?}");
         }
         Start::Chord => {
-            let notes = [60, 64, 67].map(|n| msg("/note/on", vec![s(&base), i(n), i(100)]));
-            osc.send_bundle(at, notes.to_vec());
+            // 24 notes on 20 voices (the last four steal); every other one lasts 100-320 ms.
+            let notes = (0..24).map(|k| {
+                let (note, vel) = (i(40 + 2 * k), i(60 + k));
+                match k % 2 {
+                    0 => msg("/note/on", vec![s(&base), note, vel]),
+                    _ => msg("/note", vec![s(&base), note, vel, i(100 + 20 * k)]),
+                }
+            });
+            osc.send_bundle(at, notes.collect());
         }
     }
     sync(osc, 2);

@@ -85,8 +85,12 @@ pub struct Graph {
     layout: Layout,
     /// MIDI channel and controller routes.
     midi: MidiMap,
-    /// Nodes that are instruments (for [`Graph::voice_stats`]).
+    /// Nodes that are instruments (for [`Graph::voice_stats`], and their
+    /// voice groups rendered beside the bundles).
     instruments: Vec<u32>,
+    /// The instruments' voice groups of the block being rendered (capacity:
+    /// one per instrument; empty between blocks).
+    voice_jobs: Vec<crate::voice::VoiceJobs>,
     channels: usize,
     sample_rate: f32,
     nan_resets: u64,

@@ -170,12 +170,13 @@ impl Graph {
             let node = by_id[i].1;
             Some((node, nodes[node as usize].spec))
         })?;
-        let instruments = (0..nodes.len() as u32)
+        let instruments: Vec<u32> = (0..nodes.len() as u32)
             .filter(|&i| nodes[i as usize].spec.name == crate::voice::instrument::SPEC.name)
             .collect();
         Ok(Graph {
             nodes,
             by_id,
+            voice_jobs: Vec::with_capacity(instruments.len()),
             instruments,
             wires,
             inputs: vec![[0.0; MAX_BLOCK]; n_in],

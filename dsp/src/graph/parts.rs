@@ -1,7 +1,9 @@
 //! Partitioning a patch into parts that can render at the same time.
 //!
 //! Modules joined by a connection belong to the same part, except where many
-//! independent signals meet: an `output` module, or a module whose audio
+//! independent signals meet: an `output` module, an `instrument` (it sums
+//! its voices, which render as groups of their own beside the bundles, see
+//! `voice/instrument/groups.rs`), or a module whose audio
 //! inputs are fed by three or more wires (or that has three or more inputs,
 //! a mixer) from different parts. Such a *join* and everything downstream of
 //! it form the *tail*, rendered after every part. So parts never read each
@@ -65,7 +67,8 @@ pub fn arrange(patch: &Patch, reg: &Registry, order: &[usize]) -> (Vec<usize>, L
             continue;
         };
         let ins = &incoming[i];
-        if spec.name == "output" || ins.iter().any(|&(a, _)| tail[a as usize]) {
+        let join = spec.name == "output" || spec.name == crate::voice::instrument::SPEC.name;
+        if join || ins.iter().any(|&(a, _)| tail[a as usize]) {
             tail[i] = true;
             continue;
         }

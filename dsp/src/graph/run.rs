@@ -1,11 +1,13 @@
 //! Rendering a graph's nodes for one stretch of frames: the bundles of its
-//! [`Layout`](super::Layout) through a [`Runner`] (one thread or many), then
-//! the tail on the calling thread.
+//! [`Layout`](super::Layout) and the voice groups of its instruments through
+//! a [`Runner`] (one thread or many), then the tail on the calling thread.
 
 use super::{all_finite, Graph, Node, Wire, MAX_INPUTS, SILENCE};
 use crate::denormal::FlushDenormals;
 use crate::module::{Block, ProcessIo};
 use crate::time::Time;
+use crate::voice::instrument::SPEC;
+use crate::voice::Instrument;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Runs the bundles of a block. The engine's render-thread pool implements
@@ -47,11 +49,25 @@ struct Raw<'a> {
 unsafe impl Sync for Raw<'_> {}
 
 impl Graph {
-    /// Processes every node for `n` frames: the bundles through `runner`, then the tail.
+    /// Processes every node for `n` frames: the bundles and the
+    /// instruments' voice groups through `runner`, then the tail (where each
+    /// instrument adds up its groups).
     pub(super) fn run(&mut self, n: usize, time: Time, runner: &mut dyn Runner) {
         let tail = self.layout.tail;
         let count = self.nodes.len();
+        self.voice_jobs.clear();
+        for &i in &self.instruments {
+            let m = (*self.nodes[i as usize].module).any_mut();
+            if let Some(inst) = m.downcast_mut::<Instrument>() {
+                let jobs = inst.voice_jobs(n);
+                if jobs.parts() > 0 && self.voice_jobs.len() < self.voice_jobs.capacity() {
+                    self.voice_jobs.push(jobs);
+                }
+            }
+        }
         let bundles = &self.layout.bundles;
+        let voices = &self.voice_jobs;
+        let jobs = bundles.len() + voices.iter().map(|v| v.parts()).sum::<usize>();
         let raw = Raw {
             nodes: self.nodes.as_mut_ptr(),
             inputs: self.inputs.as_mut_ptr(),
@@ -63,12 +79,26 @@ impl Graph {
             modulated: &self.modulated,
             resets: AtomicU64::new(0),
         };
-        if !bundles.is_empty() {
-            runner.run(bundles.len(), &|k| {
+        if jobs > 0 {
+            runner.run(jobs, &|k| {
                 let _ftz = FlushDenormals::new();
-                for i in bundles[k].clone() {
-                    // SAFETY: bundle `k` runs once, on one thread (Runner's contract).
-                    unsafe { raw.run_node(i, n, &time) };
+                let Some(mut g) = k.checked_sub(bundles.len()) else {
+                    for i in bundles[k].clone() {
+                        // SAFETY: bundle `k` runs once, on one thread (Runner's contract).
+                        unsafe { raw.run_node(i, n, &time) };
+                    }
+                    return;
+                };
+                for v in voices {
+                    if g < v.parts() {
+                        let outer = crate::running::enter(SPEC.name);
+                        // SAFETY: group `g` runs once, on one thread; its
+                        // instrument is in the tail, untouched until then.
+                        unsafe { v.render(g) };
+                        crate::running::leave(outer);
+                        return;
+                    }
+                    g -= v.parts();
                 }
             });
         }
@@ -76,6 +106,7 @@ impl Graph {
             // SAFETY: every bundle has finished; only this thread runs now.
             unsafe { raw.run_node(i, n, &time) };
         }
+        self.voice_jobs.clear();
         self.nan_resets += raw.resets.load(Relaxed);
     }
 }

@@ -8,6 +8,9 @@
 //! a 1,024-voice instrument holding 8 notes costs about what an 8-voice one
 //! does. A stolen voice is faded out over [`STEAL_FADE_MS`] in a spare copy
 //! while the new note starts at its exact frame in another, so nothing is cut.
+//!
+//! The sounding copies render in groups, on as many threads as the graph's
+//! runner gives (`instrument/groups.rs`), bit-identically on any count.
 
 use super::alloc::{Action, Allocator, Mode, Priority, State, Steal};
 use super::note::Note;
@@ -83,7 +86,9 @@ pub const TYPE: ModuleType = ModuleType {
 
 const NONE: u32 = u32::MAX;
 
+mod groups;
 mod play;
+pub use groups::{groups_for, VoiceJobs, MAX_GROUPS};
 
 /// One compiled copy of the template.
 pub struct VoiceGraph {
@@ -120,10 +125,13 @@ pub struct Instrument {
     owned: Vec<u32>,
     /// Unowned slots that are not fading.
     free: Vec<u32>,
-    /// Slots being rendered.
+    /// Slots being rendered, sorted by group, then slot (`instrument/groups.rs`).
     active: Vec<u32>,
+    /// Slots being rendered, per group.
+    per_group: Vec<u32>,
     alloc: Allocator,
-    /// Recent level per logical voice (for `steal=quietest`).
+    /// Level per logical voice in its last block (for `steal=quietest`;
+    /// gathered at a note-on).
     levels: Vec<f32>,
     glide: f32,
     detune: f32,
@@ -133,7 +141,10 @@ pub struct Instrument {
     last: Option<f32>,
     gain: Smoother,
     fade_step: f32,
-    buf: Block,
+    /// The voice groups' buffers ([`MAX_GROUPS`]).
+    groups: Vec<groups::Group>,
+    /// The groups of the next block were rendered by the graph.
+    prepared: bool,
     /// Allocator actions of one event (capacity: one per voice, plus one).
     actions: Vec<Action>,
 }
@@ -159,6 +170,7 @@ impl Instrument {
             })
             .collect();
         let n = slots.len();
+        let groups = groups::groups_for(n);
         let mut inst = Instrument {
             p: SPEC
                 .params
@@ -168,6 +180,7 @@ impl Instrument {
             owned: vec![NONE; count * unison],
             free: Vec::with_capacity(n),
             active: Vec::with_capacity(n),
+            per_group: vec![0; groups],
             alloc: Allocator::new(count, Mode::Poly, Steal::Oldest, Priority::Last),
             levels: vec![0.0; count],
             slots,
@@ -179,7 +192,10 @@ impl Instrument {
             last: None,
             gain: Smoother::new(1.0, SPEC.params[param::GAIN].smoothing_ms, sr),
             fade_step: 1.0 / (STEAL_FADE_MS * 0.001 * sr).max(1.0),
-            buf: [0.0; MAX_BLOCK],
+            groups: (0..groups)
+                .map(|_| groups::Group::new(n.div_ceil(groups)))
+                .collect(),
+            prepared: false,
             actions: Vec::with_capacity(count + 1),
         };
         for (i, o) in inst.owned.iter_mut().enumerate() {
@@ -288,7 +304,8 @@ impl Instrument {
                 );
                 ga.total_cmp(&gb)
             })?;
-        let s = self.active.swap_remove(k);
+        let s = self.active[k];
+        self.remove_active(s);
         self.slots[s as usize].on = false;
         Some(s)
     }
@@ -301,7 +318,7 @@ impl Instrument {
         slot.quiet = 0;
         if !slot.on {
             slot.on = true;
-            self.active.push(s);
+            self.insert_active(s);
         }
     }
 

@@ -10,7 +10,7 @@ pub mod midi;
 pub mod note;
 pub mod template;
 
-pub use instrument::Instrument;
+pub use instrument::{Instrument, VoiceJobs};
 pub use template::VoiceTemplate;
 
 use crate::error::PatchError;

@@ -4,6 +4,7 @@
 use super::*;
 use dsp::graph::{Runner, Serial};
 use dsp::render::render_graph_with;
+use dsp::NoteEvent;
 
 /// Runs the bundles on the calling thread, last first: a bundle that read
 /// another bundle's output would read it stale and change the result.
@@ -98,14 +99,79 @@ fn feedback_delay() -> String {
     t
 }
 
+/// An instrument of many sounding voices (two unison copies each, in 32
+/// voice groups), beside a drone: 40 notes at frame 100, half released at
+/// 1500 (a short release: they end within the render), ten more at 2500
+/// (some steal, fading out).
+fn instrument() -> (String, Vec<(u64, Event)>) {
+    let text = "voice lead count=48 unison=2 detune=10 steal=oldest\n\
+                create osc saw gain=0.3\n\
+                create filt ladder cutoff=1500 resonance=0.4\n\
+                create env adsr attack=3 decay=100 sustain=0.6 release=5\n\
+                create amp vca\n\
+                connect note.freq osc.freq\n\
+                connect note.gate env.gate\n\
+                connect note.vel amp.cv\n\
+                connect osc filt\nconnect filt env\nconnect env amp\n\
+                end\n\
+                create drone saw freq=55 gain=0.05\n\
+                create out output\nconnect lead out\nconnect drone out\n";
+    let note = |frame, n: u8, on| {
+        let kind = if on {
+            NoteEvent::On {
+                note: n as f32,
+                vel: 0.5 + n as f32 / 200.0,
+            }
+        } else {
+            NoteEvent::Off { note: n as f32 }
+        };
+        (frame, ev(0, "lead", EventKind::Note(kind)))
+    };
+    let mut events: Vec<_> = (30..70).map(|n| note(100, n, true)).collect();
+    events.extend((30..70).step_by(2).map(|n| note(1500, n, false)));
+    events.extend((75..85).map(|n| note(2500, n, true)));
+    (text.to_string(), events)
+}
+
 /// Renders `text` with `runner`, gates of `gates` opening at frame 100.
 fn render(reg: &Registry, text: &str, gates: &[String], runner: &mut dyn Runner) -> Vec<Vec<f32>> {
-    let mut g = compile(reg, &parse(reg, text), 2);
     let events: Vec<(u64, Event)> = gates
         .iter()
         .map(|m| (100, ev(0, m, EventKind::Gate(true))))
         .collect();
-    render_graph_with(&mut g, &events, 4800, 256, runner)
+    render_events(reg, text, &events, runner)
+}
+
+/// Renders `text` with `runner` and `events`.
+fn render_events(
+    reg: &Registry,
+    text: &str,
+    events: &[(u64, Event)],
+    runner: &mut dyn Runner,
+) -> Vec<Vec<f32>> {
+    render_blocks(reg, text, events, 256, runner)
+}
+
+/// Renders `text` with `runner` and `events`, `block` frames per call.
+fn render_blocks(
+    reg: &Registry,
+    text: &str,
+    events: &[(u64, Event)],
+    block: usize,
+    runner: &mut dyn Runner,
+) -> Vec<Vec<f32>> {
+    let mut g = compile(reg, &parse(reg, text), 2);
+    render_graph_with(&mut g, events, 4800, block, runner)
+}
+
+/// Runs the bundles on the calling thread in order, noting the most jobs of one block.
+struct Counting(usize);
+
+impl Runner for Counting {
+    fn run(&mut self, parts: usize, job: &(dyn Fn(usize) + Sync)) {
+        self.0 = self.0.max(parts);
+        Serial.run(parts, job);
+    }
 }
 
 fn bits(x: &[Vec<f32>]) -> Vec<Vec<u32>> {
@@ -146,6 +212,41 @@ fn bundles_render_bit_identically_in_any_order_and_on_any_thread_count() {
 }
 
 #[test]
+fn an_instruments_voices_render_in_groups_bit_identically_on_any_thread_count() {
+    let reg = test_registry();
+    let (text, events) = instrument();
+    let g = compile(&reg, &parse(&reg, &text), 2);
+    // The drone is the one bundle; the instrument and the output are the tail.
+    assert_eq!(g.layout().bundles.len(), 1, "{:?}", g.layout());
+    let mut counting = Counting(0);
+    let one = render_events(&reg, &text, &events, &mut counting);
+    // 80 to 100 copies sound at once: the drone's bundle and 20 or more groups.
+    assert!(counting.0 >= 21, "{} jobs", counting.0);
+    assert!(one[0].iter().any(|x| x.abs() > 1e-3), "silent");
+    for (label, runner) in [
+        ("reversed", &mut Reversed as &mut dyn Runner),
+        ("2 threads", &mut Threads(2)),
+        ("4 threads", &mut Threads(4)),
+    ] {
+        let out = render_events(&reg, &text, &events, runner);
+        assert!(bits(&out) == bits(&one), "instrument: {label} differs");
+    }
+    // Live, where blocks end depends on when events arrive: copies that end
+    // (fades, silence) must end on the same frame whatever the blocks.
+    for block in [37, 64, 1000] {
+        let out = render_blocks(&reg, &text, &events, block, &mut Threads(2));
+        let at = out[0]
+            .iter()
+            .zip(&one[0])
+            .position(|(a, b)| a.to_bits() != b.to_bits());
+        assert!(
+            bits(&out) == bits(&one),
+            "instrument: {block}-frame blocks differ at {at:?}"
+        );
+    }
+}
+
+#[test]
 fn a_join_and_everything_after_it_render_last() {
     let reg = test_registry();
     let g = compile(&reg, &parse(&reg, &chains()), 2);
@@ -160,19 +261,27 @@ fn a_join_and_everything_after_it_render_last() {
 #[test]
 fn out_of_order_bundles_allocate_nothing() {
     let reg = test_registry();
-    let (text, gates) = voices();
-    let mut g = compile(&reg, &parse(&reg, &text), 2);
-    let mut l = vec![0.0f32; 256];
-    let mut r = vec![0.0f32; 256];
+    let (voices, gates) = voices();
     let on: Vec<Event> = gates
         .iter()
         .map(|m| ev(10, m, EventKind::Gate(true)))
         .collect();
-    assert_no_alloc(|| {
-        for b in 0..200 {
-            let events = if b == 0 { &on[..] } else { &[] };
-            g.process_with(&mut [&mut l[..], &mut r[..]], events, &mut Reversed);
-        }
-    });
-    assert!(l.iter().any(|x| *x != 0.0));
+    let (inst, notes) = instrument();
+    // Every note at offset 10 of the first block (the instrument's frames don't matter here).
+    let notes: Vec<Event> = notes
+        .iter()
+        .map(|(_, e)| Event { offset: 10, ..*e })
+        .collect();
+    for (text, first) in [(voices, on), (inst, notes)] {
+        let mut g = compile(&reg, &parse(&reg, &text), 2);
+        let mut l = vec![0.0f32; 256];
+        let mut r = vec![0.0f32; 256];
+        assert_no_alloc(|| {
+            for b in 0..200 {
+                let events = if b == 0 { &first[..] } else { &[] };
+                g.process_with(&mut [&mut l[..], &mut r[..]], events, &mut Reversed);
+            }
+        });
+        assert!(l.iter().any(|x| *x != 0.0));
+    }
 }

@@ -52,7 +52,19 @@ impl Module for Instrument {
         };
         let alloc = &mut self.alloc;
         match *ev {
-            NoteEvent::On { note, vel } => alloc.note_on(note, vel, &self.levels, &mut push),
+            NoteEvent::On { note, vel } => {
+                if alloc.steal == Steal::Quietest {
+                    let u = self.unison;
+                    for (v, l) in self.levels.iter_mut().enumerate() {
+                        *l = self.owned[v * u..(v + 1) * u]
+                            .iter()
+                            .filter(|&&k| k != NONE)
+                            .map(|&k| self.slots[k as usize].level)
+                            .fold(0.0, f32::max);
+                    }
+                }
+                alloc.note_on(note, vel, &self.levels, &mut push)
+            }
             NoteEvent::Off { note } => alloc.note_off(note, &mut push),
             NoteEvent::Sustain(on) => alloc.sustain(on, &mut push),
             NoteEvent::AllOff => alloc.all_off(&mut push),
@@ -103,67 +115,7 @@ impl Module for Instrument {
     fn process(&mut self, io: &mut ProcessIo) {
         let n = io.frames;
         let out = &mut io.outputs[0][..n];
-        out.fill(0.0);
-        let norm = 1.0 / (self.unison as f32).sqrt();
-        let mut i = 0;
-        while i < self.active.len() {
-            let s = self.active[i] as usize;
-            let slot = &mut self.slots[s];
-            {
-                let mut chans = [&mut self.buf[..n]];
-                slot.v.graph.process(&mut chans, &[]);
-            }
-            let buf = &self.buf[..n];
-            let mut peak = 0.0f32;
-            if slot.fade > 0.0 {
-                for (o, x) in out.iter_mut().zip(buf) {
-                    slot.gain = (slot.gain - slot.fade).max(0.0);
-                    *o += x * slot.gain * norm;
-                    peak = peak.max(x.abs());
-                }
-            } else {
-                for (o, x) in out.iter_mut().zip(buf) {
-                    *o += x * norm;
-                    peak = peak.max(x.abs());
-                }
-            }
-            slot.level = peak;
-            let owner = slot.owner;
-            let released = owner != NONE && self.alloc.state(owner as usize) == State::Released;
-            if released && peak < SILENT_LEVEL {
-                slot.quiet += n as u32;
-            } else {
-                slot.quiet = 0;
-            }
-            let done = (slot.fade > 0.0 && slot.gain <= 0.0) || slot.quiet >= SILENT_FRAMES;
-            if !done {
-                i += 1;
-                continue;
-            }
-            slot.on = false;
-            slot.fade = 0.0;
-            self.active.swap_remove(i);
-            if owner == NONE {
-                self.free.push(s as u32);
-            } else {
-                let v = owner as usize;
-                let u = self.unison;
-                let all_off = self.owned[v * u..(v + 1) * u]
-                    .iter()
-                    .all(|&k| k == NONE || !self.slots[k as usize].on);
-                if all_off {
-                    self.alloc.silent(v);
-                }
-            }
-        }
-        for (v, l) in self.levels.iter_mut().enumerate() {
-            let u = self.unison;
-            *l = self.owned[v * u..(v + 1) * u]
-                .iter()
-                .filter(|&&k| k != NONE)
-                .map(|&k| self.slots[k as usize].level)
-                .fold(0.0, f32::max);
-        }
+        self.sum_groups(out);
         if self.gain.is_moving() || self.gain.current != 1.0 {
             for o in out.iter_mut() {
                 *o *= self.gain.next();
@@ -173,6 +125,7 @@ impl Module for Instrument {
 
     fn reset(&mut self) {
         // A voice produced NaN: silence everything and start over.
+        self.prepared = false;
         self.alloc.all_sound_off(&mut |_| {});
         for &s in &self.active {
             let slot = &mut self.slots[s as usize];
@@ -182,6 +135,7 @@ impl Module for Instrument {
             }
         }
         self.active.clear();
+        self.per_group.fill(0);
     }
 
     /// Same count and unison: every voice carries over, copy by copy (the
@@ -214,6 +168,7 @@ impl Module for Instrument {
         self.free.extend_from_slice(&o.free);
         self.active.clear();
         self.active.extend_from_slice(&o.active);
+        self.per_group.copy_from_slice(&o.per_group);
         self.levels.copy_from_slice(&o.levels);
         self.alloc.carry_from(&o.alloc);
         self.bend = o.bend;
