@@ -13,7 +13,7 @@ mod common;
 use common::engine::*;
 use common::osc::*;
 use common::*;
-use rosc::{OscMessage, OscType};
+use rosc::OscType;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -63,20 +63,6 @@ fn env_u64(name: &str, default: u64) -> u64 {
             parsed.unwrap_or_else(|e| panic!("{name}={v}: {e}"))
         }
         Err(_) => default,
-    }
-}
-
-/// The next `/done` or `/fail` answering `addr` (everything else skipped).
-fn reply_to(osc: &OscClient, addr: &str, timeout: Duration) -> OscMessage {
-    let end = Instant::now() + timeout;
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        let m = osc
-            .recv(left)
-            .unwrap_or_else(|| panic!("no reply to {addr} within {timeout:?}"));
-        if (m.addr == "/done" || m.addr == "/fail") && m.args.first() == Some(&s(addr)) {
-            return m;
-        }
     }
 }
 

@@ -399,18 +399,23 @@ pub fn wait_plays(server: &JackServer, freq: f64, when: &str) {
     panic!("{when}: never played {freq} Hz at amplitude 0.5: {seen:?}");
 }
 
-/// The next reply about `/patch/commit` (notifications and other replies skipped).
-pub fn commit_reply(osc: &OscClient, timeout: Duration) -> rosc::OscMessage {
+/// The next `/done` or `/fail` answering `addr` (notifications and other replies skipped).
+pub fn reply_to(osc: &OscClient, addr: &str, timeout: Duration) -> rosc::OscMessage {
     let end = Instant::now() + timeout;
     loop {
         let left = end.saturating_duration_since(Instant::now());
         let m = osc
             .recv(left)
-            .unwrap_or_else(|| panic!("no reply to /patch/commit within {timeout:?}"));
-        if m.args.first() == Some(&s("/patch/commit")) {
+            .unwrap_or_else(|| panic!("no reply to {addr} within {timeout:?}"));
+        if (m.addr == "/done" || m.addr == "/fail") && m.args.first() == Some(&s(addr)) {
             return m;
         }
     }
+}
+
+/// The next `/done` or `/fail` answering `/patch/commit`.
+pub fn commit_reply(osc: &OscClient, timeout: Duration) -> rosc::OscMessage {
+    reply_to(osc, "/patch/commit", timeout)
 }
 
 /// `/sync` is answered within a second (the commit machine is not stuck).
