@@ -392,7 +392,10 @@ impl Engine {
     pub fn reconnect(&mut self, quit: &AtomicBool) -> Result<(), StartError> {
         let (active, t) = match self.client.take() {
             Some(c) => {
-                let _watchdog = CloseWatchdog::arm(Duration::from_secs(5));
+                let _watchdog = CloseWatchdog::arm(
+                    Duration::from_secs(5),
+                    "closing the JACK client after the server loss",
+                );
                 // After a shutdown deactivation may fail; the handler comes back either way.
                 match c.deactivate() {
                     Ok((_, _, cb)) => {
@@ -420,6 +423,11 @@ impl Engine {
             if quit.load(Acquire) {
                 return Err(StartError::Other("quit while waiting for JACK".into()));
             }
+            // Opening normally takes well under a second, failing at once without a server.
+            let _watchdog = CloseWatchdog::arm(
+                Duration::from_secs(20),
+                "opening the JACK client after the server loss",
+            );
             match open_client(&Config {
                 start_server: false,
                 ..self.config.clone()
@@ -464,7 +472,7 @@ impl Engine {
             }
         }
         if let Some(c) = self.client.take() {
-            let _watchdog = CloseWatchdog::arm(Duration::from_secs(5));
+            let _watchdog = CloseWatchdog::arm(Duration::from_secs(5), "closing the JACK client");
             if let Err(e) = c.deactivate() {
                 log::warn!("deactivate: {e:?}");
             }

@@ -20,22 +20,23 @@ pub(super) fn join_within(h: std::thread::JoinHandle<()>, bound: std::time::Dura
     let _ = h.join();
 }
 
-/// Ends the process if closing a dead client hangs: libjack can deadlock
-/// there when one of its threads died holding a lock (seen once in 30
-/// restarts under load). A supervisor or session manager can restart a
+/// Ends the process if closing a dead client, or opening and activating the
+/// new one, hangs: libjack can deadlock there when one of its threads died
+/// holding a lock (jack2 issue #395; seen once in 30 restarts under load, and
+/// once in a 600 s soak). A supervisor or session manager can restart a
 /// process; nobody can revive a hung one. Disarmed when dropped.
 pub(super) struct CloseWatchdog(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
 
 impl CloseWatchdog {
-    pub(super) fn arm(limit: Duration) -> CloseWatchdog {
+    pub(super) fn arm(limit: Duration, what: &'static str) -> CloseWatchdog {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let spawned = std::thread::Builder::new()
             .name("close-watchdog".into())
             .spawn(move || {
                 if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
                     log::error!(
-                        "closing the JACK client after the server loss hung for {limit:?} \
-                         (a libjack deadlock); exiting with code 4 so it can be restarted"
+                        "{what} hung for {limit:?} (a libjack deadlock); exiting with code 4 \
+                         so it can be restarted"
                     );
                     // _exit: libjack's exit handlers would wait on the same lock.
                     // SAFETY: ends the process; nothing runs after it.
