@@ -113,7 +113,9 @@ impl Pool {
                 spin_ns: AtomicU32::new(MIN_SPIN_NS),
             }),
             done: Padded(AtomicU32::new(0)),
-            sleeping: (0..helpers).map(|_| Padded(AtomicBool::new(false))).collect(),
+            sleeping: (0..helpers)
+                .map(|_| Padded(AtomicBool::new(false)))
+                .collect(),
             panicked: AtomicBool::new(false),
             blame: UnsafeCell::new(""),
             quit: AtomicBool::new(false),
@@ -247,7 +249,10 @@ fn claim(claims: &Claims) -> Option<usize> {
         if next_of(s) >= parts_of(s) {
             return None;
         }
-        match claims.state.compare_exchange_weak(s, s + 1, AcqRel, Acquire) {
+        match claims
+            .state
+            .compare_exchange_weak(s, s + 1, AcqRel, Acquire)
+        {
             Ok(_) => return Some(next_of(s) as usize),
             Err(now) => s = now,
         }
@@ -301,5 +306,73 @@ fn helper(inner: &Inner, h: usize) {
         }
         inner.sleeping[h].store(false, SeqCst);
         idle_since = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    /// Waits up to 20 s (a loaded machine) for `cond`; whether it came true.
+    fn eventually(cond: impl Fn() -> bool) -> bool {
+        let until = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < until {
+            if cond() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        cond()
+    }
+
+    #[test]
+    fn every_bundle_runs_exactly_once_per_dispatch_on_any_helper_count() {
+        let runs: Vec<AtomicU32> = (0..300).map(|_| AtomicU32::new(0)).collect();
+        for helpers in [0, 1, 3] {
+            let mut pool = Pool::new(helpers, "test", None);
+            for round in 0..200 {
+                let parts = [0, 1, 2, 7, 64, 300][round % 6];
+                // Counted after some work: `run` must wait for every bundle.
+                pool.run(parts, &|k| {
+                    (0..500).for_each(|_| std::hint::spin_loop());
+                    runs[k].fetch_add(1, Relaxed);
+                });
+                for (k, r) in runs.iter().enumerate() {
+                    let want = u32::from(k < parts);
+                    assert_eq!(
+                        r.swap(0, Relaxed),
+                        want,
+                        "{helpers} helpers, part {k} of {parts}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_idle_helper_parks_and_the_next_dispatch_wakes_it() {
+        let mut pool = Pool::new(1, "test", None);
+        pool.run(2, &|_| {});
+        let inner = pool.inner.clone();
+        assert!(
+            eventually(|| inner.sleeping[0].load(SeqCst)),
+            "helper never parked"
+        );
+        // Each part waits for the other to start: only two threads finish both.
+        let started = AtomicUsize::new(0);
+        let met = AtomicUsize::new(0);
+        pool.run(2, &|_| {
+            started.fetch_add(1, SeqCst);
+            let until = Instant::now() + Duration::from_secs(20);
+            while started.load(SeqCst) < 2 && Instant::now() < until {
+                std::hint::spin_loop();
+            }
+            if started.load(SeqCst) == 2 {
+                met.fetch_add(1, SeqCst);
+            }
+        });
+        assert_eq!(met.load(SeqCst), 2, "the parked helper was not woken");
     }
 }
