@@ -390,6 +390,7 @@ impl Engine {
     /// Tears down the dead client and waits until a server answers, then
     /// reconnects with the same client and port names and connections.
     pub fn reconnect(&mut self, quit: &AtomicBool) -> Result<(), StartError> {
+        stop::wait_notify_thread(self.shared.shutdown_tid.swap(0, AcqRel));
         let (active, t) = match self.client.take() {
             Some(c) => {
                 let _watchdog = CloseWatchdog::arm(
