@@ -34,7 +34,8 @@ pub(super) fn wait_notify_thread(tid: i32) {
         return;
     }
     let task = format!("/proc/self/task/{tid}");
-    let deadline = std::time::Instant::now() + NOTIFY_THREAD_BOUND;
+    let t0 = std::time::Instant::now();
+    let deadline = t0 + NOTIFY_THREAD_BOUND;
     while std::path::Path::new(&task).exists() {
         if std::time::Instant::now() > deadline {
             log::debug!("libjack's notification thread still runs after {NOTIFY_THREAD_BOUND:?}");
@@ -42,6 +43,7 @@ pub(super) fn wait_notify_thread(tid: i32) {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    log::debug!("libjack's notification thread ended {:?} after the shutdown", t0.elapsed());
 }
 
 /// Ends the process if closing a dead client, or opening and activating the
