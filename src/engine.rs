@@ -389,14 +389,23 @@ impl Engine {
 
     /// Tears down the dead client and waits until a server answers, then
     /// reconnects with the same client and port names and connections.
-    pub fn reconnect(&mut self, quit: &AtomicBool) -> Result<(), StartError> {
+    /// `rescue`: how the watchdog replaces the process if libjack deadlocks.
+    pub fn reconnect(
+        &mut self,
+        quit: &AtomicBool,
+        rescue: Option<crate::rescue::Rescue>,
+    ) -> Result<(), StartError> {
+        let rescue = rescue.map(Arc::new);
         stop::wait_notify_thread(self.shared.shutdown_tid.swap(0, AcqRel));
         let (active, t) = match self.client.take() {
             Some(c) => {
                 let _watchdog = CloseWatchdog::arm(
                     Duration::from_secs(5),
                     "closing the JACK client after the server loss",
+                    rescue.clone(),
                 );
+                #[cfg(feature = "fault-injection")]
+                crate::fault::hang_if_armed();
                 // After a shutdown deactivation may fail; the handler comes back either way.
                 match c.deactivate() {
                     Ok((_, _, cb)) => {
@@ -428,6 +437,7 @@ impl Engine {
             let _watchdog = CloseWatchdog::arm(
                 Duration::from_secs(20),
                 "opening the JACK client after the server loss",
+                rescue.clone(),
             );
             match open_client(&Config {
                 start_server: false,
@@ -473,7 +483,8 @@ impl Engine {
             }
         }
         if let Some(c) = self.client.take() {
-            let _watchdog = CloseWatchdog::arm(Duration::from_secs(5), "closing the JACK client");
+            let _watchdog =
+                CloseWatchdog::arm(Duration::from_secs(5), "closing the JACK client", None);
             if let Err(e) = c.deactivate() {
                 log::warn!("deactivate: {e:?}");
             }

@@ -1,6 +1,8 @@
 //! Bounded shutdown: waits for threads that may never end (a worker in a
 //! hung plugin) and for libjack closing a dead client (which can deadlock).
 
+use crate::rescue::Rescue;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Longest shutdown waits for a worker to quit.
@@ -43,39 +45,54 @@ pub(super) fn wait_notify_thread(tid: i32) {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    log::debug!("libjack's notification thread ended {:?} after the shutdown", t0.elapsed());
+    log::debug!(
+        "libjack's notification thread ended {:?} after the shutdown",
+        t0.elapsed()
+    );
 }
 
 /// Ends the process if closing a dead client, or opening and activating the
 /// new one, hangs: libjack can deadlock there when one of its threads died
-/// holding a lock (jack2 issue #395; seen once in 30 restarts under load, and
-/// once in a 600 s soak). A supervisor or session manager can restart a
-/// process; nobody can revive a hung one. Disarmed when dropped.
-pub(super) struct CloseWatchdog(std::sync::Arc<std::sync::atomic::AtomicBool>);
+/// holding a lock (jack2 issue #395). With a [`Rescue`] the process replaces
+/// itself with a fresh copy playing the last committed patch; without one
+/// (or if that fails) it exits with code 4 for a supervisor to restart it.
+/// Nobody can revive a hung process. Disarmed when dropped.
+pub(super) struct CloseWatchdog(Arc<std::sync::atomic::AtomicBool>);
 
 impl CloseWatchdog {
-    pub(super) fn arm(limit: Duration, what: &'static str) -> CloseWatchdog {
+    pub(super) fn arm(
+        limit: Duration,
+        what: &'static str,
+        rescue: Option<Arc<Rescue>>,
+    ) -> CloseWatchdog {
         use std::sync::atomic::{AtomicBool, Ordering::Acquire};
-        let disarmed = std::sync::Arc::new(AtomicBool::new(false));
+        let disarmed = Arc::new(AtomicBool::new(false));
         let seen = disarmed.clone();
-        // Formatted now: when it fires, a libjack thread cancelled inside
+        // Prepared now: when it fires, a libjack thread cancelled inside
         // malloc or a logger may hold their locks, so it only sleeps, writes
-        // and exits (no channel, no allocation, no logger).
-        let line = format!(
-            "[synth-jack ERROR] {what} hung for {limit:?} (a libjack deadlock); \
-             exiting with code 4 so it can be restarted\n"
-        );
+        // and execs or exits (no channel, no allocation, no logger).
+        let then = if rescue.is_some() {
+            "restarting itself with the last committed patch"
+        } else {
+            "exiting with code 4 so it can be restarted"
+        };
+        let line =
+            format!("[synth-jack ERROR] {what} hung for {limit:?} (a libjack deadlock); {then}\n");
         let spawned = std::thread::Builder::new()
             .name("close-watchdog".into())
             .spawn(move || {
+                let ptrs = rescue.as_ref().map(|r| r.pointers());
                 let deadline = std::time::Instant::now() + limit;
                 while !seen.load(Acquire) {
                     if std::time::Instant::now() > deadline {
-                        // SAFETY: writes a live buffer to stderr, then ends the
-                        // process without libjack's exit handlers (they would
-                        // wait on the same lock); nothing runs after it.
+                        // SAFETY: writes a live buffer to stderr; `ptrs` come
+                        // from this rescue; _exit skips libjack's exit
+                        // handlers (they would wait on the same lock).
                         unsafe {
                             libc::write(2, line.as_ptr().cast(), line.len());
+                            if let (Some(r), Some(p)) = (&rescue, &ptrs) {
+                                r.exec(p);
+                            }
                             libc::_exit(4);
                         }
                     }
