@@ -222,6 +222,7 @@ pub fn run(args: RunArgs) -> i32 {
                 &args.name,
                 &control.committed().to_text(control.registry()),
                 osc.local_addr().port(),
+                &engine.remembered_connections(),
             );
             match engine.reconnect(&crate::signals::QUIT, rescue) {
                 Ok(()) => {

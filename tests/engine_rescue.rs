@@ -1,7 +1,8 @@
 //! Field reliability, the last resort: libjack deadlocks while synth-jack closes the client of a
 //! lost server (the `fault` module's `hang` makes the next reconnect block there). Past the
 //! close watchdog's bound the process replaces itself: same process id, same OSC port, the last
-//! committed patch playing on the new server, and the next commit works.
+//! committed patch playing on the new server, its port connections made again, and the next
+//! commit works.
 
 mod common;
 
@@ -23,6 +24,9 @@ fn a_reconnect_that_hangs_comes_back_playing_the_committed_patch() {
     osc.send("/patch/commit", vec![]);
     assert_eq!(commit_reply(&osc, Duration::from_secs(20)).addr, "/done");
     wait_plays(&server, 550.0, "before the restart");
+    server.connect(OUTS[0], "system:playback_1").unwrap();
+    // Remembered at the periodic look (every second).
+    std::thread::sleep(Duration::from_millis(1500));
     let pid = synth.pid();
 
     live(&osc, "f", "hang", 1.0);
@@ -46,6 +50,15 @@ fn a_reconnect_that_hangs_comes_back_playing_the_committed_patch() {
         synth.output()
     );
     wait_plays(&server, 550.0, "after the process replaced itself");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !server.connections(OUTS[0]).iter().any(|c| c == "system:playback_1") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "connection not restored: {:?}",
+            server.connections(OUTS[0])
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     sync_within_a_second(&osc, 2);
     osc.ok("/patch/set", vec![s("osc1"), s("freq"), f(660.0)]);
     osc.send("/patch/commit", vec![]);
