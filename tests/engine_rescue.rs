@@ -51,7 +51,11 @@ fn a_reconnect_that_hangs_comes_back_playing_the_committed_patch() {
     );
     wait_plays(&server, 550.0, "after the process replaced itself");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !server.connections(OUTS[0]).iter().any(|c| c == "system:playback_1") {
+    while !server
+        .connections(OUTS[0])
+        .iter()
+        .any(|c| c == "system:playback_1")
+    {
         assert!(
             std::time::Instant::now() < deadline,
             "connection not restored: {:?}",
