@@ -223,3 +223,39 @@ fn ladder_self_oscillates_bounded_and_filters() {
     let slope = gain(4000.0) - gain(2000.0);
     assert!((slope + 24.0).abs() < 3.0, "ladder slope {slope}");
 }
+
+/// The ladder's tight loop (parameters held still) gives the samples of its
+/// general per-sample path (cutoff modulated by exact zeros), also when the
+/// input reaches the clipper, whatever the block size.
+#[test]
+fn ladder_tight_loop_matches_the_general_path() {
+    let sr = 48_000.0f32;
+    let frames = 4800;
+    let x: Vec<f32> = (0..frames)
+        .map(|i| ((i as f64 * 110.0 / sr as f64).fract() * 2.0 - 1.0) as f32)
+        .collect();
+    let zeros = vec![0.0f32; frames];
+    let settings: [&[(&str, f32)]; 2] = [
+        &[("cutoff", 1000.0), ("resonance", 0.3)],
+        &[("cutoff", 3000.0), ("resonance", 1.0), ("drive", 4.0)],
+    ];
+    for params in settings {
+        for block in [1, 37, 64] {
+            let mut still = module("ladder", sr, params);
+            let mut general = module("ladder", sr, params);
+            let a = drive(&mut still, frames, block, &[Some(&x[..])], &[]).remove(0);
+            let b = drive(
+                &mut general,
+                frames,
+                block,
+                &[Some(&x[..])],
+                &[(0, &zeros[..])],
+            )
+            .remove(0);
+            assert!(a.iter().any(|v| v.abs() > 0.1), "{params:?}: silent");
+            if let Some(i) = (0..frames).find(|&i| a[i] != b[i]) {
+                panic!("{params:?} block {block}: sample {i}: {} vs {}", a[i], b[i]);
+            }
+        }
+    }
+}

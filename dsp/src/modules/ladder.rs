@@ -225,10 +225,13 @@ impl Core {
         }
     }
 
-    /// [`Core::run_settled`] with the state update as four SSE column
-    /// products (`M·s` summed column by column, which adds the same terms
-    /// in the same order as [`Core::update`], plus exact zeros): about half
-    /// the instructions the compiler makes of the scalar form.
+    /// [`Core::run_settled`] in SSE registers, the state kept as one vector
+    /// in reverse order (`[s3, s2, s1, s0]`, so stage 4 sits in lane 0):
+    /// the state update as column products summed pairwise, the same terms
+    /// in the same order as [`Core::update`] plus exact zeros, and
+    /// [`Core::state_term`] as one product and a pairwise horizontal sum
+    /// (the same additions). Same samples as [`Core::tick`] (up to the sign
+    /// of a zero state); nothing loop-carried is spilled.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     fn run_settled_sse(&mut self, x: &[f32], d: f32, out: &mut [f32]) {
@@ -241,60 +244,72 @@ impl Core {
             _ => (x, out),
         };
         let c = self.c;
+        let (q, qa, r) = (c.q, c.qa, c.r);
+        // The scaled input `(x·drive)·xc`, off the loop's dependency chain.
+        let mut xs = [0.0f32; MAX_BLOCK];
+        let xs = &mut xs[..x.len().min(MAX_BLOCK)];
+        for (s, &xi) in xs.iter_mut().zip(x) {
+            *s = (xi * d) * c.xc;
+        }
         // SAFETY: SSE and SSE2 are part of the x86_64 baseline; unaligned
         // loads and stores go through `loadu`/`storeu` on a `[f32; 4]`.
         unsafe {
-            let col0 = _mm_setr_ps(c.d, c.e[0], c.e[1], c.e[2]);
-            let col1 = _mm_setr_ps(0.0, c.d, c.e[0], c.e[1]);
-            let col2 = _mm_setr_ps(0.0, 0.0, c.d, c.e[0]);
-            let col3 = _mm_setr_ps(0.0, 0.0, 0.0, c.d);
-            let mv = _mm_setr_ps(c.m[0], c.m[1], c.m[2], c.m[3]);
-            let mut s = _mm_loadu_ps(self.s.as_ptr());
+            let rev = |a: [f32; 4]| _mm_setr_ps(a[3], a[2], a[1], a[0]);
+            // Column j: the weights of s_j in (n3, n2, n1, n0).
+            let col0 = _mm_setr_ps(c.e[2], c.e[1], c.e[0], c.d);
+            let col1 = _mm_setr_ps(c.e[1], c.e[0], c.d, 0.0);
+            let col2 = _mm_setr_ps(c.e[0], c.d, 0.0, 0.0);
+            let col3 = _mm_setr_ps(c.d, 0.0, 0.0, 0.0);
+            let mv = rev(c.m);
+            let wv = rev(c.w);
+            let mut s = rev(self.s);
+            let mut sp = rev(self.s_prev);
             let mut t = self.t;
-            let mut sp = self.s_prev;
             let mut up = self.u_prev;
-            for (o, &xi) in out.iter_mut().zip(x) {
-                let ul = (xi * d) * c.xc - t;
-                let xc = if ul.abs() <= CLIP {
+            for (o, &xi) in out.iter_mut().zip(xs.iter()) {
+                let ul = xi - t;
+                let xk = if ul.abs() <= CLIP {
                     ul
                 } else {
                     ul.clamp(-CLIP, CLIP)
                 };
-                let x2 = xc * xc;
-                let u = xc - (A3 * xc) * x2;
-                let b0 = _mm_shuffle_ps::<0x00>(s, s);
-                let b1 = _mm_shuffle_ps::<0x55>(s, s);
-                let b2 = _mm_shuffle_ps::<0xAA>(s, s);
-                let b3 = _mm_shuffle_ps::<0xFF>(s, s);
-                let (s0, s1, s2, s3) = (
-                    _mm_cvtss_f32(b0),
-                    _mm_cvtss_f32(b1),
-                    _mm_cvtss_f32(b2),
-                    _mm_cvtss_f32(b3),
+                let x2 = xk * xk;
+                let u = xk - (A3 * xk) * x2;
+                // state_term: ((a0 + a1) + (a2 + a3)) + r·up, a = w·sp.
+                let a = _mm_mul_ps(wv, sp);
+                let pairs = _mm_add_ps(a, _mm_shuffle_ps::<0xB1>(a, a));
+                let sum = _mm_add_ss(pairs, _mm_movehl_ps(pairs, pairs));
+                let p = _mm_cvtss_f32(sum) + r * up;
+                t = (p + q * xk) - (qa * xk) * x2;
+                // update: ((col0·s0 + col1·s1) + (col2·s2 + col3·s3)) + m·u.
+                let lo = _mm_add_ps(
+                    _mm_mul_ps(col0, _mm_shuffle_ps::<0xFF>(s, s)),
+                    _mm_mul_ps(col1, _mm_shuffle_ps::<0xAA>(s, s)),
                 );
-                let p = Self::state_term(&c.w, &sp, c.r, up);
-                t = (p + c.q * xc) - (c.qa * xc) * x2;
-                sp = [s0, s1, s2, s3];
+                let hi = _mm_add_ps(
+                    _mm_mul_ps(col2, _mm_shuffle_ps::<0x55>(s, s)),
+                    _mm_mul_ps(col3, s),
+                );
+                let n = _mm_add_ps(_mm_add_ps(lo, hi), _mm_mul_ps(mv, _mm_set1_ps(u)));
+                *o = 0.5 * _mm_cvtss_f32(_mm_add_ss(n, s));
+                sp = s;
                 up = u;
-                let mut n = _mm_mul_ps(col0, b0);
-                n = _mm_add_ps(n, _mm_mul_ps(col1, b1));
-                n = _mm_add_ps(n, _mm_mul_ps(col2, b2));
-                n = _mm_add_ps(n, _mm_mul_ps(col3, b3));
-                n = _mm_add_ps(n, _mm_mul_ps(mv, _mm_set1_ps(u)));
-                let n3 = _mm_cvtss_f32(_mm_shuffle_ps::<0xFF>(n, n));
-                *o = 0.5 * (n3 + s3);
                 s = n;
             }
-            let mut st = [0.0f32; 4];
-            _mm_storeu_ps(st.as_mut_ptr(), s);
-            self.s = st;
+            let unrev = |v: __m128| {
+                let mut a = [0.0f32; 4];
+                _mm_storeu_ps(a.as_mut_ptr(), _mm_shuffle_ps::<0x1B>(v, v));
+                a
+            };
+            self.s = unrev(s);
+            self.s_prev = unrev(sp);
             self.t = t;
-            self.s_prev = sp;
             self.u_prev = up;
         }
     }
 
-    /// The state update `s' = M·s + m·u`; returns stage 4's output.
+    /// The state update `s' = M·s + m·u`; returns stage 4's output. Row 4
+    /// is summed pairwise (a shorter dependency chain), as the SSE loop does.
     #[inline(always)]
     fn update(&mut self, u: f32) -> f32 {
         let c = &self.c;
@@ -302,7 +317,7 @@ impl Core {
         let n0 = c.d * s0 + c.m[0] * u;
         let n1 = c.e[0] * s0 + c.d * s1 + c.m[1] * u;
         let n2 = c.e[1] * s0 + c.e[0] * s1 + c.d * s2 + c.m[2] * u;
-        let n3 = c.e[2] * s0 + c.e[1] * s1 + c.e[0] * s2 + c.d * s3 + c.m[3] * u;
+        let n3 = ((c.e[2] * s0 + c.e[1] * s1) + (c.e[0] * s2 + c.d * s3)) + c.m[3] * u;
         self.s = [n0, n1, n2, n3];
         // Stage 4's output y4, from s4' = 2·y4 - s4.
         0.5 * (n3 + s3)
