@@ -89,7 +89,18 @@ pub fn run(args: RunArgs) -> i32 {
         record_max_mib: args.record_max_mib,
         threads: args.threads.map_or_else(default_threads, |n| n as usize),
     };
-    let mut engine = match Engine::start(cfg) {
+    // A process that replaced a deadlocked one waits for the server it lost.
+    let started = loop {
+        match Engine::start(cfg.clone()) {
+            Err(StartError::NoServer(_))
+                if crate::rescue::rescued() && !crate::signals::QUIT.load(Acquire) =>
+            {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            r => break r,
+        }
+    };
+    let mut engine = match started {
         Ok(e) => e,
         Err(StartError::NoServer(detail)) => {
             eprintln!(
@@ -207,7 +218,13 @@ pub fn run(args: RunArgs) -> i32 {
                 break;
             }
             log::info!("waiting for a JACK server to come back");
-            match engine.reconnect(&crate::signals::QUIT) {
+            let rescue = crate::rescue::Rescue::prepare(
+                &args.name,
+                &control.committed().to_text(control.registry()),
+                osc.local_addr().port(),
+                &engine.remembered_connections(),
+            );
+            match engine.reconnect(&crate::signals::QUIT, rescue) {
                 Ok(()) => {
                     control.after_reconnect(&mut engine);
                     log::info!("reconnected to JACK");

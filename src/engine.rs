@@ -2,6 +2,7 @@
 //! collector, the process callback. Non-real-time: everything here may
 //! allocate; the real-time pieces live in `rt/`.
 
+mod connections;
 mod notify;
 mod stop;
 mod unrestored;
@@ -60,10 +61,6 @@ pub enum StartError {
 }
 
 type Client = jack::AsyncClient<Notifications, Callback>;
-
-/// How long after a connection went away (its port still there) it is
-/// looked at again: a closing client loses its connections before its ports.
-const SECOND_LOOK: Duration = Duration::from_millis(500);
 
 /// The running engine.
 pub struct Engine {
@@ -184,6 +181,7 @@ impl Engine {
         for slot in 0..2 {
             engine.spawn_worker(slot);
         }
+        engine.adopt_connections(crate::rescue::inherited_connections());
         engine.activate(client, 0, 0)?;
         match rt_priority {
             Some(p) => log::info!(
@@ -276,28 +274,6 @@ impl Engine {
         Ok(())
     }
 
-    /// Makes the remembered connections whose ports exist now; the others
-    /// wait for their port to appear (called again every second).
-    pub fn restore_connections(&mut self) {
-        let Some(c) = self.client.as_ref().map(|c| c.as_client()) else {
-            return;
-        };
-        if self.unrestored.is_empty() || self.shared.server_gone.load(Acquire) {
-            return;
-        }
-        self.unrestored.retain(|(src, dst)| {
-            if c.port_by_name(dst).is_none() {
-                return true;
-            }
-            match c.connect_ports_by_name(src, dst) {
-                Ok(()) => log::info!("restored connection {src} -> {dst}"),
-                Err(jack::Error::PortAlreadyConnected(..)) => {}
-                Err(e) => log::warn!("cannot restore connection {src} -> {dst}: {e:?}"),
-            }
-            false
-        });
-    }
-
     /// Starts (or restarts) the worker thread of `slot`. A thread being
     /// replaced is not waited for: it may still be printing its panic.
     pub fn spawn_worker(&mut self, slot: usize) {
@@ -339,63 +315,25 @@ impl Engine {
         self.shared.sample_rate.load(Relaxed) as f32
     }
 
-    /// Remembers the current port connections so a reconnect can restore
-    /// them. A connection whose other port went away (its client quit or
-    /// restarts) is kept and made again when that port comes back; one the
-    /// user removed while both ports exist is forgotten: decided at a
-    /// `second_look` (the periodic one, a second later), never at a look JACK's
-    /// notifications trigger while a client may still be closing,
-    /// and at least [`SECOND_LOOK`] after it went away.
-    pub fn remember_connections(&mut self, second_look: bool) {
-        let Some(c) = &self.client else {
-            return;
-        };
-        if self.server_gone() {
-            return;
-        }
-        let cl = c.as_client();
-        let now: Vec<Vec<String>> = (0..self.config.channels)
-            .map(|i| {
-                let name = format!("{}:out_{}", cl.name(), i + 1);
-                cl.port_by_name(&name)
-                    .map(|p| p.get_connections())
-                    .unwrap_or_default()
-            })
-            .collect();
-        // Second look at those that went away last time: kept if their port
-        // has gone since, forgotten (a user removed them) otherwise.
-        if second_look {
-            for (src, dst, since) in std::mem::take(&mut self.went_away) {
-                if since.elapsed() < SECOND_LOOK {
-                    self.went_away.push((src, dst, since));
-                } else if cl.port_by_name(&dst).is_none() {
-                    wait_for_port(&mut self.unrestored, src, dst);
-                }
-            }
-        }
-        for (i, dsts) in self.connections.iter().enumerate() {
-            let src = format!("{}:out_{}", cl.name(), i + 1);
-            for dst in dsts.iter().filter(|d| !now[i].contains(d)) {
-                if cl.port_by_name(dst).is_some() {
-                    self.went_away
-                        .push((src.clone(), dst.clone(), Instant::now()));
-                } else {
-                    wait_for_port(&mut self.unrestored, src.clone(), dst.clone());
-                }
-            }
-        }
-        self.connections = now;
-    }
-
     /// Tears down the dead client and waits until a server answers, then
     /// reconnects with the same client and port names and connections.
-    pub fn reconnect(&mut self, quit: &AtomicBool) -> Result<(), StartError> {
+    /// `rescue`: how the watchdog replaces the process if libjack deadlocks.
+    pub fn reconnect(
+        &mut self,
+        quit: &AtomicBool,
+        rescue: Option<crate::rescue::Rescue>,
+    ) -> Result<(), StartError> {
+        let rescue = rescue.map(Arc::new);
+        stop::wait_notify_thread(self.shared.shutdown_tid.swap(0, AcqRel));
         let (active, t) = match self.client.take() {
             Some(c) => {
                 let _watchdog = CloseWatchdog::arm(
                     Duration::from_secs(5),
                     "closing the JACK client after the server loss",
+                    rescue.clone(),
                 );
+                #[cfg(feature = "fault-injection")]
+                crate::fault::hang_if_armed();
                 // After a shutdown deactivation may fail; the handler comes back either way.
                 match c.deactivate() {
                     Ok((_, _, cb)) => {
@@ -427,6 +365,7 @@ impl Engine {
             let _watchdog = CloseWatchdog::arm(
                 Duration::from_secs(20),
                 "opening the JACK client after the server loss",
+                rescue.clone(),
             );
             match open_client(&Config {
                 start_server: false,
@@ -472,7 +411,8 @@ impl Engine {
             }
         }
         if let Some(c) = self.client.take() {
-            let _watchdog = CloseWatchdog::arm(Duration::from_secs(5), "closing the JACK client");
+            let _watchdog =
+                CloseWatchdog::arm(Duration::from_secs(5), "closing the JACK client", None);
             if let Err(e) = c.deactivate() {
                 log::warn!("deactivate: {e:?}");
             }

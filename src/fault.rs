@@ -5,10 +5,24 @@
 
 use crate::rt::command::EngineEvent;
 use dsp::{Module, ParamSpec, ProcessIo, Smoother};
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
 
 /// Which handover event control loses next: 0 none, 1 `Switched`, 2 `Stopped`.
 static LOSE: AtomicU8 = AtomicU8::new(0);
+
+/// Armed by a live change of `hang`: the next reconnect hangs while closing
+/// the dead client, as a libjack deadlock would.
+static HANG: AtomicBool = AtomicBool::new(false);
+
+/// Blocks the calling thread for good when `hang` was armed (called where a
+/// reconnect closes the dead client, under the close watchdog).
+pub fn hang_if_armed() {
+    if HANG.swap(false, Relaxed) {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
 
 /// True when control must drop `event` as if it never arrived (armed once by
 /// a live change of a `fault` module's `lose`).
@@ -27,7 +41,8 @@ dsp::module_type! {
     name: "fault",
     description: "test only: a live change of stall_ms stalls the worker once; panic=1 panics it; \
                   load=N makes every block take N times its duration (a patch too heavy for the CPU); \
-                  lose=1 (2) makes control lose the next switch (stop) event",
+                  lose=1 (2) makes control lose the next switch (stop) event; \
+                  hang=1 makes the next reconnect hang like a libjack deadlock",
     inputs: [IN = "in"],
     outputs: [OUT = "out"],
     params: [
@@ -35,6 +50,7 @@ dsp::module_type! {
         PANIC = ParamSpec::new("panic", 0.0, 1.0, 0.0, "", 0.0),
         LOAD = ParamSpec::new("load", 0.0, 100.0, 0.0, "x", 0.0),
         LOSE_EVENT = ParamSpec::new("lose", 0.0, 2.0, 0.0, "", 0.0),
+        HANG = ParamSpec::new("hang", 0.0, 1.0, 0.0, "", 0.0),
     ],
     gate: false,
     build: |cx| Box::new(Fault { sample_rate: cx.sample_rate, ..Fault::default() }),
@@ -62,6 +78,7 @@ impl Module for Fault {
             param::PANIC => self.panic = value >= 0.5,
             param::LOAD => self.load = value,
             param::LOSE_EVENT => LOSE.store(value.round() as u8, Relaxed),
+            param::HANG => HANG.store(value >= 0.5, Relaxed),
             _ => {}
         }
     }

@@ -28,6 +28,7 @@ pub mod plugin;
 pub mod ports;
 pub mod record;
 pub mod render_cmd;
+pub mod rescue;
 pub mod rt;
 pub mod sched;
 pub mod signals;

@@ -13,6 +13,10 @@ pub struct Notifications {
 
 impl jack::NotificationHandler for Notifications {
     unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
+        // SAFETY: gettid has no preconditions.
+        self.shared
+            .shutdown_tid
+            .store(unsafe { libc::gettid() }, Release);
         self.shared.server_gone.store(true, Release);
     }
 

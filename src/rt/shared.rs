@@ -104,6 +104,10 @@ pub struct Shared {
     pub epoch: AtomicU64,
     /// Set by JACK's shutdown notification.
     pub server_gone: AtomicBool,
+    /// Linux thread id of the libjack thread that reported the shutdown
+    /// (0: none yet): closing the client cancels that thread, so the close
+    /// waits until it has finished on its own (see `engine::stop`).
+    pub shutdown_tid: std::sync::atomic::AtomicI32,
     /// Set by JACK's notification thread when a port of ours is connected or
     /// disconnected, so the connections are remembered at once, not at the
     /// next periodic look (a server lost right after a connect keeps it).
@@ -152,6 +156,7 @@ impl Shared {
             next_frame: AtomicU64::new(0),
             epoch: AtomicU64::new(0),
             server_gone: AtomicBool::new(false),
+            shutdown_tid: std::sync::atomic::AtomicI32::new(0),
             connections_changed: AtomicBool::new(false),
             transport: super::transport::TransportShared::new(120.0, 4.0, sample_rate as f64),
         }
