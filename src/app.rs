@@ -89,7 +89,9 @@ pub fn run(args: RunArgs) -> i32 {
         record_max_mib: args.record_max_mib,
         threads: args.threads.map_or_else(default_threads, |n| n as usize),
     };
-    // A process that replaced a deadlocked one waits for the server it lost.
+    // A process that replaced a deadlocked one finishes its recording and
+    // waits for the server it lost.
+    crate::rescue::finish_inherited_recording();
     let started = loop {
         match Engine::start(cfg.clone()) {
             Err(StartError::NoServer(_))
@@ -223,6 +225,7 @@ pub fn run(args: RunArgs) -> i32 {
                 &control.committed().to_text(control.registry()),
                 osc.local_addr().port(),
                 &engine.remembered_connections(),
+                engine.recorder().in_progress(),
             );
             match engine.reconnect(&crate::signals::QUIT, rescue) {
                 Ok(()) => {

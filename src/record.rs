@@ -115,6 +115,21 @@ impl Recorder {
         self.max_bytes.store(mib.max(1) << 20, Relaxed);
     }
 
+    /// The running recording's file while it is written (`.wav.part`) and
+    /// its final name, and the channel count: what a process replacing this
+    /// one (see `rescue`) needs to finish the file.
+    pub fn in_progress(&self) -> Option<(PathBuf, PathBuf, usize)> {
+        let w = self.writer.lock().ok()?;
+        let (h, path, _) = w.as_ref()?;
+        (!h.is_finished()).then(|| {
+            (
+                path.with_extension("wav.part"),
+                path.clone(),
+                self.shared.channels,
+            )
+        })
+    }
+
     /// True while recording.
     pub fn is_recording(&self) -> bool {
         self.shared.active.load(Acquire)

@@ -19,6 +19,9 @@ pub const RESCUED_ENV: &str = "SYNTH_JACK_RESCUED";
 /// The replaced process's port connections, one `ours<TAB>theirs` per line.
 const CONNECTIONS_ENV: &str = "SYNTH_JACK_RESCUE_CONNECTIONS";
 
+/// The replaced process's unfinished recording: `part<TAB>final<TAB>channels`.
+const RECORDING_ENV: &str = "SYNTH_JACK_RESCUE_RECORDING";
+
 /// A prepared replacement: the command line, with the patch file it loads,
 /// and the environment.
 pub struct Rescue {
@@ -33,12 +36,15 @@ impl Rescue {
     /// this process's command line with `--patch` pointing at it and
     /// `--osc-port osc_port` (the port actually bound, so clients keep
     /// reaching it). `None` (and a log line) when the file cannot be written.
-    /// `connections`: (ours, theirs) to make again.
+    /// `connections`: (ours, theirs) to make again; `recording`: the
+    /// recording in progress (see `Recorder::in_progress`), which the
+    /// replacement finishes (valid header, final name).
     pub fn prepare(
         name: &str,
         patch_text: &str,
         osc_port: u16,
         connections: &[(String, String)],
+        recording: Option<(PathBuf, PathBuf, usize)>,
     ) -> Option<Rescue> {
         let file = std::env::temp_dir().join(format!("synth-jack-{name}-rescue.patch"));
         if let Err(e) = std::fs::write(&file, patch_text) {
@@ -58,7 +64,7 @@ impl Rescue {
             .map(|(s, d)| format!("{s}\t{d}\n"))
             .collect();
         let envp = std::env::vars_os()
-            .filter(|(k, _)| k != RESCUED_ENV && k != CONNECTIONS_ENV)
+            .filter(|(k, _)| k != RESCUED_ENV && k != CONNECTIONS_ENV && k != RECORDING_ENV)
             .map(|(k, v)| {
                 let mut kv = k.into_vec();
                 kv.push(b'=');
@@ -69,6 +75,14 @@ impl Rescue {
                 format!("{RESCUED_ENV}=1").into_bytes(),
                 format!("{CONNECTIONS_ENV}={lines}").into_bytes(),
             ])
+            .chain(recording.map(|(part, fin, ch)| {
+                format!(
+                    "{RECORDING_ENV}={}\t{}\t{ch}",
+                    part.display(),
+                    fin.display()
+                )
+                .into_bytes()
+            }))
             .map(|kv| CString::new(kv).ok())
             .collect::<Option<Vec<_>>>()?;
         // SAFETY: getrlimit fills a valid struct.
@@ -122,6 +136,32 @@ pub fn inherited_connections() -> Vec<(String, String)> {
         .filter_map(|l| l.split_once('\t'))
         .map(|(s, d)| (s.to_string(), d.to_string()))
         .collect()
+}
+
+/// Finishes the recording the replaced process left unfinished: repairs
+/// its header (sizes from the file's length, whole frames) and gives it its
+/// final name. Logs what it did; a normal start has none.
+pub fn finish_inherited_recording() {
+    let Ok(v) = std::env::var(RECORDING_ENV) else {
+        return;
+    };
+    let mut it = v.split('\t');
+    let (Some(part), Some(fin), Some(Ok(ch))) =
+        (it.next(), it.next(), it.next().map(str::parse::<usize>))
+    else {
+        log::warn!("{RECORDING_ENV} is malformed: {v:?}");
+        return;
+    };
+    let done = crate::record::repair_header(std::path::Path::new(part), ch.max(1))
+        .and_then(|()| std::fs::rename(part, fin));
+    match done {
+        Ok(()) => log::warn!(
+            "the recording {fin} ended when the process replaced itself; its file is finished"
+        ),
+        Err(e) => {
+            log::error!("cannot finish the recording {part} left by the replaced process: {e}")
+        }
+    }
 }
 
 /// `args` without its `--patch`/`--osc-port` options (both spellings), then

@@ -1,8 +1,8 @@
 //! Field reliability, the last resort: libjack deadlocks while synth-jack closes the client of a
 //! lost server (the `fault` module's `hang` makes the next reconnect block there). Past the
 //! close watchdog's bound the process replaces itself: same process id, same OSC port, the last
-//! committed patch playing on the new server, its port connections made again, and the next
-//! commit works.
+//! committed patch playing on the new server, its port connections made again, the recording
+//! that ran finished as a valid WAV file, and the next commit works.
 
 mod common;
 
@@ -14,7 +14,9 @@ use std::time::Duration;
 #[test]
 fn a_reconnect_that_hangs_comes_back_playing_the_committed_patch() {
     let mut server = JackServer::start();
-    let (mut synth, osc) = start_synth(&server, &[]);
+    let dir = TempDir::new("rescue-rec");
+    let rec_dir = dir.path().to_str().unwrap().to_string();
+    let (mut synth, osc) = start_synth(&server, &["--record-dir", &rec_dir]);
     create(&osc, "osc1", "sine", &[("freq", 440.0), ("gain", 0.5)]);
     create(&osc, "f", "fault", &[]);
     connect(&osc, "osc1", "f");
@@ -28,6 +30,8 @@ fn a_reconnect_that_hangs_comes_back_playing_the_committed_patch() {
     // Remembered at the periodic look (every second).
     std::thread::sleep(Duration::from_millis(1500));
     let pid = synth.pid();
+    osc.ok("/record/start", vec![s("take")]);
+    std::thread::sleep(Duration::from_millis(1500));
 
     live(&osc, "f", "hang", 1.0);
     sync(&osc, 1);
@@ -50,6 +54,16 @@ fn a_reconnect_that_hangs_comes_back_playing_the_committed_patch() {
         synth.output()
     );
     wait_plays(&server, 550.0, "after the process replaced itself");
+    let take = hound::WavReader::open(dir.path().join("take.wav")).expect("recording finished");
+    assert_eq!(take.spec().sample_rate, server.rate());
+    let x: Vec<f32> = take
+        .into_samples::<f32>()
+        .step_by(2)
+        .map(|v| v.unwrap())
+        .collect();
+    assert!(x.len() > 24_000, "{} frames recorded", x.len());
+    let hz = dominant_frequency(&x[x.len() - 24_000..], server.rate());
+    assert!((hz - 550.0).abs() < 1.0, "the recording plays {hz} Hz");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !server
         .connections(OUTS[0])
