@@ -40,6 +40,13 @@ const MAX_SPIN_NS: u32 = 1_000_000;
 /// Spins between two readings of the clock while a helper waits.
 const SPINS_PER_CHECK: u32 = 64;
 
+/// How long before the next period's first dispatch is due a parked
+/// helper wakes by itself, to be spinning when it comes.
+const WAKE_LEAD_NS: u64 = 300_000;
+
+/// Longest time between two periods' first dispatches taken as a cadence.
+const MAX_CADENCE_NS: u64 = 100_000_000;
+
 /// The job of the current dispatch, with its lifetime erased.
 type Job = *const (dyn Fn(usize) + Sync + 'static);
 
@@ -63,11 +70,15 @@ struct Claims {
     job: UnsafeCell<Option<Job>>,
     /// How long helpers spin for the next dispatch, in ns.
     spin_ns: AtomicU32,
+    /// When the next period's first dispatch is due (ns after `Inner::epoch`; 0: unknown).
+    next_burst_ns: AtomicU64,
 }
 
 /// What the worker and its helpers share.
 struct Inner {
     claims: Padded<Claims>,
+    /// Where the times in `Claims` count from.
+    epoch: Instant,
     /// Bundles of this dispatch finished.
     done: Padded<AtomicU32>,
     /// Per helper: parked (or about to park) waiting for a dispatch.
@@ -100,6 +111,10 @@ fn next_of(s: u64) -> u64 {
 pub struct Pool {
     inner: Arc<Inner>,
     threads: Vec<Thread>,
+    /// When the last dispatch ended.
+    last_end: Option<Instant>,
+    /// When the last period's first dispatch started.
+    last_burst: Option<Instant>,
 }
 
 impl Pool {
@@ -111,7 +126,9 @@ impl Pool {
                 state: AtomicU64::new(0),
                 job: UnsafeCell::new(None),
                 spin_ns: AtomicU32::new(MIN_SPIN_NS),
+                next_burst_ns: AtomicU64::new(0),
             }),
+            epoch: Instant::now(),
             done: Padded(AtomicU32::new(0)),
             sleeping: (0..helpers)
                 .map(|_| Padded(AtomicBool::new(false)))
@@ -140,7 +157,12 @@ impl Pool {
                 }
             }
         }
-        Pool { inner, threads }
+        Pool {
+            inner,
+            threads,
+            last_end: None,
+            last_burst: None,
+        }
     }
 
     /// Helper threads running.
@@ -174,6 +196,20 @@ impl Runner for Pool {
         let parts = parts.min(0xffff) as u64;
         let start = Instant::now();
         let claims = &*inner.claims;
+        // A dispatch after more than the helpers' spin is a period's first:
+        // the next one is due a period (the time since the last) later.
+        let spin = claims.spin_ns.load(Relaxed) as u64;
+        if self.last_end.is_none_or(|e| nanos(e, start) > spin) {
+            let cadence = self.last_burst.map_or(0, |b| nanos(b, start));
+            let next = if cadence < MAX_CADENCE_NS { cadence } else { 0 };
+            let due = if next > 0 {
+                nanos(inner.epoch, start) + next
+            } else {
+                0
+            };
+            claims.next_burst_ns.store(due, Relaxed);
+            self.last_burst = Some(start);
+        }
         // SAFETY: no bundle is claimable now (the last dispatch was fully
         // claimed and finished), so no helper reads `job`; it is cleared
         // before this function returns, while `job` is still alive.
@@ -214,6 +250,7 @@ impl Runner for Pool {
         let took = start.elapsed().as_nanos().min(u32::MAX as u128) as u32;
         let spin = (took / 8).clamp(MIN_SPIN_NS, MAX_SPIN_NS);
         claims.spin_ns.store(spin, Relaxed);
+        self.last_end = Some(Instant::now());
         if inner.panicked.swap(false, AcqRel) {
             // SAFETY: written before its bundle was counted in `done` (or by this thread).
             dsp::running::enter(unsafe { *inner.blame.get() });
@@ -259,14 +296,26 @@ fn claim(claims: &Claims) -> Option<usize> {
     }
 }
 
+/// Nanoseconds from `a` to `b` (0 if `b` is earlier).
+fn nanos(a: Instant, b: Instant) -> u64 {
+    b.saturating_duration_since(a)
+        .as_nanos()
+        .min(u64::MAX as u128) as u64
+}
+
 /// A helper's loop: claim and render bundles, counting them in `done` when
-/// none is left; between dispatches spin (see the module doc), then park.
+/// none is left; between dispatches spin (see the module doc), then park,
+/// until [`WAKE_LEAD_NS`] before the next period's first dispatch is due if
+/// that is known, else until woken.
 fn helper(inner: &Inner, h: usize) {
     let claims = &*inner.claims;
     let mut finished = 0u32;
     let mut seen = u64::MAX;
     let mut idle_since: Option<Instant> = None;
     let mut spins = 0u32;
+    // Woken early for the due time `used`: spin 2 × WAKE_LEAD_NS for it.
+    let mut early = false;
+    let mut used = 0u64;
     loop {
         if let Some(k) = claim(claims) {
             // SAFETY: a claimed bundle keeps its dispatch (and `job`) alive
@@ -288,6 +337,7 @@ fn helper(inner: &Inner, h: usize) {
         if s != seen {
             seen = s;
             idle_since = None;
+            early = false;
         }
         spins += 1;
         if spins < SPINS_PER_CHECK {
@@ -297,14 +347,29 @@ fn helper(inner: &Inner, h: usize) {
         spins = 0;
         let now = Instant::now();
         let since = *idle_since.get_or_insert(now);
-        if now.duration_since(since).as_nanos() < claims.spin_ns.load(Relaxed) as u128 {
+        let window = if early {
+            2 * WAKE_LEAD_NS
+        } else {
+            claims.spin_ns.load(Relaxed) as u64
+        };
+        if nanos(since, now) < window {
             continue;
         }
+        let due = claims.next_burst_ns.load(Relaxed);
+        let wake = due.saturating_sub(WAKE_LEAD_NS);
+        let timed = due != used && wake > nanos(inner.epoch, now);
         inner.sleeping[h].store(true, SeqCst);
         if claims.state.load(SeqCst) == seen && !inner.quit.load(SeqCst) {
-            std::thread::park();
+            if timed {
+                let wait = wake - nanos(inner.epoch, now);
+                std::thread::park_timeout(std::time::Duration::from_nanos(wait));
+            } else {
+                std::thread::park();
+            }
         }
         inner.sleeping[h].store(false, SeqCst);
+        used = due;
+        early = timed;
         idle_since = None;
     }
 }
