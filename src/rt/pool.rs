@@ -12,11 +12,14 @@
 //! tail rendered by the worker alone between them, so a helper spins for the
 //! next dispatch for an eighth of the last dispatch's time (at least
 //! [`MIN_SPIN_NS`], at most [`MAX_SPIN_NS`]): long enough to outlast the
-//! tail, so only the first dispatch of a period pays for waking it. Then it
-//! parks. The claim word, the finished count and each helper's sleeping flag
-//! have a cache line each. Nothing here allocates, locks or blocks on the
-//! render path (`unpark` and `sched_yield` never block; `Instant::now` reads
-//! the clock without a system call).
+//! tail. Then it parks, until [`WAKE_LEAD_NS`] before the next period's first
+//! dispatch is due (the worker measures the cadence), so that it is spinning
+//! when the period starts: waking a parked helper with the dispatch costs
+//! more than the helper then saves on a virtual machine. The claim word, the
+//! finished count and each helper's sleeping flag have a cache line each.
+//! Nothing here allocates, locks or blocks on the render path (`unpark` and
+//! `sched_yield` never block; `Instant::now` reads the clock without a
+//! system call).
 
 use super::guard::rt_guard;
 use dsp::graph::Runner;
