@@ -14,9 +14,14 @@
 //! thread counts interleaved, after a warm-up. Prints `BENCH render.<patch>`
 //! lines: ns per voice and sample with 1 thread and with 2 (wall time), and
 //! the scaling (1-thread time / 2-thread time).
+//!
+//! With `RENDER_PACED=1` each period starts on its deadline, as a worker's
+//! does when JACK wakes it (the time between periods is not counted): the
+//! render pool's helpers park between periods and are woken for each, as
+//! in the engine. Back to back (the default) they never sleep.
 
 use dsp::{Event, EventKind, Graph, Name, NoteEvent, Patch};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use synth_jack::rt::pool::Pool;
 
 const SR: f32 = 48_000.0;
@@ -79,14 +84,25 @@ fn modules(n: usize) -> (String, Vec<Event>) {
     (t, gates)
 }
 
-/// Seconds to render `periods` periods with `pool`.
-fn time(graph: &mut Graph, pool: &mut Pool, periods: usize) -> f64 {
+/// Seconds spent rendering `periods` periods with `pool`; `paced`: each
+/// period starts on its deadline (a period's length after the last one's).
+fn time(graph: &mut Graph, pool: &mut Pool, periods: usize, paced: bool) -> f64 {
     let (mut l, mut r) = (vec![0.0f32; PERIOD], vec![0.0f32; PERIOD]);
-    let t = Instant::now();
+    let period = Duration::from_secs_f64(PERIOD as f64 / SR as f64);
+    let mut rendering = Duration::ZERO;
+    let mut deadline = Instant::now();
     for _ in 0..periods {
+        if paced {
+            if let Some(wait) = deadline.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            deadline += period;
+        }
+        let t = Instant::now();
         graph.process_with(&mut [&mut l[..], &mut r[..]], &[], pool);
+        rendering += t.elapsed();
     }
-    t.elapsed().as_secs_f64()
+    rendering.as_secs_f64()
 }
 
 fn main() {
@@ -98,6 +114,7 @@ fn main() {
     let voices = env("RENDER_VOICES", 512);
     let rounds = env("RENDER_ROUNDS", 5).max(1);
     let periods = (env("RENDER_SECONDS", 1) * SR as usize).div_ceil(PERIOD);
+    let paced = env("RENDER_PACED", 0) != 0;
     let reg = synth_jack::registry();
     let mut pools = [Pool::new(0, "bench-1", None), Pool::new(1, "bench-2", None)];
     let cases: [(&str, Case); 2] = [("instrument", instrument), ("modules", modules)];
@@ -113,20 +130,21 @@ fn main() {
                 let mut g = Graph::compile(&patch, &reg, SR, 2).expect("bench patch compiles");
                 let (mut l, mut r) = (vec![0.0f32; PERIOD], vec![0.0f32; PERIOD]);
                 g.process_with(&mut [&mut l[..], &mut r[..]], &start, &mut pools[k]);
-                time(&mut g, &mut pools[k], periods / 5 + 1);
+                time(&mut g, &mut pools[k], periods / 5 + 1, paced);
                 g
             })
             .collect();
         let mut best = [f64::INFINITY; 2];
         for _ in 0..rounds {
             for k in 0..2 {
-                best[k] = best[k].min(time(&mut graphs[k], &mut pools[k], periods));
+                best[k] = best[k].min(time(&mut graphs[k], &mut pools[k], periods, paced));
             }
         }
         let per = |s: f64| s * 1e9 / (periods * PERIOD * voices) as f64;
         println!(
-            "BENCH render.{name} voices={voices} ns_per_voice_sample_1thread={:.3} \
+            "BENCH render.{name}{} voices={voices} ns_per_voice_sample_1thread={:.3} \
              ns_per_voice_sample_2threads={:.3} scaling={:.3}",
+            if paced { ".paced" } else { "" },
             per(best[0]),
             per(best[1]),
             best[0] / best[1]

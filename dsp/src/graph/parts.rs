@@ -21,8 +21,14 @@ use crate::registry::Registry;
 use std::collections::HashMap;
 use std::ops::Range;
 
-/// Most bundles a graph is split into (enough to balance 16 threads).
-pub const MAX_BUNDLES: usize = 64;
+/// Most bundles a graph is split into: the last ones are this fraction of
+/// the nodes each (a thread that takes the last bundle while the others are
+/// done keeps them waiting for at most that).
+pub const MAX_BUNDLES: usize = 256;
+
+/// A bundle takes this fraction of the nodes not yet bundled (the first is
+/// the largest: one thread per core claims several before the end).
+const SHARE: usize = 16;
 
 /// How a graph's nodes are laid out for parallel rendering.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -103,19 +109,8 @@ pub fn arrange(patch: &Patch, reg: &Registry, order: &[usize]) -> (Vec<usize>, L
         part[i] = p;
         sizes[p] += 1;
     }
-    // Largest parts first, each to the lightest bundle so far.
-    let bundles = sizes.len().min(MAX_BUNDLES);
-    let mut bundle_of = vec![0usize; sizes.len()];
-    if bundles > 0 {
-        let mut by_size: Vec<usize> = (0..sizes.len()).collect();
-        by_size.sort_by_key(|&p| (std::cmp::Reverse(sizes[p]), p));
-        let mut load = vec![0usize; bundles];
-        for p in by_size {
-            let b = (0..bundles).min_by_key(|&b| (load[b], b)).unwrap_or(0);
-            bundle_of[p] = b;
-            load[b] += sizes[p];
-        }
-    }
+    let bundle_of = bundle(&sizes);
+    let bundles = bundle_of.iter().max().map_or(0, |&b| b + 1);
     let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); bundles + 1];
     for &i in order {
         let b = if tail[i] { bundles } else { bundle_of[part[i]] };
@@ -133,6 +128,34 @@ pub fn arrange(patch: &Patch, reg: &Registry, order: &[usize]) -> (Vec<usize>, L
         }
     }
     (new_order, layout)
+}
+
+/// Groups parts (sizes in nodes, in order of their first node) into
+/// bundles of decreasing size and returns each part's bundle. Largest parts
+/// first (equal ones in node order, so a bundle's nodes lie together in
+/// memory), cut into runs: each takes a [`SHARE`]th of the nodes still
+/// unbundled, but at least a [`MAX_BUNDLES`]th of all of them. Threads claim
+/// bundles in order, so the big ones go first and the last ones are small:
+/// threads finish a block at nearly the same time, with few claims.
+fn bundle(sizes: &[usize]) -> Vec<usize> {
+    let mut by_size: Vec<usize> = (0..sizes.len()).collect();
+    by_size.sort_by_key(|&p| std::cmp::Reverse(sizes[p]));
+    let total: usize = sizes.iter().sum();
+    let least = total.div_ceil(MAX_BUNDLES);
+    let mut bundle_of = vec![0; sizes.len()];
+    let (mut b, mut left, mut filled) = (0, total, 0);
+    let mut target = (left / SHARE).max(least);
+    for p in by_size {
+        if filled >= target {
+            b += 1;
+            filled = 0;
+            target = (left / SHARE).max(least);
+        }
+        bundle_of[p] = b;
+        filled += sizes[p];
+        left -= sizes[p];
+    }
+    bundle_of
 }
 
 /// Union-find root of `x`, halving paths on the way.

@@ -40,11 +40,16 @@ impl Runner for Threads {
     }
 }
 
-/// Voices of saw → ladder → adsr → vca into `out`, gates opened at once.
+/// Twelve voices of saw → ladder → adsr → vca into `out`, gates opened at once.
 fn voices() -> (String, Vec<String>) {
+    many_voices(12)
+}
+
+/// `n` voices of saw → ladder → adsr → vca into `out`, gates opened at once.
+fn many_voices(n: usize) -> (String, Vec<String>) {
     let mut t = String::from("create out output\n");
     let mut gates = Vec::new();
-    for v in 0..12 {
+    for v in 0..n {
         t += &format!(
             "create osc{v} saw freq={}\ncreate flt{v} ladder cutoff={}\ncreate env{v} adsr\n\
              create amp{v} vca gain=0.1\nconnect osc{v} flt{v}\nconnect flt{v} env{v}\n\
@@ -184,8 +189,11 @@ fn bits(x: &[Vec<f32>]) -> Vec<Vec<u32>> {
 fn bundles_render_bit_identically_in_any_order_and_on_any_thread_count() {
     let reg = test_registry();
     let (v, gates) = voices();
+    // Bundles of several voices each, the first of eight.
+    let (many, many_gates) = many_voices(128);
     let cases = [
         ("voices", v, gates, 12),
+        ("many voices", many, many_gates, 45),
         ("chains", chains(), vec![], 4),
         ("shared modulator", shared_modulator(), vec![], 5),
         ("feedback delay", feedback_delay(), vec![], 6),
@@ -243,6 +251,38 @@ fn an_instruments_voices_render_in_groups_bit_identically_on_any_thread_count() 
             bits(&out) == bits(&one),
             "instrument: {block}-frame blocks differ at {at:?}"
         );
+    }
+}
+
+#[test]
+fn bundles_shrink_toward_the_end_and_keep_neighbouring_voices_together() {
+    let reg = test_registry();
+    let mut t = String::from("create out output\n");
+    for v in 0..512 {
+        t += &format!(
+            "create osc{v} saw\ncreate amp{v} vca\nconnect osc{v} amp{v}\nconnect amp{v} out\n"
+        );
+    }
+    let g = compile(&reg, &parse(&reg, &t), 2);
+    let l = g.layout();
+    let sizes: Vec<usize> = l.bundles.iter().map(|b| b.len()).collect();
+    // 1024 nodes: the first bundle a 16th of them, the last ones a 256th.
+    assert_eq!(sizes[0], 64, "{sizes:?}");
+    assert_eq!(sizes[sizes.len() - 1], 4, "{sizes:?}");
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    assert!(sizes.len() < 64, "{} bundles", sizes.len());
+    assert_eq!(sizes.iter().sum::<usize>(), 1024);
+    let mut next = 0;
+    for b in &l.bundles {
+        let mut voices: Vec<usize> = b
+            .clone()
+            .map(|i| g.id_of(i).as_str()[3..].parse().expect("voice number"))
+            .collect();
+        voices.sort_unstable();
+        voices.dedup();
+        let want: Vec<usize> = (next..next + b.len() / 2).collect();
+        assert_eq!(voices, want, "bundle {b:?}");
+        next += b.len() / 2;
     }
 }
 
