@@ -220,16 +220,7 @@ fn single(reg: &Registry, kind: &str) -> (String, bool) {
 }
 
 fn voices_patch() -> String {
-    let mut t = String::from("create out output\n");
-    for v in 0..VOICES {
-        t += &format!(
-            "create osc{v} saw freq={} gain=0.3\ncreate flt{v} ladder cutoff=1000 resonance=0.3\n\
-             create env{v} adsr\ncreate amp{v} vca gain=0.1\n\
-             connect osc{v} flt{v}\nconnect flt{v} env{v}\nconnect env{v} amp{v}\nconnect amp{v} out\n",
-            55 + 5 * v
-        );
-    }
-    t
+    dsp::reference::voices(VOICES, 0)
 }
 
 fn voice_gates() -> Vec<String> {

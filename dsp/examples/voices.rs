@@ -13,15 +13,7 @@ fn main() {
         .map(|a| a.parse::<usize>().unwrap());
     let voices = args.next().unwrap_or(64);
     let blocks = args.next().unwrap_or(20000);
-    let mut t = String::from("create out output\n");
-    for v in 0..voices {
-        t += &format!(
-            "create osc{v} saw freq={} gain=0.3\ncreate flt{v} ladder cutoff=1000 resonance=0.3\n\
-             create env{v} adsr\ncreate amp{v} vca gain=0.1\n\
-             connect osc{v} flt{v}\nconnect flt{v} env{v}\nconnect env{v} amp{v}\nconnect amp{v} out\n",
-            55 + 5 * v
-        );
-    }
+    let t = dsp::reference::voices(voices, 0);
     let reg = Registry::standard();
     let patch: Patch = Patch::parse(&reg, &t).unwrap().0;
     let mut graph = Graph::compile(&patch, &reg, 48000.0, 2).unwrap();

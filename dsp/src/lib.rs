@@ -17,6 +17,7 @@ pub mod module;
 pub mod modules;
 pub mod name;
 pub mod patch;
+pub mod reference;
 pub mod registry;
 pub mod render;
 pub mod running;

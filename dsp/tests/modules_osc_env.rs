@@ -253,3 +253,26 @@ fn adsr_multiplies_its_input() {
     assert!(x.iter().zip(&y).all(|(a, b)| a.abs() <= b.abs() + 1e-6));
     assert!(rms(&x[3000..]) > 0.5 * rms(&y[3000..]));
 }
+
+/// Holding (idle, then sustaining from the middle of a block) an envelope
+/// multiplies its input by the held level exactly: 0 before the gate,
+/// `sustain × input` sample for sample once the decay has landed.
+#[test]
+fn adsr_holding_multiplies_its_input_by_the_level() {
+    let saw = ("o", "saw", &[("freq", 100.0), ("gain", 1.0)][..]);
+    let env = &[("attack", 0.0), ("decay", 1.0), ("sustain", 0.5)][..];
+    let mut g = graph(
+        48_000.0,
+        1,
+        &[saw, ("env", "adsr", env)],
+        &[("o", "env.in")],
+    );
+    let x = render_ch(&mut g, 4000, 64, &[ev(100, "env", EventKind::Gate(true))]).remove(0);
+    let y = render(&mut graph(48_000.0, 1, &[saw], &[]), 4000, 64);
+    assert!(x[..100].iter().all(|v| *v == 0.0));
+    assert!(y[..100].iter().any(|v| *v != 0.0));
+    // The 1 ms decay (48 samples) lands at 148, inside the block 128..192.
+    for i in 150..4000 {
+        assert_eq!(x[i].to_bits(), (0.5 * y[i]).to_bits(), "sample {i}");
+    }
+}

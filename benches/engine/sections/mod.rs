@@ -78,16 +78,7 @@ pub fn median(v: &[f64]) -> f64 {
 /// The voice patch: `n` × (saw → ladder → adsr → vca), summed into `output`.
 /// `shift` changes the frequencies (a second patch with the same modules).
 pub fn voices_patch(n: u32, shift: u32) -> String {
-    let mut t = String::from("create out output\n");
-    for v in 0..n {
-        t += &format!(
-            "create osc{v} saw freq={} gain=0.3\ncreate flt{v} ladder cutoff=1000 resonance=0.3\n\
-             create env{v} adsr\ncreate amp{v} vca gain=0.1\n\
-             connect osc{v} flt{v}\nconnect flt{v} env{v}\nconnect env{v} amp{v}\nconnect amp{v} out\n",
-            55 + 5 * v + shift
-        );
-    }
-    t
+    dsp::reference::voices(n as usize, shift as usize)
 }
 
 pub(super) fn write_patch(dir: &Path, name: &str, text: &str) -> R<()> {

@@ -180,6 +180,9 @@ impl Module for Adsr {
         let sus_still = sm.is_none() && !sustain.is_moving();
         let gate_in = io.input_connected[input::GATE].then(|| &io.inputs[input::GATE][..n]);
         let out = &mut io.outputs[output::OUT][..n];
+        // Where a constant stretch starts and its level: written at the end,
+        // multiplied by `in` in the same pass when `in` is connected.
+        let mut held: Option<(usize, f32)> = None;
         let mut i = 0;
         while i < n {
             if let Some(g) = gate_in {
@@ -193,11 +196,11 @@ impl Module for Adsr {
             if sus_still && self.pending.is_none() && gate_in.is_none() {
                 match self.stage {
                     Stage::Idle => {
-                        out[i..].fill(0.0);
+                        held = Some((i, 0.0));
                         break;
                     }
                     Stage::Sustain => {
-                        out[i..].fill(sustain.current.clamp(0.0, 1.0));
+                        held = Some((i, sustain.current.clamp(0.0, 1.0)));
                         break;
                     }
                     _ => {}
@@ -236,10 +239,18 @@ impl Module for Adsr {
             i += 1;
         }
         self.p[param::SUSTAIN] = sustain;
+        let (end, level) = held.unwrap_or((n, 0.0));
         if io.input_connected[input::IN] {
-            for (o, x) in out.iter_mut().zip(&io.inputs[input::IN][..n]) {
+            let x = &io.inputs[input::IN][..n];
+            for (o, x) in out[..end].iter_mut().zip(&x[..end]) {
                 *o *= *x;
             }
+            // The same product as the level filled in, then multiplied.
+            for (o, x) in out[end..].iter_mut().zip(&x[end..]) {
+                *o = level * *x;
+            }
+        } else {
+            out[end..].fill(level);
         }
     }
 

@@ -66,35 +66,52 @@ impl OscCore {
         let n = io.frames;
         let fm = io.modulation_of(ix.freq);
         let gm = io.modulation_of(ix.gain);
-        let mut ex = [0.0f32; MAX_BLOCK];
-        if let Some(idx) = ix.extra {
-            let s = &mut p[idx];
-            let em = io.modulation_of(idx).unwrap_or(&ZERO[..n]);
-            for (e, m) in ex[..n].iter_mut().zip(em) {
-                *e = s.next() + m;
+        // The extra parameter per sample (zeros, not written, without one).
+        let mut ex_buf;
+        let ex: &[f32] = match ix.extra {
+            Some(idx) => {
+                ex_buf = [0.0f32; MAX_BLOCK];
+                let s = &mut p[idx];
+                let em = io.modulation_of(idx).unwrap_or(&ZERO[..n]);
+                for (e, m) in ex_buf[..n].iter_mut().zip(em) {
+                    *e = s.next() + m;
+                }
+                &ex_buf[..n]
             }
-        }
+            None => &ZERO[..n],
+        };
         let (mut freq, mut gain) = (p[ix.freq], p[ix.gain]);
         let out = &mut io.outputs[0][..n];
-        // Gain first, then multiplied by the waveform: the same product,
-        // sample for sample, whichever path runs.
-        match gm {
-            None if !gain.is_moving() => out.fill(gain.current),
+        // Gain times the waveform: the same product, sample for sample,
+        // whichever path runs (a steady gain is not written out first).
+        let steady = match gm {
+            None if !gain.is_moving() => Some(gain.current),
             _ => {
                 let gm = gm.unwrap_or(&ZERO[..n]);
                 for (o, m) in out.iter_mut().zip(gm) {
                     *o = gain.next() + m;
                 }
+                None
             }
-        }
+        };
         let mut ph = self.phase;
         if fm.is_none() && !freq.is_moving() {
             let (inc, band) = self.step_for(freq.current, tables);
-            for (o, e) in out.iter_mut().zip(&ex[..n]) {
-                *o *= wave(band, ph, *e);
-                ph = ph.wrapping_add(inc);
+            if let Some(g) = steady {
+                for (o, e) in out.iter_mut().zip(ex) {
+                    *o = g * wave(band, ph, *e);
+                    ph = ph.wrapping_add(inc);
+                }
+            } else {
+                for (o, e) in out.iter_mut().zip(ex) {
+                    *o *= wave(band, ph, *e);
+                    ph = ph.wrapping_add(inc);
+                }
             }
         } else {
+            if let Some(g) = steady {
+                out.fill(g);
+            }
             let fm = fm.unwrap_or(&ZERO[..n]);
             let mut last = f32::NAN;
             let (mut inc, mut band) = (0u64, tables.band_at(0));
