@@ -66,22 +66,14 @@ fn instrument(n: usize) -> (String, Vec<Event>) {
 
 /// The same `n` voices as separate modules, and their gates.
 fn modules(n: usize) -> (String, Vec<Event>) {
-    let mut t = String::from("create out output\n");
-    let mut gates = Vec::new();
-    for v in 0..n {
-        t += &format!(
-            "create osc{v} saw freq={} gain=0.3\ncreate flt{v} ladder cutoff=1000 resonance=0.3\n\
-             create env{v} adsr\ncreate amp{v} vca gain=0.1\n\
-             connect osc{v} flt{v}\nconnect flt{v} env{v}\nconnect env{v} amp{v}\nconnect amp{v} out\n",
-            55 + 5 * v
-        );
-        gates.push(Event {
+    let gates = (0..n)
+        .map(|v| Event {
             offset: 0,
             module: Name::new(&format!("env{v}")).expect("name"),
             kind: EventKind::Gate(true),
-        });
-    }
-    (t, gates)
+        })
+        .collect();
+    (dsp::reference::voices(n, 0), gates)
 }
 
 /// Seconds spent rendering `periods` periods with `pool`; `paced`: each
