@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 mod carry;
 mod compile;
+mod partial;
 mod parts;
 mod run;
 pub use parts::{arrange, Layout, MAX_BUNDLES};
@@ -83,6 +84,8 @@ pub struct Graph {
     sink: Sink,
     /// Bundles that render concurrently, then the tail.
     layout: Layout,
+    /// Sums each bundle adds up for the tail (see [`partial`]).
+    partials: partial::Partials,
     /// MIDI channel and controller routes.
     midi: MidiMap,
     /// Nodes that are instruments (for [`Graph::voice_stats`], and their
@@ -109,6 +112,12 @@ impl Graph {
     /// Sample rate the graph was built for.
     pub fn sample_rate(&self) -> f32 {
         self.sample_rate
+    }
+
+    /// Wires the bundles add up into partial sums for the tail (0 when no
+    /// tail input is fed by many parts); see `graph/partial.rs`.
+    pub fn partial_sums(&self) -> usize {
+        self.partials.wires.len()
     }
 
     /// Number of modules.

@@ -128,6 +128,21 @@ impl Graph {
             };
             per_node[b].push(w);
         }
+        // Many bundle wires into one tail input: summed per bundle first.
+        let mut bundle_of_node = vec![u32::MAX; nodes.len()];
+        for (b, r) in layout.bundles.iter().enumerate() {
+            bundle_of_node[r.clone()].fill(b as u32);
+        }
+        let mut bundle_of_block = Vec::with_capacity(n_out);
+        for (node, &b) in nodes.iter().zip(&bundle_of_node) {
+            bundle_of_block.extend(std::iter::repeat_n(b, node.spec.outputs.len()));
+        }
+        let (partials, partial_blocks) = partial::plan(
+            &mut per_node,
+            layout.tail,
+            layout.bundles.len(),
+            &bundle_of_block,
+        );
         // An input fed by exactly one wire reads that wire's source directly.
         let mut feeding = vec![0u32; n_in];
         for w in per_node.iter().flatten().filter(|w| !w.to_param) {
@@ -182,7 +197,8 @@ impl Graph {
             inputs: vec![[0.0; MAX_BLOCK]; n_in],
             direct,
             input_connected,
-            outputs: vec![[0.0; MAX_BLOCK]; n_out],
+            outputs: vec![[0.0; MAX_BLOCK]; n_out + partial_blocks],
+            partials,
             modulation: vec![[0.0; MAX_BLOCK]; n_mod],
             modulated,
             sink,

@@ -8,8 +8,9 @@
 //! a mixer) from different parts. Such a *join* and everything downstream of
 //! it form the *tail*, rendered after every part. So parts never read each
 //! other's buffers, each module computes exactly what it would on one
-//! thread, and the sums where parts meet are made by the tail in connection
-//! order: the output is bit-identical whichever thread renders which part.
+//! thread, and the sums where parts meet are made in a fixed order (by the
+//! tail in connection order, or per bundle first, see `partial.rs`): the
+//! output is bit-identical whichever thread renders which part.
 //!
 //! The voices of a patch (`osc → filter → env → vca → out`) become one part
 //! each; a modulator shared by several voices puts them in one part. Parts

@@ -2,6 +2,7 @@
 //! [`Layout`](super::Layout) and the voice groups of its instruments through
 //! a [`Runner`] (one thread or many), then the tail on the calling thread.
 
+use super::partial::PartialWire;
 use super::{all_finite, Graph, Node, Wire, MAX_INPUTS, SILENCE};
 use crate::denormal::FlushDenormals;
 use crate::module::{Block, ProcessIo};
@@ -42,6 +43,7 @@ struct Raw<'a> {
     direct: &'a [Option<u32>],
     input_connected: &'a [bool],
     modulated: &'a [bool],
+    partials: &'a [PartialWire],
     resets: AtomicU64,
 }
 
@@ -66,6 +68,7 @@ impl Graph {
             }
         }
         let bundles = &self.layout.bundles;
+        let partials = &self.partials.of_bundle;
         let voices = &self.voice_jobs;
         let jobs = bundles.len() + voices.iter().map(|v| v.parts()).sum::<usize>();
         let raw = Raw {
@@ -77,6 +80,7 @@ impl Graph {
             direct: &self.direct,
             input_connected: &self.input_connected,
             modulated: &self.modulated,
+            partials: &self.partials.wires,
             resets: AtomicU64::new(0),
         };
         if jobs > 0 {
@@ -87,6 +91,8 @@ impl Graph {
                         // SAFETY: bundle `k` runs once, on one thread (Runner's contract).
                         unsafe { raw.run_node(i, n, &time) };
                     }
+                    // SAFETY: bundle `k`'s partial blocks are its own.
+                    unsafe { raw.add_partials(partials[k].clone(), n) };
                     return;
                 };
                 for v in voices {
@@ -112,6 +118,24 @@ impl Graph {
 }
 
 impl Raw<'_> {
+    /// Adds up a bundle's wires into its partial blocks.
+    ///
+    /// # Safety
+    /// Only the thread that rendered the bundle may call it, once per block.
+    unsafe fn add_partials(&self, range: std::ops::Range<usize>, n: usize) {
+        for p in &self.partials[range] {
+            let src = &(&*self.outputs.add(p.from as usize))[..n];
+            let dst = &mut (&mut *self.outputs.add(p.to as usize))[..n];
+            if p.first {
+                dst.copy_from_slice(src);
+            } else {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d += *s;
+                }
+            }
+        }
+    }
+
     /// Gathers node `i`'s inputs and processes it for `n` frames.
     ///
     /// # Safety

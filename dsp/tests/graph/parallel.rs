@@ -50,16 +50,21 @@ fn many_voices(n: usize) -> (String, Vec<String>) {
     let mut t = String::from("create out output\n");
     let mut gates = Vec::new();
     for v in 0..n {
-        t += &format!(
-            "create osc{v} saw freq={}\ncreate flt{v} ladder cutoff={}\ncreate env{v} adsr\n\
-             create amp{v} vca gain=0.1\nconnect osc{v} flt{v}\nconnect flt{v} env{v}\n\
-             connect env{v} amp{v}\nconnect amp{v} out\n",
-            55 + 7 * v,
-            400 + 50 * v
-        );
+        t += &voice(v);
         gates.push(format!("env{v}"));
     }
     (t, gates)
+}
+
+/// Voice `v` of [`many_voices`]: saw → ladder → adsr → vca into `out`.
+fn voice(v: usize) -> String {
+    format!(
+        "create osc{v} saw freq={}\ncreate flt{v} ladder cutoff={}\ncreate env{v} adsr\n\
+         create amp{v} vca gain=0.1\nconnect osc{v} flt{v}\nconnect flt{v} env{v}\n\
+         connect env{v} amp{v}\nconnect amp{v} out\n",
+        55 + 7 * v,
+        400 + 50 * v
+    )
 }
 
 /// Chains meeting at a mixer, then a reverb into the output.
@@ -324,4 +329,40 @@ fn out_of_order_bundles_allocate_nothing() {
         });
         assert!(l.iter().any(|x| *x != 0.0));
     }
+}
+
+#[test]
+fn a_wide_sum_is_added_up_by_the_bundles_and_equals_the_sum_of_its_voices() {
+    let reg = test_registry();
+    let n = 48;
+    let (text, gates) = many_voices(n);
+    let g = compile(&reg, &parse(&reg, &text), 2);
+    assert_eq!(
+        g.partial_sums(),
+        n,
+        "every voice's wire into out is summed by its bundle"
+    );
+    let (few, _) = many_voices(4);
+    assert_eq!(compile(&reg, &parse(&reg, &few), 2).partial_sums(), 0);
+    let all = render(&reg, &text, &gates, &mut Threads(3));
+    let mut sum = vec![vec![0f64; all[0].len()]; all.len()];
+    for v in 0..n {
+        let alone = format!("create out output\n{}", voice(v));
+        let out = render(&reg, &alone, &[format!("env{v}")], &mut Serial);
+        for (s, o) in sum.iter_mut().zip(&out) {
+            for (a, b) in s.iter_mut().zip(o) {
+                *a += *b as f64;
+            }
+        }
+    }
+    let worst = all
+        .iter()
+        .zip(&sum)
+        .flat_map(|(a, s)| a.iter().zip(s).map(|(x, y)| (*x as f64 - y).abs()))
+        .fold(0.0, f64::max);
+    assert!(all[0].iter().any(|x| x.abs() > 1e-3), "silent");
+    assert!(
+        worst < 1e-5,
+        "differs from the sum of the voices by {worst}"
+    );
 }
