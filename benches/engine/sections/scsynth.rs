@@ -2,7 +2,7 @@
 //! can use every core) and an equivalent SynthDef: the anchors.
 
 use crate::osc::{f, i, msg, num, s, Osc, R};
-use crate::procs::{Jackd, Monitor, Scsynth, RATE};
+use crate::procs::{Jackd, Monitor, Scsynth, Xruns, RATE};
 use crate::synthdef;
 use crate::Ctx;
 use rosc::{OscPacket, OscType};
@@ -21,8 +21,10 @@ pub(super) fn sc_status(o: &mut Osc) -> R<(f64, f64, f64)> {
 /// its synths running: one voice alone plays at about 0.01.
 const AUDIBLE_RMS: f64 = 1e-4;
 
-/// Why an anchor trial cannot count: its synths do not exist or its output
-/// is silent. The whole run is then refused (no figure is reported).
+/// Why an anchor trial cannot count: its synths do not exist, the server
+/// stops answering, or its output is silent. Before any count has run
+/// validly the whole run is refused (no figure is reported); above a count
+/// that did, the trial fails that count (the server could not run it).
 pub(super) const INVALID: &str = "anchor trial invalid";
 
 /// The ParGroup supernova's voices run in.
@@ -144,6 +146,22 @@ fn jack_client(server: Server) -> &'static str {
     }
 }
 
+/// Starts `server` on `jack` (supernova with `cores` threads).
+fn start(server: Server, jack: &Jackd, dir: &Path, tag: &str, cores: usize) -> R<Scsynth> {
+    match server {
+        Server::Scsynth => Scsynth::start(jack, dir, tag),
+        Server::Supernova => Scsynth::start_supernova(jack, dir, tag, cores),
+    }
+}
+
+/// Loads the voice SynthDef `def` into `sc`.
+fn load_def(sc: &mut Scsynth, def: &[u8]) -> R<()> {
+    sc.osc
+        .done("/d_recv", vec![OscType::Blob(def.to_vec())], 10 * SEC)
+        .map_err(|e| format!("{e}; scsynth log: {}", sc.log_text()))?;
+    Ok(())
+}
+
 /// a'. The same search with scsynth and an equivalent SynthDef.
 pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
     // Each server: RLPF (2-pole, what the issue names) at every period;
@@ -179,10 +197,7 @@ pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
         };
         let tag = format!("{name}{}{p}", if moog { "moog" } else { "" });
         let jack = Jackd::start(&ctx.dir, &tag, p)?;
-        let started = match server {
-            Server::Scsynth => Scsynth::start(&jack, &ctx.dir, &tag),
-            Server::Supernova => Scsynth::start_supernova(&jack, &ctx.dir, &tag, cores),
-        };
+        let started = start(server, &jack, &ctx.dir, &tag, cores);
         let mut sc = match started {
             Ok(sc) => sc,
             Err(e) => {
@@ -191,11 +206,37 @@ pub fn voices_scsynth(ctx: &mut Ctx, periods: &[u32]) -> R<()> {
                 continue;
             }
         };
-        sc.osc
-            .done("/d_recv", vec![OscType::Blob(def.clone())], 10 * SEC)
-            .map_err(|e| format!("{e}; scsynth log: {}", sc.log_text()))?;
+        load_def(&mut sc, &def)?;
+        let mut valid_below = false;
+        let mut restarts = 0;
         let found = match search(128, 16384, 5.0, 20.0, |n, secs| {
-            sc_voice_trial(&mut sc, server, &jack, n, secs)
+            let e = match sc_voice_trial(&mut sc, server, &jack, n, secs) {
+                Ok(t) => {
+                    valid_below |= t.pass;
+                    return Ok(t);
+                }
+                Err(e) => e,
+            };
+            // A count the server could not even run (synths missing, no answer) fails
+            // that count, once a smaller count has run validly; the server, possibly
+            // wedged by the overload, is replaced for the next trial.
+            if !valid_below {
+                return Err(e);
+            }
+            restarts += 1;
+            let tag = format!("{tag}r{restarts}");
+            drop(std::mem::replace(
+                &mut sc,
+                start(server, &jack, &ctx.dir, &tag, cores)?,
+            ));
+            load_def(&mut sc, &def)?;
+            Ok(Trial {
+                pass: false,
+                why: format!("{e} (the server was restarted)"),
+                load_avg: f64::NAN,
+                load_peak: f64::NAN,
+                xruns: Xruns::default(),
+            })
         }) {
             Ok(found) => found,
             Err(e) => {
