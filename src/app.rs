@@ -131,6 +131,7 @@ pub fn run(args: RunArgs) -> i32 {
     );
     let mut reg = crate::registry();
     reg.set_memory_budget(args.max_graph_mib << 20);
+    reg.set_sample_rate(engine.sample_rate());
     reg.set_samples(buffers.lookup());
     let mut control = Control::new(&mut engine, reg, Duration::from_millis(args.failover_ms));
     control.plugins.quarantine = args.quarantine_plugins;

@@ -113,6 +113,8 @@ fn create_past_the_memory_budget_fails_naming_it() {
     assert!(created > 100, "only {created} sines fit in 1 MiB");
     assert!(why.contains("memory budget"), "{why}");
     assert!(why.contains("--max-graph-mib"), "{why}");
+    let named = format!("largest: {created} × sine = ");
+    assert!(why.contains(&named), "{why}");
     // The engine keeps answering.
     osc.status();
 }

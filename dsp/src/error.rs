@@ -72,6 +72,8 @@ pub enum PatchError {
         needed_mib: u64,
         /// The budget, MiB (`--max-graph-mib`).
         budget_mib: u64,
+        /// The module types taking most of it ([`crate::budget::largest`]).
+        largest: String,
     },
     /// A line of a patch or events file could not be read.
     Parse {
@@ -127,10 +129,11 @@ impl fmt::Display for PatchError {
             OverBudget {
                 needed_mib,
                 budget_mib,
+                largest,
             } => write!(
                 f,
                 "over the memory budget: the patch needs about {needed_mib} MiB, \
-                 the budget is {budget_mib} MiB (--max-graph-mib)"
+                 the budget is {budget_mib} MiB (--max-graph-mib); largest: {largest}"
             ),
             Parse { line, message } => write!(f, "line {line}: {message}"),
             Instrument { name, message } => write!(f, "instrument '{name}': {message}"),

@@ -124,6 +124,13 @@ pub trait Module: AsAny + Send + 'static {
         None
     }
 
+    /// Bytes the module allocated for its state beyond its own struct
+    /// (delay lines, reverb memory), charged to the memory budget (see
+    /// [`crate::budget`]); 0 for modules without such memory.
+    fn heap_bytes(&self) -> usize {
+        0
+    }
+
     /// Produces `io.frames` frames.
     fn process(&mut self, io: &mut ProcessIo);
 

@@ -57,6 +57,8 @@ pub struct Registry {
     dynamic: Option<(Resolver, DynConstructor, PlaysNotes)>,
     /// Most bytes one compiled patch may take (None: the default).
     budget: Option<u64>,
+    /// Sample rate the budget charges delay lines at (None: 48 kHz).
+    rate: Option<f32>,
     samples: Option<crate::sample::SampleLookup>,
 }
 
@@ -88,13 +90,37 @@ impl Registry {
         self.budget.unwrap_or(crate::budget::DEFAULT_BUDGET)
     }
 
-    /// Refuses `bytes` when it exceeds the memory budget.
-    pub fn check_budget(&self, bytes: u64) -> Result<(), PatchError> {
+    /// Sets the sample rate the budget charges delay and reverb lines at
+    /// (the engine's; patches compiled at another rate are charged at theirs).
+    pub fn set_sample_rate(&mut self, rate: f32) {
+        self.rate = Some(rate);
+    }
+
+    /// The sample rate the budget charges lines at.
+    pub fn sample_rate(&self) -> f32 {
+        self.rate.unwrap_or(48_000.0)
+    }
+
+    /// Bytes one module of built-in type `t` allocates for its lines at
+    /// [`Registry::sample_rate`], measured by building one (control thread);
+    /// 0 for run-time types (plugins) and instruments (charged by their voices).
+    pub fn line_bytes(&self, t: &ModuleType) -> u64 {
+        let built_in = self.types.iter().any(|x| std::ptr::eq(x.spec, t.spec));
+        if !built_in || t.spec.name == crate::voice::instrument::SPEC.name {
+            return 0;
+        }
+        t.instantiate(self.sample_rate()).heap_bytes() as u64
+    }
+
+    /// Refuses `bytes` (the estimate of `patch` after an edit) when it
+    /// exceeds the memory budget, naming the module types that take most.
+    pub fn check_budget(&self, bytes: u64, patch: &crate::patch::Patch) -> Result<(), PatchError> {
         let budget = self.memory_budget();
         if bytes > budget {
             return Err(PatchError::OverBudget {
                 needed_mib: crate::budget::mib(bytes),
                 budget_mib: crate::budget::mib(budget),
+                largest: crate::budget::largest(patch, self),
             });
         }
         Ok(())

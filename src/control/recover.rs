@@ -24,6 +24,7 @@ impl Control {
     /// commit that was switching is sent again; dead workers are replaced.
     pub fn after_reconnect(&mut self, engine: &mut Engine) {
         self.take_events(engine);
+        self.registry.set_sample_rate(engine.sample_rate());
         let sh = engine.shared().clone();
         for slot in 0..2 {
             if !sh.slots[slot].alive.load(Acquire) {

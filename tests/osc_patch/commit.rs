@@ -245,7 +245,8 @@ fn over_budget_is_refused() {
         assert!(created < 100_000, "1 MiB held {created} vcas");
     };
     assert!(created > 100, "only {created} modules fit in 1 MiB");
-    assert_mentions(&reason, &["memory budget", "--max-graph-mib"]);
+    let named = format!("largest: {} × vca = ", created - 1);
+    assert_mentions(&reason, &["memory budget", "--max-graph-mib", &named]);
 
     // Connections cost memory too: what headroom is left fills up with wires.
     let connects: Vec<OscPacket> = (1..created)

@@ -16,7 +16,19 @@ impl Graph {
         sample_rate: f32,
         channels: usize,
     ) -> Result<Graph, PatchError> {
-        reg.check_budget(crate::budget::patch_bytes(patch, reg))?;
+        // Lines are charged at the rate the graph is built for.
+        let at_rate;
+        let budget_reg = if reg.sample_rate() == sample_rate {
+            reg
+        } else {
+            at_rate = {
+                let mut r = reg.clone();
+                r.set_sample_rate(sample_rate);
+                r
+            };
+            &at_rate
+        };
+        budget_reg.check_budget(crate::budget::patch_bytes(patch, budget_reg), patch)?;
         // Shared tables are built here, never on the audio thread.
         crate::table::init();
         let (order, layout) = parts::arrange(patch, reg, &patch.topological_order()?);

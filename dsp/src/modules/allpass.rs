@@ -29,6 +29,11 @@ pub struct Allpass {
 }
 
 impl Allpass {
+    /// Bytes of its lines, for the memory budget.
+    fn heap(&self) -> usize {
+        self.line.bytes()
+    }
+
     /// An allpass at the parameter defaults.
     pub fn new(sample_rate: f32) -> Self {
         Allpass {
@@ -71,4 +76,4 @@ impl Allpass {
     }
 }
 
-knob_module!(Allpass, take = take);
+knob_module!(Allpass, take = take, heap = heap);

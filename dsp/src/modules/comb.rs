@@ -34,6 +34,11 @@ pub struct Comb {
 }
 
 impl Comb {
+    /// Bytes of its lines, for the memory budget.
+    fn heap(&self) -> usize {
+        self.line.bytes()
+    }
+
     /// A comb at the parameter defaults.
     pub fn new(sample_rate: f32) -> Self {
         Comb {
@@ -85,4 +90,4 @@ impl Comb {
     }
 }
 
-knob_module!(Comb, take = take);
+knob_module!(Comb, take = take, heap = heap);

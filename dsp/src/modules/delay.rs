@@ -72,6 +72,9 @@ fn offset(t: f32, spms: f64, max_delay: f64) -> (usize, f32) {
 }
 
 impl Module for Delay {
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.buf)
+    }
     fn params_mut(&mut self) -> &mut [Smoother] {
         &mut self.p.0
     }

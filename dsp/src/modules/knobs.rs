@@ -166,7 +166,8 @@ pub fn ms_to_samples(ms: f32, sr: f32, min: f32) -> f32 {
 /// (`fn(&mut self, Option<SampleRef>)`, called by `set_buffer`).
 /// `knob_module!(T, state = field)` writes `clear`, `carry` and `take` for a
 /// type whose running state is one field with `clear`, `carry_from` and
-/// `take_from` methods (a [`crate::modules::line::Swept`]).
+/// `take_from` methods (a [`crate::modules::line::Swept`]). `heap = method`
+/// (`fn(&self) -> usize`) reports the bytes of its lines for the memory budget.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! knob_module {
@@ -183,11 +184,15 @@ macro_rules! knob_module {
             fn take(&mut self, o: &mut Self) {
                 self.$f.take_from(&mut o.$f);
             }
+
+            fn heap(&self) -> usize {
+                self.$f.bytes()
+            }
         }
 
-        $crate::knob_module!($t, take = take);
+        $crate::knob_module!($t, take = take, heap = heap);
     };
-    ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)? $(, take = $take:ident)? $(, buffer = $buf:ident)? $(, load = $load:ident)?) => {
+    ($t:ty $(, gate = $gate:ident)? $(, seed = $seed:ident)? $(, take = $take:ident)? $(, buffer = $buf:ident)? $(, load = $load:ident)? $(, heap = $heap:ident)?) => {
         impl $crate::module::Module for $t {
             fn params_mut(&mut self) -> &mut [$crate::module::Smoother] {
                 &mut self.knobs.0
@@ -203,6 +208,9 @@ macro_rules! knob_module {
             })?
             $(fn set_buffer(&mut self, b: Option<$crate::sample::SampleRef>) {
                 self.$load(b);
+            })?
+            $(fn heap_bytes(&self) -> usize {
+                self.$heap()
             })?
             fn process(&mut self, io: &mut $crate::module::ProcessIo) {
                 self.run(io);

@@ -64,6 +64,14 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// Bytes of its lines, for the memory budget.
+    fn heap(&self) -> usize {
+        let lines = [&self.left, &self.right, &self.need, &self.avg];
+        lines.iter().map(|l| l.bytes()).sum::<usize>()
+            + std::mem::size_of_val(&*self.dq_t)
+            + std::mem::size_of_val(&*self.dq_g)
+    }
+
     /// A limiter at −1 dB with 5 ms lookahead.
     pub fn new(sample_rate: f32) -> Self {
         let cap = (MAX_LOOKAHEAD_MS * 0.001 * sample_rate).ceil() as usize + 4;
@@ -207,4 +215,4 @@ impl Limiter {
     }
 }
 
-knob_module!(Limiter);
+knob_module!(Limiter, heap = heap);

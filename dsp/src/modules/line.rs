@@ -44,6 +44,11 @@ impl DelayLine {
         }
     }
 
+    /// Bytes of the line's memory.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.buf)
+    }
+
     /// Longest delay that [`DelayLine::read`] accepts, in samples.
     pub fn max_delay(&self) -> f32 {
         (self.buf.len() - 2) as f32
@@ -147,6 +152,11 @@ impl Swept {
             line: DelayLine::new(max_delay),
             phase: Phase::default(),
         }
+    }
+
+    /// Bytes of the line's memory.
+    pub fn bytes(&self) -> usize {
+        self.line.bytes()
     }
 
     /// Silence and phase 0.

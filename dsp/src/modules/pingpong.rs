@@ -36,6 +36,11 @@ pub struct PingPong {
 }
 
 impl PingPong {
+    /// Bytes of its lines, for the memory budget.
+    fn heap(&self) -> usize {
+        self.left.bytes() + self.right.bytes()
+    }
+
     /// A dotted-eighth echo at 120 BPM.
     pub fn new(sample_rate: f32) -> Self {
         let n = (MAX_SECONDS * sample_rate) as usize + 2;
@@ -90,4 +95,4 @@ impl PingPong {
     }
 }
 
-knob_module!(PingPong, take = take);
+knob_module!(PingPong, take = take, heap = heap);

@@ -95,6 +95,11 @@ impl Loop {
 }
 
 impl Pluck {
+    /// Bytes of its lines, for the memory budget.
+    fn heap(&self) -> usize {
+        self.line.bytes()
+    }
+
     /// A silent string at the parameter defaults.
     pub fn new(sample_rate: f32) -> Self {
         Pluck {
@@ -164,4 +169,4 @@ impl Pluck {
     }
 }
 
-knob_module!(Pluck, gate = gate, seed = seed);
+knob_module!(Pluck, gate = gate, seed = seed, heap = heap);

@@ -83,6 +83,9 @@ impl Reverb {
 }
 
 impl Module for Reverb {
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.buf)
+    }
     fn params_mut(&mut self) -> &mut [Smoother] {
         &mut self.p.0
     }

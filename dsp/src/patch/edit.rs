@@ -43,8 +43,8 @@ impl Patch {
         if self.module_index(id).is_some() {
             return Err(PatchError::DuplicateId(id.to_string()));
         }
-        let bytes = self.estimated_bytes(reg) + crate::budget::module_bytes(t.spec);
-        reg.check_budget(bytes)?;
+        let bytes = self.estimated_bytes(reg) + crate::budget::type_bytes(t, reg);
+        reg.check_budget(bytes, self)?;
         let mut decl = ModuleDecl {
             id: id.to_string(),
             kind: t.spec.name.to_string(),
@@ -71,7 +71,7 @@ impl Patch {
         ix.mark.push(0);
         ix.parent.push(NONE);
         ix.built_for.0 += 1;
-        self.estimate = Some((bytes, (self.modules.len(), self.connections.len())));
+        self.estimate = Some((bytes, self.estimate_key(reg)));
         if t.spec.name == crate::voice::instrument::SPEC.name && self.template(id).is_none() {
             self.voices.push(crate::voice::VoiceTemplate::new(id));
         }
@@ -172,7 +172,7 @@ impl Patch {
             return Err(PatchError::DuplicateConnection(c.describe()));
         }
         let bytes = self.estimated_bytes(reg) + crate::budget::CONNECTION_BYTES;
-        reg.check_budget(bytes)?;
+        reg.check_budget(bytes, self)?;
         let a = self.module_index(&c.from).expect("resolved") as u32;
         let b = self.module_index(&c.to).expect("resolved") as u32;
         if let Err(cycle) = self.index.add_edge(a, b) {
@@ -186,7 +186,7 @@ impl Patch {
         self.index.conns.insert(c.clone());
         self.connections.push(c);
         self.index.built_for.1 += 1;
-        self.estimate = Some((bytes, (self.modules.len(), self.connections.len())));
+        self.estimate = Some((bytes, self.estimate_key(reg)));
         Ok(())
     }
 

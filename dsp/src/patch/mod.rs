@@ -95,10 +95,13 @@ pub struct Patch {
     /// Sample buffers and their files (`buffer kick kick.wav`), in order.
     pub buffers: Vec<crate::sample::BufferLine>,
     index: Index,
-    /// Estimated compiled size in bytes and the (modules, connections)
-    /// lengths it was computed for (see [`crate::budget`]).
-    estimate: Option<(u64, (usize, usize))>,
+    /// Estimated compiled size in bytes and what it was computed for (see
+    /// [`crate::budget`]).
+    estimate: Option<(u64, EstimateKey)>,
 }
+
+/// See [`Patch::estimate_key`].
+type EstimateKey = (usize, usize, u32);
 
 impl PartialEq for Patch {
     fn eq(&self, other: &Patch) -> bool {
@@ -159,10 +162,20 @@ impl Patch {
         }
     }
 
+    /// What an estimate was computed for: the module and connection counts
+    /// and the sample rate delay lines were charged at.
+    pub(crate) fn estimate_key(&self, reg: &Registry) -> EstimateKey {
+        (
+            self.modules.len(),
+            self.connections.len(),
+            reg.sample_rate().to_bits(),
+        )
+    }
+
     /// Estimated compiled size in bytes (see [`crate::budget`]); O(1) while
     /// the patch only grows through `create` and `connect`.
     pub fn estimated_bytes(&mut self, reg: &Registry) -> u64 {
-        let lens = (self.modules.len(), self.connections.len());
+        let lens = self.estimate_key(reg);
         match self.estimate {
             Some((b, built)) if built == lens => b,
             _ => {

@@ -135,7 +135,12 @@ fn compile_errors_name_what_is_wrong() {
         Err(OverBudget {
             needed_mib,
             budget_mib: 1,
-        }) => assert!(needed_mib > 1),
+            largest,
+        }) => {
+            assert!(needed_mib > 1);
+            assert!(largest.starts_with("3000 × sine = "), "{largest}");
+            assert!(largest.ends_with("(m0, m1, …)"), "{largest}");
+        }
         Err(e) => panic!("wrong error {e:?}"),
         Ok(_) => panic!("compiled over the budget"),
     }

@@ -247,3 +247,36 @@ fn a_patch_of_65536_modules_and_262144_connections_compiles_and_renders() {
     let out = dsp::render::render_graph(&mut g, &[], 256, 256);
     assert!(out[0].iter().any(|x| *x != 0.0), "silent");
 }
+
+#[test]
+fn delay_and_reverb_lines_are_charged_at_the_sample_rate_and_named_over_the_budget() {
+    let mut reg = reg();
+    let mut p = Patch::default();
+    for i in 0..300 {
+        p.create(&reg, &format!("d{i}"), "delay", &no_params())
+            .unwrap();
+    }
+    for i in 0..50 {
+        p.create(&reg, &format!("r{i}"), "reverb", &no_params())
+            .unwrap();
+    }
+    // A delay keeps 2 s of samples: at least 2 × 48,000 × 4 bytes each.
+    let at_48k = dsp::budget::patch_bytes(&p, &reg);
+    assert!(at_48k >= 300 * 2 * 48_000 * 4, "{at_48k} bytes");
+    reg.set_sample_rate(96_000.0);
+    let at_96k = dsp::budget::patch_bytes(&p, &reg);
+    assert!(at_96k > at_48k * 19 / 10, "{at_48k} → {at_96k} bytes");
+    // Over the budget: the delays are named first, then the reverbs.
+    reg.set_memory_budget(at_96k - 1);
+    let Err(e) = dsp::Graph::compile(&p, &reg, 96_000.0, 2) else {
+        panic!("compiled over the budget");
+    };
+    let text = e.to_string();
+    assert!(matches!(e, PatchError::OverBudget { .. }), "{e:?}");
+    assert!(text.contains("largest: 300 × delay = "), "{text}");
+    assert!(text.contains("(d0, d1, …); 50 × reverb = "), "{text}");
+    // The same patch fits at 48 kHz, and an edit past the budget is refused too.
+    assert!(dsp::Graph::compile(&p, &reg, 48_000.0, 2).is_ok());
+    let e = p.create(&reg, "d300", "delay", &no_params()).unwrap_err();
+    assert!(e.to_string().contains("300 × delay"), "{e}");
+}
