@@ -141,3 +141,24 @@ fn a_recording_continues_in_a_new_file_when_the_rate_changes() {
     assert!((f - 440.0).abs() < 0.5, "second file plays {f} Hz");
     assert!(synth.try_wait().is_none());
 }
+
+#[test]
+fn a_patch_committed_at_44k_plays_on_after_a_restart_at_96k_that_puts_it_over_the_budget() {
+    let mut server = JackServer::start_with(44_100, 256, &[]);
+    // A delay holds 2 s: 0.5 MiB at 44.1 kHz, 1 MiB at 96 kHz. Ten fit in 8 MiB at 44.1 kHz only.
+    let (mut synth, osc) = start_synth(&server, &["--max-graph-mib", "8"]);
+    create(&osc, "osc1", "sine", &[("freq", 440.0), ("gain", 0.5)]);
+    for i in 0..10 {
+        create(&osc, &format!("d{i}"), "delay", &[]);
+    }
+    let (_, version) = osc.commit();
+    server.restart_with(96_000, 256);
+    synth.wait_for_ports(&server, &OUTS, Duration::from_secs(20));
+    let mut capture = Capture::start(&server, &OUTS);
+    assert_plays_440(&mut capture, 96_000, "after the restart at 96 kHz");
+    assert_eq!(osc.status().patch_version, version);
+    // New edits are charged at the new rate: one more delay no longer fits.
+    let r = osc.request("/patch/create", vec![s("d10"), s("delay")]);
+    assert_eq!(r.addr, "/fail", "{r:?}");
+    assert!(format!("{:?}", r.args).contains("10 × delay"), "{r:?}");
+}

@@ -228,18 +228,44 @@ impl Control {
     }
 
     fn build(&self, engine: &Engine, patch: &Patch) -> Result<Owned<Graph>, PatchError> {
-        let g = Graph::compile(
-            patch,
-            &self.registry,
-            engine.sample_rate(),
-            engine.config().channels,
-        )?;
+        self.build_in(engine, patch, &self.registry)
+    }
+
+    /// Compiles `patch` with `reg` for the server's rate and channels.
+    fn build_in(
+        &self,
+        engine: &Engine,
+        patch: &Patch,
+        reg: &Registry,
+    ) -> Result<Owned<Graph>, PatchError> {
+        let g = Graph::compile(patch, reg, engine.sample_rate(), engine.config().channels)?;
         self.taps.register(&g);
         Ok(Owned::new(engine.handle(), g))
     }
 
+    /// Builds the committed patch again (a standby, a recovery, a reconnect).
+    /// It passed the memory budget when it was committed; at a higher sample
+    /// rate its delay lines grow with the rate, and it is rebuilt anyway (one
+    /// warning), so a server restarted at 96 kHz never silences what played.
+    fn build_committed(&self, engine: &Engine) -> Result<Owned<Graph>, PatchError> {
+        let mut reg = self.registry.clone();
+        reg.set_sample_rate(engine.sample_rate());
+        let bytes = dsp::budget::patch_bytes(&self.committed, &reg);
+        if bytes > reg.memory_budget() {
+            log::warn!(
+                "the committed patch needs about {} MiB at {} Hz, over the memory budget of {} MiB \
+                 (--max-graph-mib); rebuilt anyway, as it was accepted when committed",
+                dsp::budget::mib(bytes),
+                engine.sample_rate(),
+                dsp::budget::mib(reg.memory_budget())
+            );
+            reg.set_memory_budget(u64::MAX);
+        }
+        self.build_in(engine, &self.committed, &reg)
+    }
+
     fn load_standby(&mut self, engine: &mut Engine, slot: usize) {
-        match crate::plugin::build_standby(|| self.build(engine, &self.committed)) {
+        match crate::plugin::build_standby(|| self.build_committed(engine)) {
             Ok(graph) => {
                 let s = &engine.shared().slots[slot];
                 let _ = s.cmds.push(WorkerCmd::Load {

@@ -34,13 +34,14 @@ impl Control {
         self.requeue_switching();
         self.failover_in_flight = false;
         let active = sh.stats.active_slot.load(Acquire) as usize & 1;
-        let graph = match self.build(engine, &self.committed) {
+        let graph = match self.build_committed(engine) {
             Ok(g) => Some(g),
             Err(e) => {
                 log::error!("cannot rebuild the playing patch: {e}");
                 None
             }
         };
+        let rebuilt = graph.is_some();
         let start = sh.next_frame.load(Acquire);
         for (slot, cmd) in [
             (
@@ -65,8 +66,13 @@ impl Control {
         };
         self.clock.reset();
         log::info!(
-            "patch version {} rebuilt at {} Hz, {} frames/period",
+            "patch version {} {} at {} Hz, {} frames/period",
             self.version,
+            if rebuilt {
+                "rebuilt"
+            } else {
+                "NOT rebuilt (silent)"
+            },
             engine.sample_rate(),
             sh.period.load(Relaxed)
         );
@@ -174,7 +180,7 @@ impl Control {
     pub(super) fn restart_failover_target(&mut self, engine: &mut Engine, slot: usize) {
         engine.spawn_worker(slot);
         let sh = engine.shared().clone();
-        let graph = self.build(engine, &self.committed).ok();
+        let graph = self.build_committed(engine).ok();
         let _ = sh.slots[slot].cmds.push(WorkerCmd::Start {
             graph,
             start: sh.cycle_frame.load(Acquire),
@@ -248,7 +254,7 @@ impl Control {
             // standby graph is the fallback if that cannot be built.
             self.plugins
                 .on_failover(&mut [&mut self.committed, &mut self.pending]);
-            let graph = self.build(engine, &self.committed).ok();
+            let graph = self.build_committed(engine).ok();
             let _ = sh.slots[to].cmds.push(WorkerCmd::Start {
                 graph,
                 start,
