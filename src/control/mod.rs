@@ -248,8 +248,8 @@ impl Control {
     /// rate its delay lines grow with the rate, and it is rebuilt anyway (one
     /// warning), so a server restarted at 96 kHz never silences what played.
     fn build_committed(&self, engine: &Engine) -> Result<Owned<Graph>, PatchError> {
+        // The registry's rate is the server's (set at start and at each reconnect).
         let mut reg = self.registry.clone();
-        reg.set_sample_rate(engine.sample_rate());
         let bytes = dsp::budget::patch_bytes(&self.committed, &reg);
         if bytes > reg.memory_budget() {
             log::warn!(

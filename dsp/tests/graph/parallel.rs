@@ -306,7 +306,9 @@ fn a_join_and_everything_after_it_render_last() {
 #[test]
 fn out_of_order_bundles_allocate_nothing() {
     let reg = test_registry();
-    let (voices, gates) = voices();
+    // Enough voices that the bundles also add up partial sums for the output.
+    let (voices, gates) = many_voices(24);
+    assert!(compile(&reg, &parse(&reg, &voices), 2).partial_sums() > 0);
     let on: Vec<Event> = gates
         .iter()
         .map(|m| ev(10, m, EventKind::Gate(true)))
